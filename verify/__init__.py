@@ -1,0 +1,1 @@
+"""verify: read, fingerprint, archive and corroborate received official documents."""

@@ -1,0 +1,75 @@
+"""Exit codes and the exceptions that carry them.
+
+Every failure a user can cause or meet is one of these classes, so the CLI has a single
+handler that turns it into a one-line message and a documented exit code instead of a
+traceback. The message always says what to do next.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``verify`` command (documented in the README)."""
+
+    ok = 0
+    some_failed = 1  # a multi-file run where at least one file failed
+    usage = 2  # bad command-line arguments
+    input_missing = 3  # path does not exist, or is a directory where a file is needed
+    unsupported_type = 4  # content sniffed as a type verify cannot read
+    corrupt_input = 5  # zero-byte, truncated or malformed file
+    encrypted = 6  # encrypted PDF without (or with a wrong) --password
+    too_large = 7  # pixel or page limit exceeded (decompression bomb guard)
+    ocr_failed = 8  # tesseract missing, crashed or lacks a language
+    bad_record = 9  # a saved record of another schema, or malformed
+    internal = 70  # a bug: please report it
+    interrupted = 130  # Ctrl-C
+
+
+class VerifyError(Exception):
+    """Base of every error verify reports to the user."""
+
+    exit_code: ExitCode = ExitCode.internal
+
+
+class InputMissingError(VerifyError):
+    """The input path does not exist or is not a regular file."""
+
+    exit_code = ExitCode.input_missing
+
+
+class UnsupportedTypeError(VerifyError):
+    """The sniffed content type is not one verify reads."""
+
+    exit_code = ExitCode.unsupported_type
+
+
+class CorruptInputError(VerifyError):
+    """The file is empty, truncated or malformed."""
+
+    exit_code = ExitCode.corrupt_input
+
+
+class EncryptedInputError(VerifyError):
+    """The PDF is encrypted and no working password was given."""
+
+    exit_code = ExitCode.encrypted
+
+
+class InputTooLargeError(VerifyError):
+    """The file exceeds the pixel or page limit (a guard against decompression bombs)."""
+
+    exit_code = ExitCode.too_large
+
+
+class OcrError(VerifyError):
+    """Tesseract is missing, failed, or lacks a requested language."""
+
+    exit_code = ExitCode.ocr_failed
+
+
+class RecordError(VerifyError):
+    """A saved record is malformed or of another schema version."""
+
+    exit_code = ExitCode.bad_record

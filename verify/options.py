@@ -1,0 +1,67 @@
+"""One validated options object, built from CLI flags or API keywords and passed down unchanged.
+
+Keeping every knob here (STYLE.md 2) means the CLI, the Python API and the worker processes
+see exactly the same settings, and defaults are documented in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from verify.errors import ExitCode, VerifyError
+
+SUPPORTED_LANGUAGES = ("ru", "uk", "en")
+
+DEFAULT_MAX_PIXELS = 200_000_000
+"""Largest page image accepted, in pixels (an A4 page at 600 dpi is 35 Mpx): a bomb guard."""
+
+DEFAULT_MAX_PAGES = 2_000
+"""Most pages read from one file."""
+
+
+class UsageError(VerifyError):
+    """An option has an invalid value."""
+
+    exit_code = ExitCode.usage
+
+
+def default_cache_dir() -> Path:
+    """Where OCR results are cached: $VERIFY_CACHE_DIR, else $XDG_CACHE_HOME/verify."""
+    if env := os.environ.get("VERIFY_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "verify"
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """Settings of one extraction run.
+
+    ``languages`` None means choose automatically per page among ru, uk, en.
+    ``cache_dir`` None disables the OCR cache.
+    """
+
+    languages: tuple[str, ...] | None = None
+    password: str | None = None
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_pages: int = DEFAULT_MAX_PAGES
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
+    render_dpi: int = 300  # resolution at which image-only PDF pages are rendered for OCR
+
+    def __post_init__(self) -> None:
+        if self.languages is not None:
+            unknown = [lang for lang in self.languages if lang not in SUPPORTED_LANGUAGES]
+            if unknown or not self.languages:
+                raise UsageError(
+                    f"unknown language {', '.join(unknown) or '(none)'}: use one or more of "
+                    f"{', '.join(SUPPORTED_LANGUAGES)}, e.g. --lang ru or --lang ru,uk"
+                )
+        if self.max_pixels < 1 or self.max_pages < 1:
+            raise UsageError("--max-pixels and --max-pages must be positive")
+        if self.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        if not 72 <= self.render_dpi <= 600:
+            raise UsageError("--dpi must be between 72 and 600")

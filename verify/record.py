@@ -1,0 +1,163 @@
+"""The record: what verify says about one document, every value with its evidence.
+
+Schema ``verify.record/1``. Pydantic models are the single definition: the JSON Schema in
+``docs/record.schema.json`` is generated from them (``python -m verify.schema``), so the
+published schema cannot drift from what the code writes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "verify.record/1"
+
+BBox = tuple[float, float, float, float]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Evidence(_Model):
+    """Where a value was read and who read it: the core promise of verify."""
+
+    raw: str = Field(description="The text exactly as read from the page (OCR or text layer).")
+    page: int = Field(ge=1, description="1-based page number.")
+    bbox: BBox = Field(description="[x0, y0, x1, y1] in the page's unit (see pages[].unit).")
+    confidence: float = Field(ge=0, le=1, description="0..1: OCR confidence times rule confidence.")
+    source: str = Field(description="The rule or model that produced the value, e.g. rule:date.ru.")
+
+
+class TextField(Evidence):
+    """A single extracted value with its evidence."""
+
+    value: str
+
+
+class Signatory(Evidence):
+    """A person who signed the document; ``value`` is the name as written."""
+
+    value: str
+    position: str | None = Field(
+        None, description="Position as written, e.g. 'Заместитель Министра'."
+    )
+    position_id: str | None = Field(None, description="Canonical id from models/positions.json.")
+    latin: list[str] = Field(
+        default_factory=list, description="Latin transliterations of the name."
+    )
+
+
+class Deadline(Evidence):
+    """A time limit set by the document, resolved against the document date."""
+
+    value: str | None = Field(
+        description="ISO date or datetime; null for a recurring deadline (see recurrence)."
+    )
+    recurring: bool = False
+    recurrence: str | None = Field(
+        None, description="RFC 5545 RRULE for recurring deadlines, e.g. FREQ=MONTHLY;BYMONTHDAY=5."
+    )
+
+
+class Specialty(Evidence):
+    """A requested medical (or other) specialty; ``value`` is the taxonomy id."""
+
+    value: str
+    label_en: str | None = None
+
+
+class Reference(Evidence):
+    """Another document cited by number and/or date."""
+
+    value: str = Field(
+        description="The citation as normalised text: 'No. 30-2/И/2-2757 of 2022-02-25'."
+    )
+    number: str | None = None
+    date: str | None = None
+
+
+class Stamp(Evidence):
+    """An incoming registration mark or annotation (identifies the recipient)."""
+
+    value: str = Field(description="Registration number, e.g. '412'.")
+    kind: Literal["incoming", "annotation"] = "incoming"
+    date: str | None = None
+
+
+class Executor(_Model):
+    """The person who prepared the letter (GOST 'исполнитель'), named at the bottom."""
+
+    name: TextField | None = None
+    phone: TextField | None = None
+
+
+class SourceInfo(_Model):
+    """The input file, identified by content."""
+
+    path: str
+    file_name: str
+    sha256: str
+    media_type: str = Field(description="Sniffed from content, never from the extension.")
+    size: int
+
+
+class PageInfo(_Model):
+    """How one page was read."""
+
+    number: int
+    width: float
+    height: float
+    unit: Literal["pt", "px"]
+    method: Literal["text_layer", "ocr", "empty"]
+    language: str | None
+    ocr_confidence: float | None
+    preparation: list[str] = Field(default_factory=list)
+    image_sha256: str | None = None
+    dpi: float | None = None
+
+
+class Warning(_Model):
+    """Why a field is null, or anything else the reader should know."""
+
+    code: str = Field(description="Stable machine code, e.g. field_not_found.")
+    message: str
+    field: str | None = None
+    page: int | None = None
+
+
+class Record(_Model):
+    """Everything verify extracted from one document."""
+
+    schema_: str = Field(SCHEMA_ID, alias="schema")
+    verify_version: str
+    models_version: dict[str, str] = Field(
+        default_factory=dict, description="Version of each models/ file used."
+    )
+    source: SourceInfo
+    language: str | None
+    pages: list[PageInfo]
+    text: str
+    issuer: TextField | None = None
+    document_kind: TextField | None = None
+    document_number: TextField | None = None
+    document_date: TextField | None = None
+    addressees: list[TextField] = Field(default_factory=list)
+    subject: TextField | None = None
+    signatories: list[Signatory] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    requested_specialties: list[Specialty] = Field(default_factory=list)
+    funding_source: TextField | None = None
+    executor: Executor | None = None
+    references: list[Reference] = Field(default_factory=list)
+    stamps: list[Stamp] = Field(default_factory=list)
+    fingerprints: dict[str, object] | None = None
+    forensics: list[dict[str, object]] | None = None
+    warnings: list[Warning] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def to_json(self, indent: int | None = None) -> str:
+        """Serialise with the ``schema`` key (pydantic would otherwise write ``schema_``)."""
+        return self.model_dump_json(by_alias=True, indent=indent)
