@@ -1,0 +1,73 @@
+"""Shared test fixtures: paths to the bundled documents and three ways to run verify.
+
+The API runner calls ``verify.extract``; ``cli`` runs the console entry point in-process
+(fast, for argument handling); ``cli_subprocess`` runs ``python -m verify`` as a real
+process, for exit codes and end-to-end behaviour exactly as a user sees them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+DOCUMENTS = FIXTURES / "documents"
+FORMATS = FIXTURES / "formats"
+FOUNDING = "ru_minzdrav_founding"
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a finished command printed and returned."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    def json_lines(self) -> list[dict]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+
+def document(letter: str, rendition: str) -> Path:
+    """Path of a bundled rendition, e.g. document('ru_minzdrav_founding', 'photo.jpg')."""
+    path = DOCUMENTS / letter / rendition
+    if not path.exists():
+        pytest.fail(f"fixture missing: {path} (run python fixtures/generate.py)")
+    return path
+
+
+def truth(letter: str) -> dict:
+    """Ground truth of a bundled letter."""
+    return json.loads((DOCUMENTS / letter / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets a fresh OCR cache, so no test passes thanks to another's OCR."""
+    monkeypatch.setenv("VERIFY_CACHE_DIR", str(tmp_path_factory.mktemp("ocr-cache")))
+
+
+@pytest.fixture
+def cli_subprocess() -> Callable[..., Run]:
+    """Run ``python -m verify ARGS`` as a separate process, as a user would."""
+
+    def run(*args: str | os.PathLike[str], timeout: float = 600) -> Run:
+        done = subprocess.run(
+            [sys.executable, "-m", "verify", *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "COLUMNS": "200"},
+            stdin=subprocess.DEVNULL,
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    return run

@@ -1,0 +1,195 @@
+"""The command line as a user meets it: exit codes, one-line errors, JSON Lines, help.
+
+Bad input must give a one-line message and a documented exit code, never a traceback,
+and must never change the input file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+
+import pymupdf
+import pytest
+from PIL import Image
+
+from verify.errors import ExitCode
+
+from .conftest import FOUNDING, ROOT, document
+
+
+def _fingerprint(path: Path) -> tuple[str, int]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def _text_pdf(path: Path, text: str = "Hello world", pages: int = 1, **save: object) -> Path:
+    doc = pymupdf.open()
+    for _ in range(pages):
+        doc.new_page().insert_text((72, 72), text)
+    doc.save(path, **save)
+    return path
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, ExitCode, str]]:
+    """name -> (path, expected exit code, a word the message must contain)."""
+    empty = tmp / "empty.pdf"
+    empty.write_bytes(b"")
+    text = tmp / "notes.pdf"  # plain text with a PDF extension: type comes from content
+    text.write_text("just some text, not a document\n" * 10)
+    archive = tmp / "letter.jpg"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a.txt", "x")
+    whole = _text_pdf(tmp / "whole.pdf", pages=3).read_bytes()
+    truncated = tmp / "truncated.pdf"
+    truncated.write_bytes(whole[: len(whole) // 3])
+    encrypted = _text_pdf(
+        tmp / "locked.pdf",
+        encryption=pymupdf.PDF_ENCRYPT_AES_256,
+        owner_pw="owner",
+        user_pw="secret",
+    )
+    bomb = tmp / "bomb.png"
+    Image.new("L", (20_000, 20_000), 255).save(bomb)  # 400 Mpx of white: compresses to ~KB
+    return {
+        "missing": (tmp / "nope.jpg", ExitCode.input_missing, "not exist"),
+        "directory": (tmp, ExitCode.input_missing, "directory"),
+        "empty": (empty, ExitCode.corrupt_input, "empty"),
+        "text": (text, ExitCode.unsupported_type, "text"),
+        "zip": (archive, ExitCode.unsupported_type, "zip"),
+        "truncated": (truncated, ExitCode.corrupt_input, "pdf"),
+        "encrypted": (encrypted, ExitCode.encrypted, "--password"),
+        "bomb": (bomb, ExitCode.too_large, "--max-pixels"),
+    }
+
+
+BAD = ["missing", "directory", "empty", "text", "zip", "truncated", "encrypted", "bomb"]
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_input_gives_one_line_and_documented_code(tmp_path, cli_subprocess, case):
+    path, code, word = _bad_inputs(tmp_path)[case]
+    before = _fingerprint(path) if path.is_file() else None
+    run = cli_subprocess("extract", path)
+    assert run.code == code, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("verify: error:")
+    assert "Traceback" not in run.stderr
+    assert word.lower() in lines[0].lower()
+    assert run.stdout == ""
+    if before is not None:
+        assert _fingerprint(path) == before, "the input file was modified"
+
+
+def test_encrypted_pdf_opens_with_password(tmp_path, cli_subprocess):
+    path = _text_pdf(
+        tmp_path / "locked.pdf",
+        text="Ministry of Health letter text for the password test",
+        encryption=pymupdf.PDF_ENCRYPT_AES_256,
+        owner_pw="owner",
+        user_pw="secret",
+    )
+    wrong = cli_subprocess("extract", path, "--password", "wrong", "--json")
+    assert wrong.code == ExitCode.encrypted
+    assert "password" in wrong.stderr.lower()
+    right = cli_subprocess("extract", path, "--password", "secret", "--json")
+    assert right.code == 0, right.stderr
+    (record,) = right.json_lines()
+    assert "Ministry of Health letter" in record["text"]
+    assert record["pages"][0]["method"] == "text_layer"
+
+
+def test_pixel_limit_is_overridable(tmp_path, cli_subprocess):
+    path = tmp_path / "wide.png"
+    Image.new("L", (3000, 2000), 255).save(path)
+    refused = cli_subprocess("extract", path, "--max-pixels", "1000000")
+    assert refused.code == ExitCode.too_large
+    accepted = cli_subprocess("extract", path, "--max-pixels", "10000000", "--json")
+    assert accepted.code == 0, accepted.stderr
+
+
+def test_page_limit(tmp_path, cli_subprocess):
+    path = _text_pdf(tmp_path / "long.pdf", pages=5)
+    run = cli_subprocess("extract", path, "--max-pages", "3")
+    assert run.code == ExitCode.too_large
+    assert "--max-pages" in run.stderr
+
+
+def test_blank_image_gives_empty_record_with_warning(cli_subprocess):
+    run = cli_subprocess("extract", ROOT / "fixtures" / "formats" / "blank.png", "--json")
+    assert run.code == 0, run.stderr
+    (record,) = run.json_lines()
+    assert record["issuer"] is None and record["signatories"] == []
+    codes = {warning["code"] for warning in record["warnings"]}
+    assert "no_text" in codes
+    assert "field_not_found" in codes
+
+
+def test_multi_file_run_goes_on_after_a_bad_file(tmp_path, cli_subprocess):
+    good = _text_pdf(tmp_path / "good.pdf", text="A plain English letter of the Ministry of Health")
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.7\n garbage")
+    run = cli_subprocess("extract", bad, good, "--json")
+    assert run.code == ExitCode.some_failed
+    records = run.json_lines()
+    assert [record["source"]["file_name"] for record in records] == ["good.pdf"]
+    assert "bad.pdf" in run.stderr and run.stderr.count("verify: error:") == 1
+
+
+def test_json_lines_for_several_files(cli_subprocess):
+    pdf = document(FOUNDING, "born_digital.pdf")
+    run = cli_subprocess("extract", pdf, pdf, "--json")
+    assert run.code == 0, run.stderr
+    first, second = run.json_lines()
+    assert first["schema"] == "verify.record/1"
+    assert first["source"]["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert first["source"]["media_type"] == "application/pdf"
+    assert first == second
+
+
+def test_readable_summary_names_the_key_fields(cli_subprocess):
+    run = cli_subprocess("extract", document(FOUNDING, "born_digital.pdf"))
+    assert run.code == 0, run.stderr
+    for expected in ("30-2/И/2-2781", "2022-02-25", "Плутницкий", "2022-02-25T18:00"):
+        assert expected in run.stdout
+
+
+def test_unknown_language_is_a_usage_error(cli_subprocess):
+    run = cli_subprocess("extract", document(FOUNDING, "born_digital.pdf"), "--lang", "de")
+    assert run.code == ExitCode.usage
+    assert "--lang" in run.stderr
+
+
+@pytest.mark.parametrize("command", ["extract", "schema"])
+def test_every_command_has_help_and_is_documented(cli_subprocess, command):
+    run = cli_subprocess(command, "--help")
+    assert run.code == 0
+    assert "Usage" in run.stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"verify {command}\b", readme), f"verify {command} is not in the README"
+
+
+def test_exit_codes_are_documented():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert re.search(rf"\|\s*{int(code)}\s*\|", readme), f"exit code {code} undocumented"
+
+
+def test_version(cli_subprocess):
+    run = cli_subprocess("--version")
+    assert run.code == 0 and run.stdout.startswith("verify ")
+
+
+def test_schema_command_matches_published_schema(cli_subprocess):
+    run = cli_subprocess("schema")
+    published = (ROOT / "docs" / "record.schema.json").read_text(encoding="utf-8")
+    assert run.stdout == published, "regenerate: python -m verify.schema > docs/record.schema.json"
+
+
+def test_python_api_is_public():
+    import verify
+
+    assert set(verify.__all__) >= {"extract", "Record", "ExtractOptions", "ExitCode"}
+    assert callable(verify.extract)

@@ -1,0 +1,5 @@
+"""``python -m verify`` runs the command-line interface."""
+
+from verify.cli import main
+
+main()

@@ -1,0 +1,79 @@
+"""Extract several files in one run: one bad file never stops the others.
+
+Shared by ``verify extract`` (and later ``verify ingest``): records are printed as they are
+ready (JSON Lines with ``--json``), failures are reported one line each on stderr, and the
+exit code says whether some failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from verify.errors import ExitCode, VerifyError
+from verify.options import ExtractOptions
+from verify.pipeline import extract
+from verify.summary import render_summary
+
+
+def extract_many(
+    paths: Sequence[Path],
+    options: ExtractOptions,
+    *,
+    json_output: bool,
+    out: Console,
+    err: Console,
+    progress: bool,
+) -> ExitCode:
+    """Extract each path in turn and print its record; return the run's exit code.
+
+    A single failing file returns that file's own exit code, so scripts can tell an
+    encrypted PDF from a corrupt one; with several files, any failure gives ``some_failed``.
+    """
+    failures: list[ExitCode] = []
+    bar = _progress_bar(err) if progress else None
+    with bar if bar is not None else nullcontext():
+        for path in paths:
+            task = None
+            if bar is not None:
+                task = bar.add_task(path.name, total=None)
+
+            def on_page(done: int, total: int, task: object = task) -> None:
+                if bar is not None and task is not None:
+                    bar.update(task, completed=done, total=total)  # type: ignore[arg-type]
+
+            try:
+                record = extract(path, options, progress=on_page)
+            except VerifyError as error:
+                failures.append(error.exit_code)
+                err.print(f"verify: error: {path}: {error}", markup=False, highlight=False)
+                continue
+            finally:
+                if bar is not None and task is not None:
+                    bar.remove_task(task)  # type: ignore[arg-type]
+            if json_output:
+                out.file.write(record.to_json() + "\n")
+                out.file.flush()
+            else:
+                out.print(render_summary(record))
+    if not failures:
+        return ExitCode.ok
+    if len(paths) == 1:
+        return failures[0]
+    return ExitCode.some_failed
+
+
+def _progress_bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )

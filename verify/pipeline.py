@@ -1,0 +1,91 @@
+"""The extraction orchestrator: file in, Record out, reading top to bottom like DESIGN.md.
+
+load → (per page: text layer, or prepare + OCR) → layout + field extraction → Record.
+Each stage is a plain function with typed input and output; this module only composes
+them and merges their warnings, so the order of the flow is visible in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from verify import __version__
+from verify.extract import extract_fields
+from verify.load import open_source, page_count
+from verify.options import ExtractOptions
+from verify.page import PageText
+from verify.read import read_pages
+from verify.record import SCHEMA_ID, PageInfo, Record, Warning
+from verify.resources import models_versions
+from verify.textmap import DocumentText
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def extract(
+    path: str | os.PathLike[str],
+    options: ExtractOptions | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    **option_values: object,
+) -> Record:
+    """Read one document and return its evidence-linked record.
+
+    Options come either as an ``ExtractOptions`` or as keywords of it
+    (``extract("letter.jpg", languages=("ru",))``). ``progress(done, total)`` is called
+    after each page, for progress bars on long scans. Raises a ``VerifyError`` subclass,
+    with its exit code, on any input verify cannot read.
+    """
+    if options is None:
+        options = ExtractOptions(**option_values)  # type: ignore[arg-type]
+    elif option_values:
+        raise TypeError("pass either an ExtractOptions or keyword options, not both")
+    source = open_source(path)
+    total = page_count(source, options)
+    pages = list(read_pages(source, options, progress))
+    forced_language = options.languages[0] if options.languages else None
+    extraction = extract_fields(pages, language=forced_language)
+    return Record(
+        schema=SCHEMA_ID,
+        verify_version=__version__,
+        models_version=models_versions(),
+        source=source.info(),
+        language=extraction.language,
+        pages=[_page_info(page) for page in pages],
+        text=DocumentText(pages).text,
+        warnings=_page_warnings(pages, total) + list(extraction.warnings),
+        **extraction.fields,
+    )
+
+
+def _page_info(page: PageText) -> PageInfo:
+    return PageInfo(
+        number=page.number,
+        width=page.width,
+        height=page.height,
+        unit=page.unit,
+        method=page.method,
+        language=page.language,
+        ocr_confidence=page.confidence if page.method == "ocr" else None,
+        preparation=list(page.preparation),
+        image_sha256=page.image_sha256,
+        dpi=page.dpi,
+    )
+
+
+def _page_warnings(pages: list[PageText], total: int) -> list[Warning]:
+    """Turn per-page notes into record warnings, and say so when nothing could be read."""
+    warnings = [
+        Warning(code="page", message=message, page=page.number)
+        for page in pages
+        for message in page.warnings
+    ]
+    if total and not any(page.words for page in pages):
+        warnings.append(
+            Warning(
+                code="no_text",
+                message="no text was found on any page: is this a photo of a document?",
+            )
+        )
+    return warnings
