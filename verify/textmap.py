@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from verify.page import BBox, PageText, Word
+from verify.reading_order import reading_order
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class DocumentText:
             if self.lines and page.words:
                 parts.append("\n")
                 offset += 1
-            for line_words in _group_lines(page.words):
+            for line_words in reading_order(page.words):
                 line_start = offset
                 for position, word in enumerate(line_words):
                     if position:
@@ -130,11 +131,3 @@ class DocumentText:
         line = self.lines[index]
         return line if offset <= line.end else None
 
-
-def _group_lines(words: Sequence[Word]) -> list[list[Word]]:
-    """Group a page's words by line id, lines in reading order (block, then line id)."""
-    lines: dict[tuple[int, int], list[Word]] = {}
-    for word in words:
-        lines.setdefault((word.block, word.line), []).append(word)
-    ordered = sorted(lines.values(), key=lambda ws: (ws[0].block, ws[0].line))
-    return [sorted(ws, key=lambda w: w.bbox[0]) for ws in ordered]
