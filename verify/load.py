@@ -1,0 +1,365 @@
+"""Open an input file by its content and hand out its pages one at a time.
+
+This is the first stage of the flow (DESIGN.md): a path becomes a ``Source`` (identity by
+sha256, type sniffed from the bytes, never from the extension), and each page becomes
+either a ``PageText`` from a PDF text layer or a ``PageImage`` to prepare and OCR.
+
+Pages are produced on request, one at a time, so a 500-page scan never sits in memory as
+500 images. Every limit (pages, pixels) is checked before the expensive work it guards,
+and every failure of the PDF or image libraries arrives as a ``VerifyError`` whose message
+says what to do next. The engines themselves live in ``_pdf`` (pymupdf) and ``_images``
+(Pillow, pillow-heif); they are imported lazily so that hashing a file stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from verify.errors import (
+    CorruptInputError,
+    InputMissingError,
+    InputTooLargeError,
+    UnsupportedTypeError,
+)
+from verify.options import ExtractOptions
+from verify.page import PageText
+from verify.record import SourceInfo
+from verify.resources import load_json
+
+__all__ = [
+    "PDF",
+    "SUPPORTED_MEDIA_TYPES",
+    "PageImage",
+    "Source",
+    "describe_content",
+    "grey_unless_colour",
+    "has_colour",
+    "open_source",
+    "page_count",
+    "page_image",
+    "sniff_media_type",
+    "text_layer_page",
+]
+
+PDF = "application/pdf"
+
+SUPPORTED_MEDIA_TYPES = (PDF, "image/png", "image/jpeg", "image/tiff", "image/webp", "image/heic")
+"""Every media type ``sniff_media_type`` can return; models/media_types.json has the magic."""
+
+HEAD_SIZE = 4096
+"""Bytes read to sniff the type: enough for a PDF header after junk and an ftyp box."""
+
+_CHUNK = 1 << 20  # hashing reads 1 MiB at a time: constant memory for any file size
+
+# Colour test for rendered pages and decoded images. A page is kept in colour when more
+# than COLOUR_FRACTION of its (sampled) pixels have a chroma (max - min channel) above
+# COLOUR_CHROMA. The chroma floor sits well above the colour noise of JPEG-compressed
+# grey scans (typically under 15); the fraction (100 pixels of an A4 page at 72 dpi)
+# keeps a thin blue signature or a red stamp in colour, which later stages may need.
+# Erring towards colour costs memory only; erring towards grey loses evidence.
+COLOUR_CHROMA = 40
+COLOUR_FRACTION = 0.0002
+_COLOUR_SAMPLE_STEP = 2  # test every 2nd pixel in each direction: 4x faster, same answer
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input file identified by content: what the record's ``source`` says."""
+
+    path: Path
+    file_name: str
+    sha256: str
+    media_type: str
+    size: int
+
+    def info(self) -> SourceInfo:
+        """The record's view of this source."""
+        return SourceInfo(
+            path=str(self.path),
+            file_name=self.file_name,
+            sha256=self.sha256,
+            media_type=self.media_type,
+            size=self.size,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PageImage:
+    """One page as pixels, ready for preparation and OCR.
+
+    ``pixels`` is uint8, H x W (grey) or H x W x 3 (RGB), C-contiguous and owned by the
+    caller (writable; nothing else holds it). ``dpi`` comes from file metadata when it is
+    plausible, or is the render resolution for PDF pages; None when unknown (phone
+    photos). ``applied`` lists what loading already did, in order, so preparation does not
+    do it twice and the record can say so. Equality is identity: comparing arrays
+    element-wise is never what a caller of ``==`` on a page means.
+    """
+
+    pixels: np.ndarray
+    dpi: float | None
+    applied: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def sniff_media_type(head: bytes) -> str | None:
+    """Return the supported media type of content starting with ``head``, or None.
+
+    Decides from bytes alone (models/media_types.json): a PNG named ``.pdf`` is a PNG.
+    Never raises, whatever the bytes.
+    """
+    media_type, _ = _sniff(head)
+    return media_type
+
+
+def describe_content(head: bytes) -> str | None:
+    """Say what unsupported content looks like ("a ZIP archive", "plain text"), if known."""
+    media_type, looks_like = _sniff(head)
+    if media_type is not None:
+        return load_json("media_types.json")["supported"][media_type]
+    return looks_like
+
+
+def _sniff(head: bytes) -> tuple[str | None, str | None]:
+    """Return (supported media type, None) or (None, what it looks like or None)."""
+    table = load_json("media_types.json")
+    for entry in table["signatures"]:
+        if _matches(head, entry):
+            return entry.get("media_type"), entry.get("looks_like")
+    if head[4:8] == b"ftyp":
+        return _sniff_ftyp(head, table["ftyp"])
+    return None, _describe_text(head, table["text_prefixes"])
+
+
+def _matches(head: bytes, entry: dict) -> bool:
+    pairs = [(offset, bytes.fromhex(magic)) for offset, magic in entry["match"]]
+    window = entry.get("search_within")
+    if window:  # a single signature allowed anywhere in the first `window` bytes
+        offset, magic = pairs[0]
+        return magic in head[offset : offset + window]
+    return all(head[offset : offset + len(magic)] == magic for offset, magic in pairs)
+
+
+def _sniff_ftyp(head: bytes, entries: list[dict]) -> tuple[str | None, str | None]:
+    """ISO base media files: decide by the major brand and the compatible brands."""
+    box_size = int.from_bytes(head[0:4], "big")
+    end = min(max(box_size, 16), len(head), 256)
+    brands = {head[8:12].decode("latin-1")}
+    brands.update(head[i : i + 4].decode("latin-1") for i in range(16, end - 3, 4))
+    for entry in entries:
+        if brands.intersection(entry["brands"]):
+            return entry.get("media_type"), entry.get("looks_like")
+    return None, "an ISO media file (video or image) of a kind verify does not read"
+
+
+def _describe_text(head: bytes, prefixes: list[dict]) -> str | None:
+    """Recognise text content, which has no magic number: HTML, JSON, e-mail, plain text."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "plain text (UTF-16)"
+    sample = head.removeprefix(b"\xef\xbb\xbf")
+    if not sample or b"\x00" in sample:
+        return None
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # a multi-byte character cut by the head's end is still text; anything else may be
+        # a single-byte encoding such as cp1251, judged by its control characters below
+        text = sample[: error.start].decode("utf-8") if error.start >= len(sample) - 3 else ""
+        if not text:
+            text = sample.decode("latin-1")
+    printable = sum(1 for char in text if char.isprintable() or char in "\t\r\n\f")
+    if printable < 0.95 * len(text):
+        return None
+    start = text.lstrip().lower()
+    for entry in prefixes:
+        if start.startswith(entry["prefix"]):
+            return entry["looks_like"]
+    return "plain text"
+
+
+def supported_names() -> str:
+    """The supported types as users name them: "PDF, PNG, JPEG, TIFF, WebP and HEIC"."""
+    names = list(load_json("media_types.json")["supported"].values())
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def open_source(path: str | os.PathLike[str]) -> Source:
+    """Identify an input file: check it, sniff its type, hash it (streaming).
+
+    Raises ``InputMissingError`` when the path does not exist, is a directory, is not a
+    regular file or cannot be read; ``CorruptInputError`` for a zero-byte file;
+    ``UnsupportedTypeError`` when the content is none of the supported types. The file is
+    only ever opened for reading.
+    """
+    path = Path(path)
+    shown = str(path)
+    try:
+        status = path.stat()  # stat before open: opening a FIFO would block forever
+    except FileNotFoundError as error:
+        raise InputMissingError(f"{shown}: does not exist: check the path") from error
+    except PermissionError as error:
+        raise InputMissingError(
+            f"{shown}: cannot be reached (permission denied): check the folder's permissions"
+        ) from error
+    except OSError as error:
+        raise InputMissingError(
+            f"{shown}: cannot be opened ({error.strerror}): check the path"
+        ) from error
+    if stat.S_ISDIR(status.st_mode):
+        raise InputMissingError(f"{shown}: is a directory: pass a file inside it")
+    if not stat.S_ISREG(status.st_mode):
+        raise InputMissingError(
+            f"{shown}: is not a regular file (a pipe, socket or device): save it to a file first"
+        )
+    if status.st_size == 0:
+        raise CorruptInputError(f"{shown}: is empty (0 bytes): get a complete copy of the file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_SIZE)
+            media_type = sniff_media_type(head)
+            if media_type is None:
+                raise UnsupportedTypeError(_unsupported_message(shown, head))
+            digest = hashlib.sha256(head)
+            size = len(head)
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+    except PermissionError as error:
+        raise InputMissingError(
+            f"{shown}: cannot be read (permission denied): check the file's permissions"
+        ) from error
+    except OSError as error:
+        raise InputMissingError(
+            f"{shown}: cannot be read ({error.strerror}): check the file"
+        ) from error
+    if size == 0:  # emptied between stat and read
+        raise CorruptInputError(f"{shown}: is empty (0 bytes): get a complete copy of the file")
+    return Source(
+        path=path.absolute(),
+        file_name=path.name,
+        sha256=digest.hexdigest(),
+        media_type=media_type,
+        size=size,
+    )
+
+
+def _unsupported_message(shown: str, head: bytes) -> str:
+    looks_like = describe_content(head)
+    what = f"it looks like {looks_like}" if looks_like else "its type is not recognised"
+    return (
+        f"{shown}: cannot read this file, {what}: verify reads {supported_names()}; "
+        "convert or export it to PDF or an image first"
+    )
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def page_count(source: Source, options: ExtractOptions) -> int:
+    """Number of pages: PDF pages, or TIFF frames; other images count 1.
+
+    Raises ``CorruptInputError``, ``EncryptedInputError`` (PDF without or with a wrong
+    ``options.password``), or ``InputTooLargeError`` above ``options.max_pages``.
+    """
+    if source.media_type == PDF:
+        from verify import _pdf
+
+        count = _pdf.page_count(source, options)
+    else:
+        from verify import _images
+
+        count = _images.frame_count(source, options)
+    if count > options.max_pages:
+        raise InputTooLargeError(
+            f"{source.file_name}: has {count} pages, more than the limit of "
+            f"{options.max_pages}: pass --max-pages {count} to read it all"
+        )
+    return count
+
+
+def text_layer_page(source: Source, index: int, options: ExtractOptions) -> PageText | None:
+    """The words of PDF page ``index`` (0-based) from its text layer, or None.
+
+    None for images, and for PDF pages whose text layer is empty or garbage, which need
+    OCR instead. Garbage means, over the non-space characters: more than 10% U+FFFD,
+    control, private-use or "(cid:N)" placeholders (glyphs without a Unicode map); under
+    50% letters or digits (a symbol font read as text); over 30% of the letters Latin-1
+    accented (Cyrillic in an 8-bit font: "Ïðèêàç"); or word boxes covering under 0.5% of
+    a page that images cover at least half of (a scan with a scanner's label). The
+    thresholds and their reasons are in ``verify._pdf`` (``garbage_reason``).
+
+    Words come in pymupdf's reading order with confidence 1.0; ``line`` is
+    ``block * 1000 + line`` so it is unique on the page. Boxes are in points, in the page
+    as displayed (rotation and crop box applied), like a render scaled by 72/dpi.
+    """
+    if source.media_type != PDF:
+        return None
+    from verify import _pdf
+
+    return _pdf.text_layer_page(source, index, options)
+
+
+def page_image(source: Source, index: int, options: ExtractOptions) -> PageImage:
+    """Page ``index`` (0-based) as pixels: a PDF page rendered, or an image frame decoded.
+
+    PDF pages are rendered at ``options.render_dpi``; image frames get their EXIF
+    orientation applied. Either way the result is grey unless the page shows colour
+    (see ``has_colour``). Raises ``InputTooLargeError`` before decoding anything when
+    the page would exceed ``options.max_pixels``, ``CorruptInputError`` for damaged data.
+    """
+    if source.media_type == PDF:
+        from verify import _pdf
+
+        pixels = _pdf.render_page(source, index, options)
+        dpi: float | None = float(options.render_dpi)
+        applied: tuple[str, ...] = (f"render:{options.render_dpi}dpi",)
+    else:
+        from verify import _images
+
+        pixels, dpi, applied = _images.decode_frame(source, index, options)
+    return PageImage(pixels=grey_unless_colour(pixels), dpi=dpi, applied=applied)
+
+
+def grey_unless_colour(pixels: np.ndarray) -> np.ndarray:
+    """Collapse an RGB array to grey (ITU-R 601 luma) when it shows no colour.
+
+    Grey pages take a third of the memory and OCR the same; colour is kept when present
+    because stamps and signatures are told apart from print by it.
+    """
+    if pixels.ndim == 2 or has_colour(pixels):
+        return pixels
+    grey = np.empty(pixels.shape[:2], dtype=np.uint8)
+    band_rows = 256  # in bands, with in-place arithmetic: small temporaries, 4x faster
+    for start in range(0, pixels.shape[0], band_rows):
+        band = pixels[start : start + band_rows]
+        luma = band[..., 0].astype(np.uint16)
+        luma *= 77
+        for channel, weight in ((1, 150), (2, 29)):
+            term = band[..., channel].astype(np.uint16)
+            term *= weight
+            luma += term
+        luma += 128
+        luma >>= 8  # weights sum to 256: at most 65408 before the shift, no overflow
+        grey[start : start + band_rows] = luma
+    return grey
+
+
+def has_colour(pixels: np.ndarray, step: int = _COLOUR_SAMPLE_STEP) -> bool:
+    """True when more than ``COLOUR_FRACTION`` of sampled pixels exceed ``COLOUR_CHROMA``."""
+    if pixels.ndim == 2:
+        return False
+    sample = pixels[::step, ::step]
+    red, green, blue = sample[..., 0], sample[..., 1], sample[..., 2]
+    # elementwise max/min of the three planes: ten times faster than max(axis=2)
+    chroma = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
+    return int(np.count_nonzero(chroma > COLOUR_CHROMA)) > COLOUR_FRACTION * chroma.size
