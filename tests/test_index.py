@@ -1,0 +1,142 @@
+"""MatchIndex: exact tables, PDQ multi-index hashing, MinHash LSH, save/load."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.test_fingerprint import letter_record, ocr_noise, page_pixels
+from verify.errors import RecordError, VerifyError
+from verify.fingerprint import fingerprint_record
+from verify.index import MatchIndex, _chunks, pdq_words, popcount_distance
+
+
+def synthetic(n: int, planted: int, flips: int, keep: float, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    index = MatchIndex()
+    pdq = rng.integers(0, 2**64, size=(n, 4), dtype=np.uint64)
+    sig = rng.integers(0, 2**32, size=(n, index.num_perm), dtype=np.uint32)
+    index.add_vectors([f"d{i}" for i in range(n)], pdq, sig)
+    originals = rng.choice(n, size=planted, replace=False)
+    queries = []
+    for row in originals:
+        q = pdq[row].copy()
+        for bit in rng.choice(256, size=flips, replace=False):
+            q[bit // 64] ^= np.uint64(1) << np.uint64(63 - bit % 64)
+        s = sig[row].copy()
+        change = rng.random(index.num_perm) >= keep
+        s[change] = rng.integers(0, 2**32, size=int(change.sum()), dtype=np.uint32)
+        queries.append((q.astype(">u8").tobytes().hex(), s))
+    return index, originals, queries, pdq
+
+
+def test_recall_of_planted_near_duplicates_on_a_small_set() -> None:
+    index, originals, queries, pdq = synthetic(5_000, 200, flips=20, keep=0.8)
+    pdq_hits = text_hits = 0
+    for row, (hex_hash, sig) in zip(originals, queries, strict=True):
+        rows, distances = index.query_pdq(hex_hash)
+        assert np.all(distances <= index.max_distance)
+        if row in rows:
+            pdq_hits += 1
+            assert distances[list(rows).index(row)] == 20
+        rows, jaccard = index.query_text(sig)
+        text_hits += row in rows
+    assert pdq_hits == 200  # guaranteed up to 31 bits by the pigeonhole bound
+    assert text_hits >= 198
+    # The index finds exactly what a brute-force scan finds within the radius.
+    hex_hash = queries[0][0]
+    brute = np.flatnonzero(popcount_distance(pdq, pdq_words([hex_hash])[0]) <= index.max_distance)
+    assert sorted(index.query_pdq(hex_hash)[0].tolist()) == sorted(brute.tolist())
+
+
+def test_pdq_at_the_pigeonhole_bound_is_found() -> None:
+    index, originals, queries, _ = synthetic(2_000, 50, flips=31, keep=0.8, seed=1)
+    for row, (hex_hash, _sig) in zip(originals, queries, strict=True):
+        assert row in index.query_pdq(hex_hash)[0]
+
+
+def test_chunks_follow_hex_order() -> None:
+    words = pdq_words(["0123456789abcdef" * 4])
+    assert [hex(int(v)) for v in _chunks(words, 16)[:4, 0]] == [
+        "0x123",
+        "0x4567",
+        "0x89ab",
+        "0xcdef",
+    ]
+
+
+def real_index() -> tuple[MatchIndex, dict]:
+    index = MatchIndex()
+    fps = {}
+    for name in (
+        "ru_minzdrav_founding",
+        "ru_minzdrav_monthly",
+        "ru_order",
+        "en_ministry",
+        "uk_moz",
+    ):
+        fps[name] = fingerprint_record(letter_record(name), [page_pixels(name)])
+        index.add(name, fps[name])
+    return index, fps
+
+
+def test_real_fingerprints_find_their_document() -> None:
+    index, fps = real_index()
+    top = index.query(fps["ru_order"], k=3)[0]
+    assert top.doc_id == "ru_order" and top.sha256_equal and top.score == 1.0
+    noisy = letter_record(
+        "ru_minzdrav_founding",
+        text=ocr_noise(letter_record("ru_minzdrav_founding").text, 1 / 3, seed=5),
+        document_number=None,
+    )
+    found = index.query(fingerprint_record(noisy), k=3)
+    assert found[0].doc_id == "ru_minzdrav_founding"
+    assert not found[0].sha256_equal and (found[0].text_jaccard or 0) > 0.45
+    variant = fingerprint_record(letter_record("ru_minzdrav_founding_variant"))
+    hit = index.query(variant, k=1)[0]
+    assert hit.doc_id == "ru_minzdrav_founding"
+    assert hit.identity_key_equal and hit.body_digest_equal
+
+
+def test_save_load_round_trip(tmp_path) -> None:
+    index, fps = real_index()
+    extra, _, queries, _ = synthetic(3_000, 20, flips=10, keep=0.8, seed=2)
+    index.save(tmp_path / "real")
+    extra.save(tmp_path / "synthetic")
+    loaded = MatchIndex.load(tmp_path / "real")
+    assert len(loaded) == len(index) == 5
+    for fp in fps.values():
+        assert loaded.query(fp) == index.query(fp)
+    again = MatchIndex.load(tmp_path / "synthetic")
+    for hex_hash, sig in queries:
+        assert np.array_equal(again.query_pdq(hex_hash)[0], extra.query_pdq(hex_hash)[0])
+        assert np.array_equal(again.query_text(sig)[0], extra.query_text(sig)[0])
+    header = json.loads((tmp_path / "real" / "header.json").read_text())
+    assert header["byte_order"] == "little" and header["documents"] == 5
+    assert np.load(tmp_path / "real" / "pdq.npy").dtype.str == "<u8"
+    assert np.load(tmp_path / "real" / "sig.npy").dtype.str == "<u4"
+    # Derived tables are rebuilt when absent.
+    (tmp_path / "synthetic" / "band_keys.npy").unlink()
+    np.save(tmp_path / "synthetic" / "band_keys.npy", np.empty((extra.bands, 0), "<u4"))
+    rebuilt = MatchIndex.load(tmp_path / "synthetic")
+    assert np.array_equal(rebuilt.query_text(queries[0][1])[0], extra.query_text(queries[0][1])[0])
+
+
+def test_bad_use_is_refused(tmp_path) -> None:
+    index, fps = real_index()
+    with pytest.raises(VerifyError, match="already in the index"):
+        index.add("ru_order", fps["ru_order"])
+    with pytest.raises(RecordError, match="re-fingerprint"):
+        index.add("old", fps["ru_order"].model_copy(update={"parameters_version": "0"}))
+    with pytest.raises(VerifyError, match="not a match index"):
+        MatchIndex.load(tmp_path)
+
+
+def test_an_empty_index_and_a_document_without_text() -> None:
+    index = MatchIndex()
+    empty = fingerprint_record(letter_record("ru_order", text=""))
+    assert index.query(empty) == []
+    index.add("blank", empty)
+    assert index.query(empty)[0].doc_id == "blank"

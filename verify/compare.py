@@ -1,0 +1,460 @@
+"""Compare two records: the same file, the same letter, the same act, a clash, or nothing.
+
+The verdicts are DESIGN.md's: ``identical`` (same bytes), ``same_document`` (same content,
+another rendition), ``variant`` (same act, other addressee or stamp), ``conflict`` (presents
+itself as the same act but key fields disagree) and ``unrelated``. The decision weighs the
+*body* of the letters over their full text: two letters on one ministry's blank share the
+letterhead, the layout and half their words, and must still be unrelated.
+
+Thresholds are data in ``models/fingerprint.json`` ("compare"); the measurements behind
+them are in docs/fingerprints.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from rapidfuzz import fuzz
+
+from verify.errors import RecordError
+from verify.fingerprint import (
+    Fingerprints,
+    _normalise_number,
+    fingerprint_record,
+    normalise_text,
+    parameters,
+    parameters_version,
+    pdq_distance,
+    words,
+)
+from verify.record import SCHEMA_ID, Record
+
+try:  # the shared name folding (another helper's module); a small fallback otherwise
+    from verify.translit import fold_name
+except ImportError:  # pragma: no cover - only when translit is absent
+    fold_name = None  # type: ignore[assignment]
+
+Verdict = Literal["identical", "same_document", "variant", "conflict", "unrelated"]
+Status = Literal["agree", "differ", "missing_left", "missing_right", "missing_both"]
+
+# Fields whose disagreement makes two copies of "one act" a conflict rather than a variant.
+KEY_FIELDS = (
+    "issuer",
+    "document_number",
+    "document_date",
+    "signatories",
+    "requested_specialties",
+    "deadlines",
+)
+# Fields that legitimately differ between copies of one act sent to different recipients.
+COPY_FIELDS = ("addressees", "stamps")
+
+
+class FieldComparison(BaseModel):
+    """One row of the field-by-field table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    status: Status
+    left: list[str] = Field(default_factory=list)
+    right: list[str] = Field(default_factory=list)
+    similarity: float | None = Field(None, description="0..1 where a fuzzy comparison applies.")
+    only_left: list[str] = Field(default_factory=list, description="Values on the left only.")
+    only_right: list[str] = Field(default_factory=list, description="Values on the right only.")
+
+
+class PageDistance(BaseModel):
+    """PDQ Hamming distance between page ``page`` of both sides."""
+
+    model_config = ConfigDict(frozen=True)
+
+    page: int
+    distance: int | None
+    note: str | None = None
+
+
+class ComparisonEvidence(BaseModel):
+    """Which fingerprints agreed, and by how much."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha256_equal: bool
+    identity_key_equal: bool | None = Field(None, description="None when a side has no key.")
+    body_digest_equal: bool | None = None
+    text_jaccard: float | None = Field(None, description="MinHash estimate; None: no text.")
+    body_jaccard: float | None = None
+    pdq: list[PageDistance] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class Comparison(BaseModel):
+    """The answer of ``compare``: verdict, score, evidence, field table and differences."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verdict: Verdict
+    score: float = Field(ge=0, le=1, description="How alike the two documents are, 0..1.")
+    reason: str
+    evidence: ComparisonEvidence
+    fields: list[FieldComparison]
+    differences: list[str] = Field(
+        default_factory=list, description="For variant and conflict: what differs."
+    )
+    parameters_version: str
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def as_record(value: Record | dict[str, Any]) -> Record:
+    """A ``Record`` from a record or its JSON dict; refuses another schema with RecordError."""
+    if isinstance(value, Record):
+        return value
+    if not isinstance(value, dict):
+        raise RecordError(f"expected a verify record, got {type(value).__name__}")
+    schema = value.get("schema", value.get("schema_"))
+    if schema != SCHEMA_ID:
+        raise RecordError(
+            f"record schema is {schema!r}, this verify reads {SCHEMA_ID}: "
+            "re-extract the original file with this version of verify"
+        )
+    try:
+        return Record.model_validate(value)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RecordError(
+            f"malformed {SCHEMA_ID} record at {where}: {first['msg']}; re-extract the file"
+        ) from error
+
+
+def fingerprints_of(record: Record) -> Fingerprints:
+    """The record's stored fingerprints if made with these parameters, else fresh ones.
+
+    Fresh fingerprints of a saved record lack PDQ (no pixels): compare then relies on
+    text, fields and hashes.
+    """
+    stored = record.fingerprints
+    if stored and stored.get("parameters_version") == parameters_version():
+        try:
+            return Fingerprints.model_validate(stored)
+        except ValidationError as error:
+            raise RecordError(
+                f"the record's fingerprints are malformed ({error.errors()[0]['msg']}): "
+                "re-extract the file"
+            ) from error
+    return fingerprint_record(record)
+
+
+# --------------------------------------------------------------------------- field keys
+
+
+def _fallback_fold(name: str) -> str:
+    """Tiny Cyrillic→Latin folding, used only if verify.translit is missing."""
+    table = str.maketrans(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "abvgdeejziiklmnoprstufhccss_y_eua",
+    )
+    return " ".join(re.findall(r"[a-z]+", name.lower().translate(table)))
+
+
+def name_key(name: str) -> str:
+    """Script-independent key of a person's name."""
+    return fold_name(name) if fold_name is not None else _fallback_fold(name)
+
+
+def names_match(a: str, b: str) -> bool:
+    """Same person: surnames (longest token) alike, and initials not contradicting."""
+    ta, tb = name_key(a).split(), name_key(b).split()
+    if not ta or not tb:
+        return False
+    sa, sb = max(ta, key=len), max(tb, key=len)
+    if fuzz.ratio(sa, sb) < parameters()["compare"]["name_ratio"]:
+        return False
+    ia = [t[0] for t in ta if t != sa]
+    ib = [t[0] for t in tb if t != sb]
+    return not (ia and ib and ia[0] != ib[0])
+
+
+def _text_key(value: str) -> str:
+    return " ".join(words(normalise_text(value)))
+
+
+def _values(record: Record, field: str) -> list[str]:
+    value = getattr(record, field)
+    if value is None:
+        return []
+    if field == "executor":
+        return [f.value for f in (value.name, value.phone) if f is not None]
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            text = item.value
+            if field == "deadlines" and text is None:
+                text = item.recurrence or "recurring"
+            out.append(str(text))
+        return out
+    return [str(value.value)]
+
+
+def _set_compare(
+    left: list[str], right: list[str], match: Callable[[str, str], bool]
+) -> tuple[list[str], list[str]]:
+    """Values of each side without a match on the other side."""
+    only_left = [a for a in left if not any(match(a, b) for b in right)]
+    only_right = [b for b in right if not any(match(a, b) for a in left)]
+    return only_left, only_right
+
+
+def _fuzzy(threshold: float) -> Callable[[str, str], bool]:
+    def match(a: str, b: str) -> bool:
+        return fuzz.ratio(_text_key(a), _text_key(b)) >= threshold
+
+    return match
+
+
+def _number_match(low_confidence: bool) -> Callable[[str, str], bool]:
+    """Numbers must be equal once normalised; one OCR slip is forgiven on low confidence."""
+
+    def match(a: str, b: str) -> bool:
+        na, nb = _normalise_number(a), _normalise_number(b)
+        if na == nb:
+            return True
+        return low_confidence and fuzz.ratio(na, nb) >= parameters()["compare"]["number_ocr_ratio"]
+
+    return match
+
+
+def _low_confidence(a: Record, b: Record, field: str) -> bool:
+    threshold = parameters()["compare"]["low_confidence"]
+    values = [getattr(r, field) for r in (a, b)]
+    return any(v is not None and v.confidence < threshold for v in values)
+
+
+def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
+    """The field-by-field table: agree / differ / missing on one side or both."""
+    spec = parameters()["compare"]
+    text_match = _fuzzy(spec["text_field_ratio"])
+
+    def exact(x: str, y: str) -> bool:
+        return x.strip() == y.strip()
+
+    matchers: dict[str, Callable[[str, str], bool]] = {
+        "issuer": text_match,
+        "document_kind": exact,
+        "document_number": _number_match(_low_confidence(a, b, "document_number")),
+        "document_date": exact,
+        "subject": text_match,
+        "addressees": text_match,
+        "signatories": names_match,
+        "deadlines": exact,
+        "requested_specialties": exact,
+        "funding_source": text_match,
+        "executor": text_match,
+        "references": text_match,
+        "stamps": exact,
+    }
+    rows = []
+    for field, match in matchers.items():
+        left, right = _values(a, field), _values(b, field)
+        similarity = None
+        if not left and not right:
+            status: Status = "missing_both"
+        elif not left:
+            status = "missing_left"
+        elif not right:
+            status = "missing_right"
+        else:
+            only_left, only_right = _set_compare(left, right, match)
+            status = "differ" if only_left or only_right else "agree"
+            if field in ("issuer", "subject", "funding_source", "document_number"):
+                similarity = round(fuzz.ratio(_text_key(left[0]), _text_key(right[0])) / 100, 3)
+            rows.append(
+                FieldComparison(
+                    field=field,
+                    status=status,
+                    left=left,
+                    right=right,
+                    similarity=similarity,
+                    only_left=only_left,
+                    only_right=only_right,
+                )
+            )
+            continue
+        rows.append(
+            FieldComparison(field=field, status=status, left=left, right=right, similarity=None)
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- the verdict
+
+
+def _pdq_pages(fa: Fingerprints, fb: Fingerprints) -> list[PageDistance]:
+    min_quality = parameters()["pdq"]["min_quality"]
+    out = []
+    for pa, pb in zip(fa.pages, fb.pages, strict=False):
+        if not pa.pdq or not pb.pdq:
+            out.append(PageDistance(page=pa.number, distance=None, note="no page image"))
+        elif min(pa.pdq_quality or 0, pb.pdq_quality or 0) < min_quality:
+            out.append(PageDistance(page=pa.number, distance=None, note="low PDQ quality"))
+        else:
+            out.append(PageDistance(page=pa.number, distance=pdq_distance(pa.pdq, pb.pdq)))
+    return out
+
+
+def _jaccard(x: Any, y: Any) -> float | None:
+    if x is None or y is None:
+        return None
+    return x.jaccard(y)
+
+
+def _describe(row: FieldComparison) -> str:
+    """A difference in words, e.g. "another document_date: 2022-02-25 vs 2022-02-26"."""
+    if row.field == "stamps" and row.status in ("missing_left", "missing_right"):
+        side = "right" if row.status == "missing_left" else "left"
+        return f"a stamp on the {side} copy only ({', '.join(row.left or row.right)})"
+    if row.field == "requested_specialties":
+        parts = []
+        if row.only_right:
+            parts.append("added on the right: " + ", ".join(row.only_right))
+        if row.only_left:
+            parts.append("removed on the right: " + ", ".join(row.only_left))
+        return "specialties " + "; ".join(parts)
+    if row.field == "signatories":
+        return f"another signatory: {', '.join(row.left)} vs {', '.join(row.right)}"
+    if row.field == "addressees":
+        return "another addressee block"
+    if row.status in ("missing_left", "missing_right"):
+        side = "right" if row.status == "missing_left" else "left"
+        return f"{row.field} on the {side} copy only"
+    return f"another {row.field}: {'; '.join(row.left)} vs {'; '.join(row.right)}"
+
+
+def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Comparison:
+    """Compare two records and give DESIGN.md's verdict with its evidence."""
+    left, right = as_record(a), as_record(b)
+    fa, fb = fingerprints_of(left), fingerprints_of(right)
+    spec = parameters()["compare"]
+    rows = compare_fields(left, right)
+    by_field = {row.field: row for row in rows}
+    pages = _pdq_pages(fa, fb)
+    text_j = _jaccard(fa.text_minhash, fb.text_minhash)
+    body_j = _jaccard(fa.body_minhash, fb.body_minhash)
+    notes = []
+    if text_j is None:
+        notes.append("no usable text on at least one side: relied on hashes, images and fields")
+    identity_equal = (
+        None if not fa.identity_key or not fb.identity_key else fa.identity_key == fb.identity_key
+    )
+    digest_equal = (
+        None if not fa.body_digest or not fb.body_digest else fa.body_digest == fb.body_digest
+    )
+    evidence = ComparisonEvidence(
+        sha256_equal=fa.sha256 == fb.sha256,
+        identity_key_equal=identity_equal,
+        body_digest_equal=digest_equal,
+        text_jaccard=text_j,
+        body_jaccard=body_j,
+        pdq=pages,
+        notes=notes,
+    )
+    distances = [p.distance for p in pages if p.distance is not None]
+    pdq_close = bool(distances) and max(distances) <= parameters()["pdq"]["same_page_distance"]
+    compared = [r for r in rows if r.status in ("agree", "differ")]
+    field_agreement = (
+        sum(r.status == "agree" for r in compared) / len(compared) if compared else None
+    )
+    score = _score(body_j, text_j, distances, field_agreement, spec["score_weights"])
+
+    def result(verdict: Verdict, reason: str, differences: list[str] | None = None) -> Comparison:
+        return Comparison(
+            verdict=verdict,
+            score=1.0 if verdict == "identical" else score,
+            reason=reason,
+            evidence=evidence,
+            fields=rows,
+            differences=differences or [],
+            parameters_version=parameters_version(),
+        )
+
+    if evidence.sha256_equal:
+        return result("identical", "the original files have the same sha256")
+
+    body_same = bool(digest_equal) or (body_j is not None and body_j >= spec["body_same"])
+    text_same = text_j is not None and text_j >= spec["text_same"]
+    number = by_field["document_number"].status
+    same_number = number == "agree"
+    key_differs = [by_field[f] for f in KEY_FIELDS if by_field[f].status == "differ"]
+    # An addressee missing on one side is usually an extraction miss; a stamp on one side
+    # only is what a recipient's copy looks like.
+    copy_differs = [
+        by_field[f]
+        for f in COPY_FIELDS
+        if by_field[f].status == "differ"
+        or (f == "stamps" and by_field[f].status in ("missing_left", "missing_right"))
+    ]
+    body_unrelated = body_j is not None and body_j <= spec["body_unrelated_max"]
+
+    if same_number or body_same:
+        claim = "the same number" if same_number else "the same body text"
+        if same_number and body_unrelated and not digest_equal:
+            differs = [f"another body text (body similarity {body_j:.2f})"]
+            differs += [_describe(r) for r in key_differs]
+            return result("conflict", f"{claim} but another body text", differs)
+        if key_differs:
+            names = ", ".join(r.field for r in key_differs)
+            return result(
+                "conflict",
+                f"{claim}, but {names} disagree",
+                [_describe(r) for r in key_differs],
+            )
+        if copy_differs:
+            return result(
+                "variant",
+                f"{claim} and key fields agree; the copies differ in addressee or stamp",
+                [_describe(r) for r in copy_differs],
+            )
+        if body_same or text_same or pdq_close:
+            return result("same_document", f"{claim}, same body, every compared field agrees")
+        if body_j is None:
+            return result("same_document", f"{claim} and every compared field agrees")
+        return result(
+            "variant",
+            f"{claim} and key fields agree, but the body text differs in part",
+            [f"body text differs in part (body similarity {body_j:.2f})"],
+        )
+    if text_same and (pdq_close or not key_differs):
+        return result(
+            "same_document",
+            f"text similarity {text_j:.2f} without disagreeing key fields"
+            + (" and page images alike" if pdq_close else ""),
+        )
+    if text_j is None and pdq_close and not key_differs:
+        return result("same_document", "no text to compare; page images alike (PDQ)")
+    return result("unrelated", "neither the number nor the body text match")
+
+
+def _score(
+    body_j: float | None,
+    text_j: float | None,
+    distances: list[int],
+    field_agreement: float | None,
+    weights: dict[str, float],
+) -> float:
+    """Weighted mean of the similarities available (weights in models/fingerprint.json)."""
+    signals = {
+        "body": body_j,
+        "text": text_j,
+        "pdq": max(0.0, 1 - max(distances) / 128) if distances else None,
+        "fields": field_agreement,
+    }
+    used = {k: v for k, v in signals.items() if v is not None}
+    if not used:
+        return 0.0
+    total = sum(weights[k] for k in used)
+    return round(sum(weights[k] * v for k, v in used.items()) / total, 4)

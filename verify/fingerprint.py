@@ -1,0 +1,427 @@
+"""Fingerprints of a record: what lets verify recognise one letter across files and sources.
+
+Four kinds, from strict to forgiving (docs/fingerprints.md says why each exists):
+
+* ``sha256`` of the original bytes and of each prepared page image: the same file.
+* PDQ of each prepared page (Meta's perceptual hash, via ``pdqhash``): the same sheet re-scanned,
+  re-compressed or photographed.
+* MinHash of the normalised text (``text_minhash``) and of the body alone (``body_minhash``):
+  the same words read by different OCR runs, where an exact digest would differ in every copy.
+* ``identity_key`` (issuer + number + date) and ``body_digest`` (the body without addressee
+  and stamps): the same act sent to different recipients.
+
+Every parameter is data in ``models/fingerprint.json``; its ``version`` is stored with the
+fingerprints so fingerprints made with other parameters are never compared with these.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+from pydantic import BaseModel, ConfigDict, Field
+
+from verify.errors import VerifyError
+from verify.record import Record
+from verify.resources import load_json
+
+PARAMETERS_FILE = "fingerprint.json"
+
+
+@cache
+def parameters() -> dict[str, Any]:
+    """The parameters in ``models/fingerprint.json`` (cached, read-only)."""
+    return load_json(PARAMETERS_FILE)
+
+
+def parameters_version() -> str:
+    """The ``version`` of the fingerprint parameters, stored with every fingerprint."""
+    return str(parameters()["version"])
+
+
+# --------------------------------------------------------------------------- normalisation
+
+_SOFT = "\u00ad\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen and zero-width characters
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _is_cyrillic(char: str) -> bool:
+    return "\u0400" <= char <= "\u04ff"
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+@cache
+def _tables() -> tuple[dict[int, str], dict[str, str], frozenset[str]]:
+    spec = parameters()["normalise"]
+    fold = {ord(q): '"' for q in spec["quotes"]}
+    fold.update({ord(d): "-" for d in spec["dashes"]})
+    fold.update({ord(c): "" for c in _SOFT})
+    fold[ord("ё")] = "е"
+    lookalikes: dict[str, str] = dict(spec["lookalikes_to_cyrillic"])
+    return fold, lookalikes, frozenset(spec["digits_folded_only_inside_words"])
+
+
+def _fold_word(word: str, cyrillic_document: bool) -> str:
+    """Fold Latin look-alikes (and 3/0) of a word to Cyrillic when the word is Cyrillic.
+
+    A word is Cyrillic when it has at least as many Cyrillic letters as Latin ones, or, in a
+    mostly Cyrillic document, when every letter is a look-alike (OCR reading "РЕКА" as
+    "PEKA"). A digit is folded only beside a letter and not beside another digit, so
+    "3оне" becomes "зоне" while "30-2" and "2022" stay numbers.
+    """
+    _, lookalikes, digits = _tables()
+    cyrillic = sum(1 for c in word if _is_cyrillic(c))
+    latin = sum(1 for c in word if _is_latin(c))
+    letters_all_lookalike = latin > 0 and all(
+        c in lookalikes for c in word if _is_latin(c) or _is_cyrillic(c)
+    )
+    if not (cyrillic and cyrillic >= latin) and not (
+        cyrillic_document and letters_all_lookalike and cyrillic == 0
+    ):
+        return word
+    if cyrillic == 0 and not any(c.isalpha() for c in word):
+        return word
+    out = []
+    for i, char in enumerate(word):
+        if char in digits:
+            before = word[i - 1] if i else ""
+            after = word[i + 1] if i + 1 < len(word) else ""
+            inside = (before.isalpha() or after.isalpha()) and not (
+                before.isdigit() or after.isdigit()
+            )
+            out.append(lookalikes[char] if inside else char)
+        else:
+            out.append(lookalikes.get(char, char))
+    return "".join(out)
+
+
+def normalise_text(text: str) -> str:
+    """Fold away what differs between two readings of one page but not between two pages.
+
+    NFKC, case folding, ё→е, soft hyphens and zero-width characters removed, a word broken
+    by a hyphen at a line end joined, quotes and dashes folded to ``"`` and ``-``, any run of
+    whitespace to one space, and Latin look-alike letters inside Cyrillic words folded to
+    Cyrillic (table in ``models/fingerprint.json``). Idempotent: normalising twice changes
+    nothing, so normalised text can be stored and normalised again safely.
+    """
+    fold, _, _ = _tables()
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text).translate(fold)
+    # "здраво-\nохранения" -> "здравоохранения": a line-end hyphen in one rendition only.
+    text = re.sub(r"(?<=[^\W\d_])-[ \t]*(?:\r\n|\r|\n)\s*(?=[^\W\d_])", "", text)
+    text = " ".join(text.split())
+    cyrillic = sum(1 for c in text if _is_cyrillic(c))
+    latin = sum(1 for c in text if _is_latin(c))
+    cyrillic_document = cyrillic > latin
+    return re.sub(r"\S+", lambda m: _fold_word(m.group(0), cyrillic_document), text)
+
+
+def words(normalised: str) -> list[str]:
+    """Word tokens of normalised text: letters and digits, punctuation dropped.
+
+    Punctuation is the part of a page OCR gets wrong most often (a comma read as a period),
+    and carries little identity, so shingles are built from words only.
+    """
+    return _WORD.findall(normalised)
+
+
+# --------------------------------------------------------------------------- MinHash
+
+
+class MinHashSignature(BaseModel):
+    """A MinHash signature in a portable form.
+
+    Byte layout of ``values``: base64 of ``num_perm`` unsigned 32-bit integers, little-endian
+    (numpy dtype ``<u4``), in permutation order; the permutations are datasketch's
+    (2.0+) for ``scheme``, ``seed`` and ``num_perm``, over ``sha1_hash32`` of the UTF-8
+    shingles.
+    ``shingles`` names the shingle set (e.g. ``w1+c5``) so signatures over different sets
+    are never compared.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scheme: str
+    seed: int
+    num_perm: int = Field(gt=0)
+    shingles: str
+    values: str = Field(description="base64 of num_perm little-endian uint32 (<u4).")
+
+    def array(self) -> np.ndarray:
+        """The hash values as a ``uint32`` numpy array (native order)."""
+        raw = base64.b64decode(self.values)
+        if len(raw) != 4 * self.num_perm:
+            raise VerifyError(
+                f"MinHash signature holds {len(raw)} bytes, expected {4 * self.num_perm}: "
+                "the record's fingerprints are damaged; re-run fingerprinting"
+            )
+        return np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+
+    def minhash(self) -> LeanMinHash:
+        """A datasketch ``LeanMinHash`` with these values (for datasketch's own tools)."""
+        return LeanMinHash(seed=self.seed, hashvalues=self.array(), scheme=self.scheme)
+
+    def jaccard(self, other: MinHashSignature) -> float | None:
+        """Estimated Jaccard similarity of the two shingle sets; None if not comparable."""
+        mine = (self.scheme, self.seed, self.num_perm, self.shingles)
+        if mine != (other.scheme, other.seed, other.num_perm, other.shingles):
+            return None
+        return float(np.count_nonzero(self.array() == other.array())) / self.num_perm
+
+    @classmethod
+    def from_array(
+        cls, values: np.ndarray, seed: int, shingles: str, scheme: str
+    ) -> MinHashSignature:
+        """Wrap hash values computed elsewhere (e.g. by datasketch) into the portable form."""
+        data = np.asarray(values, dtype="<u4").tobytes()
+        return cls(
+            scheme=scheme,
+            seed=seed,
+            num_perm=len(values),
+            shingles=shingles,
+            values=base64.b64encode(data).decode("ascii"),
+        )
+
+
+def _shingle_name() -> str:
+    spec = parameters()["minhash"]
+    parts = [f"w{n}" for n in spec["word_ngrams"]] + [f"c{n}" for n in spec["char_ngrams"]]
+    return "+".join(parts)
+
+
+def shingles(
+    normalised: str,
+    word_ngrams: Sequence[int] | None = None,
+    char_ngrams: Sequence[int] | None = None,
+) -> set[str]:
+    """The shingle set of normalised text: word n-grams and character n-grams of the words.
+
+    Word and character shingles carry a prefix so a one-word shingle never equals a
+    character shingle. Character n-grams run over the words joined by one space, so they
+    span word boundaries (and survive a word split or joined by OCR).
+    """
+    spec = parameters()["minhash"]
+    word_ngrams = spec["word_ngrams"] if word_ngrams is None else word_ngrams
+    char_ngrams = spec["char_ngrams"] if char_ngrams is None else char_ngrams
+    tokens = words(normalised)
+    out: set[str] = set()
+    for n in word_ngrams:
+        out.update("w:" + " ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    joined = " ".join(tokens)
+    for n in char_ngrams:
+        out.update("c:" + joined[i : i + n] for i in range(len(joined) - n + 1))
+    return out
+
+
+def text_minhash(text: str, *, normalised: bool = False) -> MinHashSignature | None:
+    """MinHash of a text's shingles, or None when there is too little text to mean anything.
+
+    Returns None for fewer than ``min_words`` words: an empty or near-empty page would
+    otherwise match every other empty page.
+    """
+    spec = parameters()["minhash"]
+    norm = text if normalised else normalise_text(text)
+    if len(words(norm)) < spec["min_words"]:
+        return None
+    minhash = MinHash(num_perm=spec["num_perm"], seed=spec["seed"], scheme=spec["scheme"])
+    minhash.update_batch([s.encode("utf-8") for s in sorted(shingles(norm))])
+    return MinHashSignature.from_array(
+        minhash.hashvalues, spec["seed"], _shingle_name(), spec["scheme"]
+    )
+
+
+# --------------------------------------------------------------------------- PDQ
+
+
+def pdq_hex(bits: np.ndarray) -> str:
+    """256 PDQ bits (pdqhash's vector order) as 64 hex digits.
+
+    pdqhash returns bit 255 first, so packing the vector big-endian gives the hex form of
+    ThreatExchange and Meta's hasher-matcher-actioner (word 15 first): hashes can be
+    exchanged with them unchanged.
+    """
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
+def pdq_distance(a: str, b: str) -> int:
+    """Hamming distance between two PDQ hashes in hex (0..256)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def page_pdq(pixels: np.ndarray) -> tuple[str, int]:
+    """PDQ hash (hex) and quality (0..100) of a prepared page image, grey or RGB uint8.
+
+    Quality below ``pdq.min_quality`` (a blank or near-uniform page) means the hash says
+    little: compare and the index ignore such hashes.
+    """
+    import pdqhash  # the one place verify calls the PDQ engine
+
+    image = np.asarray(pixels)
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    elif image.ndim == 3 and image.shape[2] == 4:
+        image = image[:, :, :3]
+    elif image.ndim != 3 or image.shape[2] != 3:
+        raise VerifyError(
+            f"page_pdq needs a grey (H, W) or RGB (H, W, 3) image, got shape {image.shape}"
+        )
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise VerifyError("page_pdq got an empty image: pass the prepared page pixels")
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    try:
+        bits, quality = pdqhash.compute(image)
+    except Exception as error:  # the C++ engine raises bare errors
+        raise VerifyError(f"PDQ hashing failed on a {image.shape} image: {error}") from error
+    return pdq_hex(bits), int(quality)
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def _normalise_number(number: str) -> str:
+    """A registration number without spaces and with "N"/"№" prefixes dropped."""
+    text = normalise_text(number)
+    text = re.sub(r"^(?:№|n°|no\.?|nr\.?|н)\s*", "", text)
+    return re.sub(r"\s+", "", text)
+
+
+def identity_key(issuer: str | None, number: str | None, date: str | None) -> str | None:
+    """sha256 of issuer + number + date, normalised; None when number or date is missing.
+
+    The act's identity in the registry of its issuer: every copy of one act carries the same
+    number and date whoever received it. The issuer is only a qualifier (it is often read
+    as the letterhead with OCR errors), so an absent issuer still gives a key.
+    """
+    if not number or not date:
+        return None
+    parts = [
+        " ".join(words(normalise_text(issuer or ""))),
+        _normalise_number(number),
+        date.strip()[:10],
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _find_loose(needle: str, haystack: str, start: int = 0) -> tuple[int, int] | None:
+    """Find ``needle`` in ``haystack`` allowing any whitespace between its words."""
+    parts = [re.escape(p) for p in needle.split()]
+    if not parts:
+        return None
+    match = re.compile(r"\s+".join(parts)).search(haystack, start)
+    return (match.start(), match.end()) if match else None
+
+
+def body_text(record: Record) -> str:
+    """The body of the letter: after the heading requisites, before the signature.
+
+    Addressee blocks and stamps are cut out, so copies of one act sent to different
+    recipients share it; the letterhead is cut off, so two letters on one ministry's blank
+    do not share it. The cut points are the extracted fields' raw text found in the
+    record's text; when none is found (bad OCR) the whole text minus addressees and stamps
+    is used, which still excludes what differs between recipients.
+    """
+    text = record.text
+    heads = [f.raw for f in (record.subject, record.document_number, record.document_date) if f] + [
+        a.raw for a in record.addressees
+    ]
+    start = 0
+    if record.subject and (span := _find_loose(record.subject.raw, text)):
+        start = span[1]
+    else:
+        ends = [span[1] for raw in heads if (span := _find_loose(raw, text))]
+        start = max(ends, default=0)
+    tails = [s.raw for s in record.signatories]
+    if record.executor and record.executor.name:
+        tails.append(record.executor.name.raw)
+    starts = [span[0] for raw in tails if (span := _find_loose(raw, text, start))]
+    end = min(starts, default=len(text))
+    body = text[start:end]
+    if len(words(normalise_text(body))) < parameters()["minhash"]["min_words"]:
+        body = text
+    for raw in [a.raw for a in record.addressees] + [s.raw for s in record.stamps]:
+        while span := _find_loose(raw, body):
+            body = body[: span[0]] + " " + body[span[1] :]
+    return body
+
+
+def body_digest(record: Record) -> str:
+    """sha256 of the normalised body words: equal for copies of one act in one rendition.
+
+    Exact, so it only joins copies whose body text was read identically (born-digital PDFs,
+    the same scan); OCR'd copies meet on ``body_minhash`` instead.
+    """
+    body = " ".join(words(normalise_text(body_text(record))))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class PageFingerprint(BaseModel):
+    """Fingerprints of one prepared page."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: int = Field(ge=1)
+    image_sha256: str | None = None
+    pdq: str | None = Field(None, description="256-bit PDQ, 64 hex digits, ThreatExchange order.")
+    pdq_quality: int | None = Field(None, ge=0, le=100)
+
+
+class Fingerprints(BaseModel):
+    """Everything compare and the match index use to recognise a document (Record.fingerprints)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    parameters_version: str
+    sha256: str
+    pages: list[PageFingerprint] = Field(default_factory=list)
+    text_minhash: MinHashSignature | None = None
+    body_minhash: MinHashSignature | None = None
+    identity_key: str | None = None
+    body_digest: str | None = None
+
+
+def fingerprint_record(
+    record: Record, page_pixels: Iterable[np.ndarray | None] | None = None
+) -> Fingerprints:
+    """Fingerprint a record; ``page_pixels`` are the prepared page images, in page order.
+
+    Without pixels the pages keep their ``image_sha256`` from the record but get no PDQ
+    (a born-digital PDF has no image unless the caller renders one).
+    """
+    pixels = list(page_pixels) if page_pixels is not None else []
+    pages = []
+    for index, page in enumerate(record.pages):
+        image = pixels[index] if index < len(pixels) else None
+        pdq, quality = page_pdq(image) if image is not None else (None, None)
+        pages.append(
+            PageFingerprint(
+                number=page.number, image_sha256=page.image_sha256, pdq=pdq, pdq_quality=quality
+            )
+        )
+    body = body_text(record)
+    body_hash = text_minhash(body)
+    return Fingerprints(
+        parameters_version=parameters_version(),
+        sha256=record.source.sha256,
+        pages=pages,
+        text_minhash=text_minhash(record.text),
+        body_minhash=body_hash,
+        identity_key=identity_key(
+            record.issuer.value if record.issuer else None,
+            record.document_number.value if record.document_number else None,
+            record.document_date.value if record.document_date else None,
+        ),
+        body_digest=body_digest(record) if body_hash is not None else None,
+    )

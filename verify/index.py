@@ -1,0 +1,443 @@
+"""A file-backed match index: the known documents that may be the same as this one.
+
+Comparing a new document against every known one costs a full scan per query; the index
+answers from lookups instead:
+
+* exact tables for ``sha256``, ``identity_key`` and ``body_digest`` (dicts);
+* multi-index hashing (Norouzi et al.) for 256-bit PDQ hashes: the hash is cut into
+  ``pdq_chunks`` chunks of 16 bits, each chunk has a table from value to rows, and a query
+  looks up every value within ``pdq_chunk_radius`` bits of each of its chunks. By the
+  pigeonhole principle a hash within ``chunks * (radius + 1) - 1`` bits (31 for 16 chunks,
+  radius 1) shares at least one chunk within the radius, so no near-duplicate is missed;
+  candidates are then verified by popcount on ``uint64`` words;
+* MinHash LSH banding for the text signatures: ``lsh_bands`` bands of ``lsh_rows`` values;
+  a document becomes a candidate when one band is equal, then its Jaccard similarity is
+  estimated from the full signature.
+
+The tables are numpy arrays sorted once (``argsort``) rather than Python dicts of lists,
+so a million documents take hundreds of megabytes, not gigabytes. Documents added after
+the last build are merged by a rebuild on the next query or save: add in batches.
+
+On-disk layout (a directory, ``FORMAT``), every array a ``.npy`` file in little-endian
+byte order, whatever the machine:
+
+* ``header.json``: format, parameters (num_perm, seed, shingles, chunks, radius, bands,
+  rows), counts;
+* ``doc_ids.json``: the document ids, row ``i`` is ``doc_ids[i]``;
+* ``exact.json``: ``{"sha256" | "identity_key" | "body_digest": {key: [row, ...]}}``;
+* ``pdq.npy`` ``<u8`` (pages, 4): each PDQ hash as four 64-bit words, word 0 holding the
+  first 16 hex digits (ThreatExchange order); ``pdq_doc.npy`` ``<i4`` (pages,): its row;
+* ``sig.npy`` ``<u4`` (docs with text, num_perm): MinHash values; ``sig_doc.npy`` ``<i4``;
+* derived, rebuilt if absent: ``mih_order.npy`` ``<i4`` (chunks, pages) rows sorted by
+  chunk value, ``mih_offsets.npy`` ``<i8`` (chunks, 65537) where value ``v``'s rows are
+  ``order[off[v]:off[v+1]]``; ``band_keys.npy`` ``<u4`` (bands, sigs) sorted band hashes,
+  ``band_order.npy`` ``<i4`` (bands, sigs).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from verify.errors import RecordError, VerifyError
+from verify.fingerprint import Fingerprints, parameters, parameters_version
+
+FORMAT = "verify.match_index/1"
+_EXACT_KINDS = ("sha256", "identity_key", "body_digest")
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+class Candidate(BaseModel):
+    """One known document that may match the query, with the evidence that found it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    score: float
+    sha256_equal: bool = False
+    identity_key_equal: bool = False
+    body_digest_equal: bool = False
+    pdq_distance: int | None = None
+    text_jaccard: float | None = None
+
+
+def pdq_words(hex_hashes: Sequence[str]) -> np.ndarray:
+    """PDQ hashes in hex as an (n, 4) ``uint64`` array (word 0 = first 16 hex digits)."""
+    raw = b"".join(bytes.fromhex(h) for h in hex_hashes)
+    if len(raw) != 32 * len(hex_hashes):
+        raise VerifyError("a PDQ hash is not 64 hex digits: re-fingerprint the document")
+    return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, 4)
+
+
+def popcount_distance(words: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Hamming distances between rows of ``words`` (n, 4) and one hash ``query`` (4,)."""
+    return np.bitwise_count(words ^ query).sum(axis=1, dtype=np.int32)
+
+
+def _chunks(words: np.ndarray, count: int) -> np.ndarray:
+    """(n, 4) uint64 words -> (count, n) chunk values, chunk 0 = the most significant bits."""
+    bits = 256 // count
+    per_word = 64 // bits
+    mask = np.uint64((1 << bits) - 1)
+    out = np.empty((count, len(words)), dtype=np.uint32)
+    for j in range(count):
+        shift = np.uint64(64 - bits * (j % per_word + 1))
+        out[j] = (words[:, j // per_word] >> shift) & mask
+    return out
+
+
+def _within(value: int, bits: int, radius: int) -> list[int]:
+    """Every ``bits``-bit value within ``radius`` bit flips of ``value``."""
+    out = [value]
+    for r in range(1, radius + 1):
+        for flips in itertools.combinations(range(bits), r):
+            v = value
+            for f in flips:
+                v ^= 1 << f
+            out.append(v)
+    return out
+
+
+def _band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, num_perm) uint32 -> (bands, n) uint32 band hashes (multiply-xorshift mix)."""
+    n = len(signatures)
+    keys = np.empty((bands, n), dtype=np.uint32)
+    sig = signatures.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        for b in range(bands):
+            h = np.full(n, np.uint64(b + 1), dtype=np.uint64)
+            for r in range(rows):
+                h = (h ^ sig[:, b * rows + r]) * _MIX
+                h ^= h >> np.uint64(29)
+            keys[b] = (h >> np.uint64(32)).astype(np.uint32)
+    return keys
+
+
+class MatchIndex:
+    """The match index; see the module docstring for what it holds and how it is stored."""
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        spec = dict(parameters()["index"])
+        spec.update(config or {})
+        mh = parameters()["minhash"]
+        self.parameters_version = parameters_version()
+        self.chunks = int(spec["pdq_chunks"])
+        self.radius = int(spec["pdq_chunk_radius"])
+        self.max_distance = int(spec["pdq_max_distance"])
+        self.bands = int(spec["lsh_bands"])
+        self.rows = int(spec["lsh_rows"])
+        self.min_jaccard = float(spec["min_jaccard"])
+        self.num_perm = int(mh["num_perm"])
+        self.seed = int(mh["seed"])
+        self.shingles: str | None = None
+        if 256 % self.chunks or (256 // self.chunks) > 32 or 64 % (256 // self.chunks):
+            raise VerifyError("pdq_chunks must be 8, 16 or 32 (chunks of 32, 16 or 8 bits)")
+        if self.bands * self.rows > self.num_perm:
+            raise VerifyError(
+                f"lsh_bands * lsh_rows = {self.bands * self.rows} exceeds num_perm "
+                f"{self.num_perm}: lower the bands or rows in models/fingerprint.json"
+            )
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._exact: dict[str, dict[str, list[int]]] = {k: {} for k in _EXACT_KINDS}
+        self._pdq = np.empty((0, 4), dtype=np.uint64)
+        self._pdq_doc = np.empty(0, dtype=np.int32)
+        self._sig = np.empty((0, self.num_perm), dtype=np.uint32)
+        self._sig_doc = np.empty(0, dtype=np.int32)
+        self._pending_pdq: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pending_sig: list[tuple[np.ndarray, np.ndarray]] = []
+        self._built = True
+        self._mih_order = np.empty((self.chunks, 0), dtype=np.int32)
+        self._mih_offsets = np.zeros((self.chunks, (1 << (256 // self.chunks)) + 1), np.int64)
+        self._band_keys = np.empty((self.bands, 0), dtype=np.uint32)
+        self._band_order = np.empty((self.bands, 0), dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    # ------------------------------------------------------------------ adding
+
+    def _new_rows(self, doc_ids: Sequence[str]) -> np.ndarray:
+        start = len(self._ids)
+        for offset, doc_id in enumerate(doc_ids):
+            if doc_id in self._row_of:
+                raise VerifyError(f"document id {doc_id!r} is already in the index")
+            self._row_of[doc_id] = start + offset
+        self._ids.extend(doc_ids)
+        return np.arange(start, start + len(doc_ids), dtype=np.int32)
+
+    def add(self, doc_id: str, fingerprints: Fingerprints) -> None:
+        """Add one document's fingerprints under ``doc_id`` (unique)."""
+        if fingerprints.parameters_version != self.parameters_version:
+            raise RecordError(
+                f"fingerprints of {doc_id!r} were made with parameters version "
+                f"{fingerprints.parameters_version}, the index uses {self.parameters_version}: "
+                "re-fingerprint the document"
+            )
+        row = int(self._new_rows([doc_id])[0])
+        for kind in _EXACT_KINDS:
+            key = getattr(fingerprints, kind)
+            if key:
+                self._exact[kind].setdefault(key, []).append(row)
+        hashes = [p.pdq for p in fingerprints.pages if p.pdq and self._usable(p.pdq_quality)]
+        if hashes:
+            self._pending_pdq.append((pdq_words(hashes), np.full(len(hashes), row, np.int32)))
+            self._built = False
+        if fingerprints.text_minhash is not None:
+            self._check_signature(fingerprints.text_minhash.shingles, fingerprints)
+            values = fingerprints.text_minhash.array()[None, :]
+            self._pending_sig.append((values, np.array([row], np.int32)))
+            self._built = False
+
+    def add_vectors(
+        self, doc_ids: Sequence[str], pdq: np.ndarray | None, signatures: np.ndarray | None
+    ) -> None:
+        """Add many documents at once from arrays: one PDQ row and one signature per id.
+
+        For bulk imports and benchmarks, where building ``Fingerprints`` objects one by
+        one would dominate the time. ``pdq`` is (n, 4) uint64 as ``pdq_words`` returns;
+        ``signatures`` (n, num_perm) uint32 with this index's seed and shingles.
+        """
+        rows = self._new_rows(list(doc_ids))
+        if pdq is not None:
+            self._pending_pdq.append((np.asarray(pdq, np.uint64).reshape(-1, 4), rows))
+        if signatures is not None:
+            sig = np.asarray(signatures, np.uint32)
+            if sig.shape != (len(rows), self.num_perm):
+                raise VerifyError(f"signatures must have shape ({len(rows)}, {self.num_perm})")
+            self._pending_sig.append((sig, rows))
+        self._built = False
+
+    def _usable(self, quality: int | None) -> bool:
+        return quality is None or quality >= int(parameters()["pdq"]["min_quality"])
+
+    def _check_signature(self, shingles: str, fingerprints: Fingerprints) -> None:
+        signature = fingerprints.text_minhash
+        assert signature is not None
+        if (signature.seed, signature.num_perm) != (self.seed, self.num_perm):
+            raise RecordError("text MinHash has another seed or num_perm: re-fingerprint")
+        kind = f"{signature.scheme}:{shingles}"
+        if self.shingles is None:
+            self.shingles = kind
+        elif kind != self.shingles:
+            raise RecordError(f"text MinHash is {kind}, the index holds {self.shingles}")
+
+    # ------------------------------------------------------------------ building
+
+    def build(self) -> None:
+        """Merge pending additions and (re)build the lookup tables."""
+        if self._built:
+            return
+        if self._pending_pdq:
+            self._pdq = np.concatenate([self._pdq] + [w for w, _ in self._pending_pdq])
+            self._pdq_doc = np.concatenate([self._pdq_doc] + [r for _, r in self._pending_pdq])
+            self._pending_pdq = []
+            self._build_mih()
+        if self._pending_sig:
+            self._sig = np.concatenate([self._sig] + [s for s, _ in self._pending_sig])
+            self._sig_doc = np.concatenate([self._sig_doc] + [r for _, r in self._pending_sig])
+            self._pending_sig = []
+            self._build_bands()
+        self._built = True
+
+    def _build_mih(self) -> None:
+        values = _chunks(self._pdq, self.chunks)
+        size = 1 << (256 // self.chunks)
+        self._mih_order = np.empty(values.shape, dtype=np.int32)
+        self._mih_offsets = np.zeros((self.chunks, size + 1), dtype=np.int64)
+        for j in range(self.chunks):
+            self._mih_order[j] = np.argsort(values[j], kind="stable")
+            np.cumsum(np.bincount(values[j], minlength=size), out=self._mih_offsets[j, 1:])
+
+    def _build_bands(self) -> None:
+        keys = _band_keys(self._sig, self.bands, self.rows)
+        self._band_order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
+        self._band_keys = np.take_along_axis(keys, self._band_order, axis=1)
+
+    # ------------------------------------------------------------------ querying
+
+    def query_pdq(self, hex_hash: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of documents with a page within ``pdq_max_distance`` bits, and distances."""
+        self.build()
+        if not len(self._pdq):
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        query = pdq_words([hex_hash])
+        chunk_values = _chunks(query, self.chunks)[:, 0]
+        bits = 256 // self.chunks
+        parts = []
+        for j in range(self.chunks):
+            order, offsets = self._mih_order[j], self._mih_offsets[j]
+            for v in _within(int(chunk_values[j]), bits, self.radius):
+                lo, hi = offsets[v], offsets[v + 1]
+                if hi > lo:
+                    parts.append(order[lo:hi])
+        if not parts:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        pages = np.unique(np.concatenate(parts))
+        distances = popcount_distance(self._pdq[pages], query[0])
+        keep = distances <= self.max_distance
+        return self._pdq_doc[pages[keep]], distances[keep]
+
+    def query_text(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of documents sharing an LSH band with the signature, and Jaccard estimates."""
+        self.build()
+        if not len(self._sig):
+            return np.empty(0, np.int32), np.empty(0, np.float64)
+        keys = _band_keys(np.asarray(values, np.uint32)[None, :], self.bands, self.rows)[:, 0]
+        parts = []
+        for b in range(self.bands):
+            row = self._band_keys[b]
+            lo = np.searchsorted(row, keys[b], side="left")
+            hi = np.searchsorted(row, keys[b], side="right")
+            if hi > lo:
+                parts.append(self._band_order[b, lo:hi])
+        if not parts:
+            return np.empty(0, np.int32), np.empty(0, np.float64)
+        sigs = np.unique(np.concatenate(parts))
+        jaccard = (self._sig[sigs] == values).mean(axis=1)
+        keep = jaccard >= self.min_jaccard
+        return self._sig_doc[sigs[keep]], jaccard[keep]
+
+    def query(self, fingerprints: Fingerprints, k: int = 10) -> list[Candidate]:
+        """The ``k`` best candidates for these fingerprints, best first.
+
+        ``score`` only ranks candidates: 1 for equal bytes, 0.9 for an equal identity key
+        or body digest, else the best of the text Jaccard estimate and ``1 - d / 64`` for a
+        PDQ distance ``d``. Whether a candidate is the same document is for ``compare``.
+        """
+        found: dict[int, dict[str, Any]] = defaultdict(dict)
+        for kind in _EXACT_KINDS:
+            key = getattr(fingerprints, kind)
+            for row in self._exact[kind].get(key, []) if key else []:
+                found[row][kind] = True
+        for page in fingerprints.pages:
+            if page.pdq and self._usable(page.pdq_quality):
+                rows, distances = self.query_pdq(page.pdq)
+                for row, d in zip(rows.tolist(), distances.tolist(), strict=True):
+                    best = found[row].get("pdq")
+                    found[row]["pdq"] = d if best is None else min(best, d)
+        if fingerprints.text_minhash is not None:
+            rows, jaccard = self.query_text(fingerprints.text_minhash.array())
+            for row, j in zip(rows.tolist(), jaccard.tolist(), strict=True):
+                found[row]["text"] = j
+        out = []
+        for row, hit in found.items():
+            score = max(
+                1.0 if hit.get("sha256") else 0.0,
+                0.9 if hit.get("identity_key") or hit.get("body_digest") else 0.0,
+                hit.get("text", 0.0),
+                1 - hit["pdq"] / 64 if "pdq" in hit else 0.0,
+            )
+            out.append(
+                Candidate(
+                    doc_id=self._ids[row],
+                    score=round(max(score, 0.0), 4),
+                    sha256_equal=bool(hit.get("sha256")),
+                    identity_key_equal=bool(hit.get("identity_key")),
+                    body_digest_equal=bool(hit.get("body_digest")),
+                    pdq_distance=hit.get("pdq"),
+                    text_jaccard=hit.get("text"),
+                )
+            )
+        out.sort(key=lambda c: (-c.score, c.doc_id))
+        return out[:k]
+
+    # ------------------------------------------------------------------ storage
+
+    def _header(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "byte_order": "little",
+            "parameters_version": self.parameters_version,
+            "num_perm": self.num_perm,
+            "seed": self.seed,
+            "shingles": self.shingles,
+            "pdq_chunks": self.chunks,
+            "pdq_chunk_radius": self.radius,
+            "pdq_max_distance": self.max_distance,
+            "lsh_bands": self.bands,
+            "lsh_rows": self.rows,
+            "min_jaccard": self.min_jaccard,
+            "documents": len(self._ids),
+            "pages": len(self._pdq),
+            "signatures": len(self._sig),
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to directory ``path`` (created; existing files overwritten)."""
+        self.build()
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "pdq": self._pdq.astype("<u8"),
+            "pdq_doc": self._pdq_doc.astype("<i4"),
+            "sig": self._sig.astype("<u4"),
+            "sig_doc": self._sig_doc.astype("<i4"),
+            "mih_order": self._mih_order.astype("<i4"),
+            "mih_offsets": self._mih_offsets.astype("<i8"),
+            "band_keys": self._band_keys.astype("<u4"),
+            "band_order": self._band_order.astype("<i4"),
+        }
+        for name, array in arrays.items():
+            np.save(folder / f"{name}.npy", array, allow_pickle=False)
+        (folder / "doc_ids.json").write_text(json.dumps(self._ids, ensure_ascii=False))
+        (folder / "exact.json").write_text(json.dumps(self._exact, ensure_ascii=False))
+        # The header last: a folder without one is an interrupted save, refused by load.
+        (folder / "header.json").write_text(json.dumps(self._header(), indent=1))
+
+    @classmethod
+    def load(cls, path: str | Path) -> MatchIndex:
+        """Read an index written by ``save``; refuses another format or parameters version."""
+        folder = Path(path)
+        header_path = folder / "header.json"
+        if not header_path.is_file():
+            raise VerifyError(
+                f"{folder} is not a match index (no header.json): build one with MatchIndex.save"
+            )
+        header = json.loads(header_path.read_text())
+        if header.get("format") != FORMAT:
+            raise VerifyError(f"{folder} holds {header.get('format')!r}, expected {FORMAT}")
+        if header["parameters_version"] != parameters_version():
+            raise VerifyError(
+                f"{folder} was built with fingerprint parameters version "
+                f"{header['parameters_version']}, this verify uses {parameters_version()}: "
+                "rebuild the index"
+            )
+        index = cls(
+            {
+                "pdq_chunks": header["pdq_chunks"],
+                "pdq_chunk_radius": header["pdq_chunk_radius"],
+                "pdq_max_distance": header["pdq_max_distance"],
+                "lsh_bands": header["lsh_bands"],
+                "lsh_rows": header["lsh_rows"],
+                "min_jaccard": header["min_jaccard"],
+            }
+        )
+        index.shingles = header["shingles"]
+        index._ids = json.loads((folder / "doc_ids.json").read_text())
+        index._row_of = {doc_id: row for row, doc_id in enumerate(index._ids)}
+        index._exact = json.loads((folder / "exact.json").read_text())
+
+        def array(name: str, dtype: str) -> np.ndarray:
+            return np.load(folder / f"{name}.npy", allow_pickle=False).astype(dtype, copy=False)
+
+        index._pdq = array("pdq", "u8").astype(np.uint64).reshape(-1, 4)
+        index._pdq_doc = array("pdq_doc", "i4").astype(np.int32)
+        index._sig = array("sig", "u4").astype(np.uint32).reshape(-1, index.num_perm)
+        index._sig_doc = array("sig_doc", "i4").astype(np.int32)
+        index._mih_order = array("mih_order", "i4").astype(np.int32)
+        index._mih_offsets = array("mih_offsets", "i8").astype(np.int64)
+        index._band_keys = array("band_keys", "u4").astype(np.uint32)
+        index._band_order = array("band_order", "i4").astype(np.int32)
+        if index._mih_order.shape[1] != len(index._pdq):
+            index._build_mih()
+        if index._band_keys.shape[1] != len(index._sig):
+            index._build_bands()
+        return index
