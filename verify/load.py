@@ -77,11 +77,12 @@ class Source:
     sha256: str
     media_type: str
     size: int
+    given_path: str = ""  # as the user typed it: the record must not leak the home folder
 
     def info(self) -> SourceInfo:
-        """The record's view of this source."""
+        """The record's view of this source (the path as given, not made absolute)."""
         return SourceInfo(
-            path=str(self.path),
+            path=self.given_path or str(self.path),
             file_name=self.file_name,
             sha256=self.sha256,
             media_type=self.media_type,
@@ -246,6 +247,7 @@ def open_source(path: str | os.PathLike[str]) -> Source:
         raise CorruptInputError(f"{shown}: is empty (0 bytes): get a complete copy of the file")
     return Source(
         path=path.absolute(),
+        given_path=str(path),
         file_name=path.name,
         sha256=digest.hexdigest(),
         media_type=media_type,

@@ -1,0 +1,178 @@
+"""Deadlines: cues, resolution against the document date, recurring deadlines."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from verify.extract.deadlines import extract_deadlines
+from verify.page import PageText, Word
+from verify.textmap import DocumentText
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
+CASES = sorted(p.name for p in FIXTURES.glob("*") if (p / "born_digital.pdf").is_file())
+
+
+def lines_document(lines: list[str], confidence: float = 0.95) -> DocumentText:
+    """A one-page DocumentText from text lines: one Word per token, synthetic boxes."""
+    words = []
+    for number, line in enumerate(lines):
+        x = 50.0
+        for token in line.split():
+            width = 6.0 * len(token)
+            words.append(
+                Word(
+                    token,
+                    (x, 40.0 + 14 * number, x + width, 52.0 + 14 * number),
+                    confidence,
+                    0,
+                    number,
+                )
+            )
+            x += width + 4
+    page = PageText(1, 595.0, 842.0, "pt", "text_layer", tuple(words), None, confidence)
+    return DocumentText([page])
+
+
+def pdf_document(case: str) -> tuple[DocumentText, dict]:
+    """Real words of a fixture's born-digital PDF (pymupdf), and its truth.json."""
+    pymupdf = pytest.importorskip("pymupdf")
+    pages = []
+    with pymupdf.open(FIXTURES / case / "born_digital.pdf") as pdf:
+        for number, page in enumerate(pdf, 1):
+            words = tuple(
+                Word(w[4], (w[0], w[1], w[2], w[3]), 1.0, w[5], w[5] * 1000 + w[6])
+                for w in page.get_text("words")
+            )
+            pages.append(
+                PageText(
+                    number, page.rect.width, page.rect.height, "pt", "text_layer", words, None, 1.0
+                )
+            )
+    truth = json.loads((FIXTURES / case / "truth.json").read_text(encoding="utf-8"))
+    return DocumentText(pages), truth
+
+
+DOC_DATE = datetime.date(2022, 2, 25)
+
+
+def values(text: str, language: str, date: datetime.date | None = DOC_DATE) -> list:
+    doc = lines_document(text.split("\n"))
+    return [(d.value, d.recurrence) for d in extract_deadlines(doc, language, date)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "просит в срок не позднее 18:00 25 февраля\n2022 г. представить",
+            "ru",
+            "2022-02-25T18:00",
+        ),
+        ("просить до 10:00 04.03.2022 надати інформацію", "uk", "2022-03-04T10:00"),
+        ("в срок до 15.03.2022 сформировать списки", "ru", "2022-03-15"),
+        ("by 17:00 on Friday 4 March 2022.", "en", "2022-03-04T17:00"),
+        ("Directors are asked to report, by 3 March 2022, the number", "en", "2022-03-03"),
+        ("send a list no later than 6pm today", "en", "2022-02-25T18:00"),
+        ("представить до 18:00 списки", "ru", "2022-02-25T18:00"),
+        ("представить в течение 3 дней", "ru", "2022-02-28"),
+        ("представить в течение трех рабочих дней", "ru", "2022-03-02"),
+        ("у термін до 01.03.2022 включно", "uk", "2022-03-01"),
+        ("not later than 2 March", "en", "2022-03-02"),
+        ("до 1O:00 O4.03.2022", "ru", "2022-03-04T10:00"),  # OCR: letter O for zero
+    ],
+)
+def test_deadline_values(text: str, language: str, expected: str) -> None:
+    assert values(text, language) == [(expected, None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("представлять ежемесячно до 5 числа месяца, следующего за отчетным", "ru"),
+        ("просить щомісяця до 5 числа подавати інформацію", "uk"),
+        ("Please report by the 5th of each month.", "en"),
+    ],
+)
+def test_monthly_recurring(text: str, language: str) -> None:
+    doc = lines_document([text])
+    [deadline] = extract_deadlines(doc, language, DOC_DATE)
+    assert deadline.value is None and deadline.recurring
+    assert deadline.recurrence == "FREQ=MONTHLY;BYMONTHDAY=5"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("25.02.2022 № 30-2/И/2-2781", "ru"),
+        ("Во исполнение письма Минздрава России от 25.02.2022 № 30-2/И/2-2757", "ru"),
+        ("Вх. № 87 від 05.03.2022", "uk"),
+        ("в течение трех рабочих дней со дня таких изменений", "ru"),
+        ("к выезду в течение 24 часов с момента получения распоряжения", "ru"),
+        ("довести настоящее письмо до руководителей организаций", "ru"),
+        ("1 March 2022", "en"),
+        ("can be reached by telephone at all times", "en"),
+        ("действовавшие до 01.01.2020 правила", "ru"),  # before the document: not a deadline
+    ],
+)
+def test_not_deadlines(text: str, language: str) -> None:
+    assert values(text, language) == []
+
+
+def test_evidence_and_confidence() -> None:
+    doc = lines_document(["просит в срок не позднее 18:00 25 февраля 2022 г. представить"])
+    [deadline] = extract_deadlines(doc, "ru", DOC_DATE)
+    assert deadline.raw == "в срок не позднее 18:00 25 февраля 2022 г."
+    assert deadline.source == "rule:deadline.ru.cue_time_date"
+    [today] = extract_deadlines(lines_document(["представить до 18:00"]), "ru", DOC_DATE)
+    assert today.confidence < deadline.confidence
+
+
+def test_without_document_date_only_full_dates_resolve() -> None:
+    assert values("до 18:00 представить", "ru", None) == []
+    assert values("до 04.03.2022 представить", "ru", None) == [("2022-03-04", None)]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture_letters(case: str) -> None:
+    doc, truth = pdf_document(case)
+    date = datetime.date.fromisoformat(truth["document_date"])
+    found = extract_deadlines(doc, truth["language"], date)
+    assert [(d.value, d.recurring, d.recurrence) for d in found] == [
+        (d["value"], d["recurring"], d["recurrence"]) for d in truth["deadlines"]
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    document_date=st.dates(datetime.date(2015, 1, 1), datetime.date(2030, 12, 31)),
+    day=st.integers(1, 28),
+    month=st.integers(1, 12),
+    year=st.integers(2014, 2031),
+    cue=st.sampled_from(["до", "не позднее", "в срок до"]),
+)
+def test_deadline_never_before_document_date(
+    document_date: datetime.date, day: int, month: int, year: int, cue: str
+) -> None:
+    text = f"представить {cue} {day:02d}.{month:02d}.{year} сведения"
+    for value, _ in values(text, "ru", document_date):
+        assert datetime.date.fromisoformat(value[:10]) >= document_date
+        assert value == f"{year}-{month:02d}-{day:02d}"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    document_date=st.dates(datetime.date(2015, 1, 1), datetime.date(2030, 12, 31)),
+    day=st.integers(1, 28),
+    month=st.sampled_from(["January", "March", "June", "September", "December"]),
+)
+def test_english_date_without_year_is_not_before_document(
+    document_date: datetime.date, day: int, month: str
+) -> None:
+    for value, _ in values(f"Please reply by {day} {month}.", "en", document_date):
+        assert datetime.date.fromisoformat(value) >= document_date

@@ -1,0 +1,459 @@
+"""Requested specialties: inflected, compounded and coordinated phrases to taxonomy ids.
+
+Letters ask for "врачей - сердечно-сосудистых хирургов" and "медицинских сестер (в том
+числе операционных)"; reports say "trauma, heart ... and paediatric surgeons". All meet one
+multilingual taxonomy (``models/specialties.json``) so a report's phrase can be matched
+against the letter's. Matching is on lemmas and light stems, because pymorphy3 without a
+tagger leaves ambiguous forms ("детских", "лікарів") unlemmatised; hyphens, dashes and line
+breaks inside a compound are ignored; OCR look-alike letters are folded first.
+
+The matcher is a spaCy component (``verify_specialties``) writing ``doc.spans["specialties"]``,
+so it can be tested on a blank pipeline and reused; ``extract_specialties`` runs it on the
+shared pipeline's Doc without adding it to that pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+from spacy.vocab import Vocab
+
+from verify.extract._evidence import field_from_span
+from verify.nlp import lemma_of, lemmatise
+from verify.record import Specialty
+from verify.resources import load_json
+from verify.textmap import DocumentText
+from verify.translit import fold_lookalikes
+
+SPAN_KEY = "specialties"
+_DASHES = {"-", "–", "—", "‑", "‐", "−"}
+_FUZZY_MIN_LENGTH = 8  # shorter words are too easily confused ("хирургии" vs "хирург")
+_FUZZY_CUTOFF = 88.0
+
+if not Token.has_extension("verify_keys"):
+    Token.set_extension("verify_keys", getter=lambda token: sorted(_token_keys(token)))
+if not Token.has_extension("verify_glue"):
+    Token.set_extension("verify_glue", getter=lambda token: _is_glue(token.text))
+if not Doc.has_extension("verify_fuzzy"):
+    Doc.set_extension("verify_fuzzy", default=None)
+
+
+def _is_glue(text: str) -> bool:
+    """Whitespace, dashes and OCR specks that may sit inside a compound phrase."""
+    return not text.strip() or text in _DASHES or text in _glue_tokens()
+
+
+@cache
+def _glue_tokens() -> frozenset[str]:
+    return frozenset(load_json("specialties.json").get("glue_tokens", []))
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Specialty ids with their labels and matching forms, per language."""
+
+    version: str
+    labels: dict[str, dict[str, str]]  # id -> {"ru": ..., "uk": ..., "en": ...}
+    forms: dict[str, dict[str, list[str]]]  # id -> language -> phrases
+    modifiers: dict[str, dict[str, Any]]  # id -> {"head": head id, language: [phrases]}
+    heads: dict[str, dict[str, list[str]]]  # head id -> language -> phrases
+    coordinators: dict[str, list[str]]
+    including: dict[str, list[str]]
+    including_fillers: list[str] = field(default_factory=list)
+
+    def label(self, specialty: str, language: str = "en") -> str:
+        """The specialty's label in ``language``."""
+        return self.labels[specialty][language]
+
+    def ids(self) -> list[str]:
+        """All specialty ids, in file order."""
+        return list(self.labels)
+
+
+@cache
+def taxonomy() -> Taxonomy:
+    """The taxonomy of ``models/specialties.json`` (loaded once)."""
+    data = load_json("specialties.json")
+    specialties = data["specialties"]
+    return Taxonomy(
+        version=str(data["version"]),
+        labels={key: dict(value["labels"]) for key, value in specialties.items()},
+        forms={key: dict(value["forms"]) for key, value in specialties.items()},
+        modifiers={
+            key: dict(value["modifiers"])
+            for key, value in specialties.items()
+            if "modifiers" in value
+        },
+        heads=data["heads"],
+        coordinators=data["coordinators"],
+        including=data["including"],
+        including_fillers=list(data["including_fillers"]),
+    )
+
+
+def _stem(word: str, language: str) -> str:
+    """Strip one inflectional ending (longest first), keeping at least 3 letters."""
+    for ending in _endings(language):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+@cache
+def _endings(language: str) -> tuple[str, ...]:
+    endings = load_json("specialties.json")["stem_endings"].get(language, [])
+    return tuple(sorted(endings, key=len, reverse=True))
+
+
+def _word_keys(text: str, lemma: str, language: str) -> set[str]:
+    """Keys under which a word can meet a vocabulary word: lemma and stems of lemma and text."""
+    text = text.strip("".join(_DASHES)) or text  # "сердечно-" before a line break
+    key = lemma_of(text, lemma, language).strip("".join(_DASHES)) or text.lower()
+    surface = text.lower().replace("ё", "е")
+    return {key, _stem(key, language), _stem(surface, language)}
+
+
+def _token_keys(token: Token) -> set[str]:
+    keys = _word_keys(token.text, token.lemma_, token.doc.lang_)
+    fuzzy = token.doc._.verify_fuzzy
+    if fuzzy and token.i in fuzzy:
+        keys.add(fuzzy[token.i])
+    return keys
+
+
+def _phrase_keys(phrase: str, language: str) -> list[set[str]]:
+    """One key set per content word of a vocabulary phrase (dashes dropped)."""
+    doc = lemmatise(phrase, language)
+    return [
+        _word_keys(token.text, token.lemma_, language) for token in doc if not _is_glue(token.text)
+    ]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int  # token index
+    end: int
+    ids: tuple[str, ...]
+    keep_inner: bool  # an "including" phrase keeps the head's own specialty inside it
+    rule: str
+
+
+class SpecialtyMatcher:
+    """spaCy component: finds specialty phrases and writes them to ``doc.spans``.
+
+    Each span's label is a taxonomy id; a coordinated phrase gives one span per id, all
+    over the whole phrase (that phrase is the evidence for each of them).
+    """
+
+    def __init__(self, vocab: Vocab, language: str) -> None:
+        self.language = language
+        self.taxonomy = taxonomy()
+        self.matcher = Matcher(vocab)
+        self._vocabulary: set[str] = set()
+        for specialty, forms in self.taxonomy.forms.items():
+            patterns = [self._pattern(form) for form in forms.get(language, [])]
+            if patterns:
+                self.matcher.add(specialty, patterns)
+        self._heads = {
+            head: [_phrase_keys(p, language) for p in phrases.get(language, [])]
+            for head, phrases in self.taxonomy.heads.items()
+        }
+        self._modifiers: dict[str, list[tuple[str, list[set[str]]]]] = {}
+        for specialty, spec in self.taxonomy.modifiers.items():
+            for phrase in spec.get(language, []):
+                self._modifiers.setdefault(spec["head"], []).append(
+                    (specialty, _phrase_keys(phrase, language))
+                )
+        for sequences in self._heads.values():
+            for sequence in sequences:
+                self._vocabulary.update(key for keys in sequence for key in keys)
+        for entries in self._modifiers.values():
+            for _, sequence in entries:
+                self._vocabulary.update(key for keys in sequence for key in keys)
+        self._coordinators = {_norm(c) for c in self.taxonomy.coordinators.get(language, [])}
+        self._including = [
+            [_norm(t.text) for t in lemmatise(cue, language) if not t.is_space]
+            for cue in self.taxonomy.including.get(language, [])
+        ]
+        self._fillers = set(self.taxonomy.including_fillers)
+
+    def _pattern(self, phrase: str) -> list[dict[str, Any]]:
+        pattern: list[dict[str, Any]] = []
+        for keys in _phrase_keys(phrase, self.language):
+            self._vocabulary.update(keys)
+            if pattern:
+                pattern.append({"_": {"verify_glue": True}, "OP": "*"})
+            pattern.append({"_": {"verify_keys": {"INTERSECTS": sorted(keys)}}})
+        return pattern
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find specialties in ``doc``; spans go to ``doc.spans["specialties"]``."""
+        doc._.verify_fuzzy = self._fuzzy_keys(doc)
+        candidates = [
+            _Candidate(start, end, (doc.vocab.strings[match_id],), False, "form")
+            for match_id, start, end in self.matcher(doc)
+        ]
+        candidates += self._compounds(doc)
+        spans = []
+        for candidate in _resolve(candidates):
+            for specialty in candidate.ids:
+                span = Span(doc, candidate.start, candidate.end, label=specialty)
+                spans.append(span)
+        doc.spans[SPAN_KEY] = spans
+        return doc
+
+    def _fuzzy_keys(self, doc: Doc) -> dict[int, str]:
+        """Map long OCR-damaged words to the vocabulary key they most resemble."""
+        found: dict[int, str] = {}
+        long_words = [key for key in self._vocabulary if len(key) >= _FUZZY_MIN_LENGTH - 1]
+        for token in doc:
+            if len(token.text) < _FUZZY_MIN_LENGTH or not token.is_alpha:
+                continue
+            keys = _word_keys(token.text, token.lemma_, self.language)
+            if keys & self._vocabulary:
+                continue
+            stem = _stem(token.text.lower(), self.language)
+            best = process.extractOne(
+                stem, long_words, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+            )
+            if best and best[0][:2] == stem[:2]:
+                found[token.i] = best[0]
+        return found
+
+    def _compounds(self, doc: Doc) -> list[_Candidate]:
+        """Coordinated modifiers before a head, and modifiers after an 'including' cue."""
+        content = [t.i for t in doc if not t._.verify_glue]
+        keys = [set(doc[i]._.verify_keys) for i in content]
+        found: list[_Candidate] = []
+        for head, sequences in self._heads.items():
+            modifiers = self._modifiers.get(head, [])
+            for position in range(len(content)):
+                length = _match_any(keys, position, sequences)
+                if not length:
+                    continue
+                head_end = content[position + length - 1] + 1
+                ids, first = self._modifiers_before(doc, content, keys, position, modifiers)
+                if ids:
+                    found.append(
+                        _Candidate(content[first], head_end, tuple(ids), True, "coordinated")
+                    )
+                after = self._including_after(doc, content, keys, position + length, modifiers)
+                if after:
+                    ids_after, last = after
+                    own = self._head_ids(doc, content[position], head_end)
+                    found.append(
+                        _Candidate(
+                            content[position],
+                            content[last] + 1,
+                            tuple(own + ids_after),
+                            True,
+                            "including",
+                        )
+                    )
+        return found
+
+    def _head_ids(self, doc: Doc, start: int, end: int) -> list[str]:
+        """Specialties the head phrase names by itself ("медицинских сестер" -> nurse)."""
+        span = doc[start:end]
+        return [doc.vocab.strings[m] for m, s, e in self.matcher(span) if e - s == len(span)]
+
+    def _modifiers_before(
+        self,
+        doc: Doc,
+        content: list[int],
+        keys: list[set[str]],
+        position: int,
+        modifiers: list[tuple[str, list[set[str]]]],
+    ) -> tuple[list[str], int]:
+        ids: list[str] = []
+        first = position
+        cursor = position
+        while True:
+            hit = _match_ending(keys, cursor, modifiers)
+            if hit is None:
+                break
+            specialty, length = hit
+            ids.insert(0, specialty)
+            first = cursor - length
+            cursor = first
+            while cursor > 0 and _norm(doc[content[cursor - 1]].text) in self._coordinators:
+                cursor -= 1
+            if cursor == first:
+                break
+        return list(dict.fromkeys(ids)), first
+
+    def _including_after(
+        self,
+        doc: Doc,
+        content: list[int],
+        keys: list[set[str]],
+        position: int,
+        modifiers: list[tuple[str, list[set[str]]]],
+    ) -> tuple[list[str], int] | None:
+        cursor = position
+        while cursor < len(content) and doc[content[cursor]].text in self._fillers:
+            cursor += 1
+        for cue in self._including:
+            words = [_norm(doc[i].text) for i in content[cursor : cursor + len(cue)]]
+            if words == cue:
+                cursor += len(cue)
+                break
+        else:
+            return None
+        ids: list[str] = []
+        last = cursor - 1
+        while cursor < len(content):
+            word = _norm(doc[content[cursor]].text)
+            if word in self._coordinators or word in {"for", "в", "у", "для"}:
+                cursor += 1
+                continue
+            best = None
+            for specialty, sequence in modifiers:
+                length = len(sequence)
+                window = keys[cursor : cursor + length]
+                if len(window) == length and all(
+                    a & b for a, b in zip(window, sequence, strict=True)
+                ):
+                    if best is None or length > best[1]:
+                        best = (specialty, length)
+            if best is None:
+                break
+            ids.append(best[0])
+            cursor += best[1]
+            last = cursor - 1
+        return (list(dict.fromkeys(ids)), last) if ids else None
+
+
+def _norm(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+def _match_any(keys: list[set[str]], position: int, sequences: list[list[set[str]]]) -> int:
+    """Length of the longest sequence matching at ``position`` (0 if none)."""
+    best = 0
+    for sequence in sequences:
+        window = keys[position : position + len(sequence)]
+        if len(window) == len(sequence) and all(
+            a & b for a, b in zip(window, sequence, strict=True)
+        ):
+            best = max(best, len(sequence))
+    return best
+
+
+def _match_ending(
+    keys: list[set[str]], end: int, modifiers: list[tuple[str, list[set[str]]]]
+) -> tuple[str, int] | None:
+    """The longest modifier whose words end just before content position ``end``."""
+    best: tuple[str, int] | None = None
+    for specialty, sequence in modifiers:
+        start = end - len(sequence)
+        if start < 0:
+            continue
+        if all(a & b for a, b in zip(keys[start:end], sequence, strict=True)):
+            if best is None or len(sequence) > best[1]:
+                best = (specialty, len(sequence))
+    return best
+
+
+def _resolve(candidates: Iterable[_Candidate]) -> list[_Candidate]:
+    """Drop matches nested in a larger one that names other specialties.
+
+    "операционных медицинских сестер" is operating_nurse only, though "медицинских сестер"
+    inside it names nurse; an 'including' phrase keeps the inner head's id explicitly.
+    """
+    ordered = sorted(set(candidates), key=lambda c: (c.start, -(c.end - c.start)))
+    kept = []
+    for candidate in ordered:
+        nested_in = [
+            other
+            for other in ordered
+            if other is not candidate
+            and other.start <= candidate.start
+            and candidate.end <= other.end
+            and (other.end - other.start) > (candidate.end - candidate.start)
+        ]
+        if any(not set(candidate.ids) <= set(other.ids) for other in nested_in):
+            continue
+        if any(set(candidate.ids) <= set(other.ids) for other in nested_in):
+            continue  # already named by the larger phrase
+        kept.append(candidate)
+    return kept
+
+
+@Language.factory("verify_specialties", default_config={"language": "ru"})
+def make_specialty_matcher(nlp: Language, name: str, language: str) -> SpecialtyMatcher:
+    """Factory so the matcher can be added to any pipeline: ``nlp.add_pipe(...)``."""
+    return SpecialtyMatcher(nlp.vocab, language)
+
+
+@cache
+def _matcher(language: str) -> SpecialtyMatcher:
+    from verify.nlp import get_nlp
+
+    return SpecialtyMatcher(get_nlp(language).vocab, language)
+
+
+def find_specialties(text: str, language: str) -> list[tuple[str, int, int, str]]:
+    """(id, start char, end char, rule) of each specialty in plain text, in text order.
+
+    Used by ``extract_specialties`` and by whoever needs the same matching on a news
+    report ("trauma, heart ... surgeons").
+    """
+    if language not in ("ru", "uk", "en"):
+        return []
+    script = "latin" if language == "en" else "cyrillic"
+    folded = fold_lookalikes(text, script)
+    doc = _matcher(language)(lemmatise(folded, language))
+    fuzzy = doc._.verify_fuzzy or {}
+    found = []
+    for span in doc.spans[SPAN_KEY]:
+        rule = "fuzzy" if any(i in fuzzy for i in range(span.start, span.end)) else "lemma"
+        if folded[span.start_char : span.end_char] != text[span.start_char : span.end_char]:
+            rule = "lookalike"
+        found.append((span.label_, span.start_char, span.end_char, rule))
+    return sorted(found, key=lambda item: (item[1], item[2]))
+
+
+_RULE_CONFIDENCE = {"lemma": 1.0, "lookalike": 0.9, "fuzzy": 0.8}
+
+
+def extract_specialties(
+    doc: DocumentText, language: str, exclude: Sequence[tuple[int, int]] = ()
+) -> list[Specialty]:
+    """Each requested specialty once, with its first occurrence as evidence.
+
+    ``exclude`` holds character spans not to search (letterhead, signature, executor);
+    by default the signature block found by ``extract_signatories`` is left out, so a
+    position such as "Главный врач-эпидемиолог" is not taken for a request.
+    """
+    if not exclude:
+        from verify.extract.signatories import signature_spans
+
+        exclude = signature_spans(doc, language)
+    tax = taxonomy()
+    seen: set[str] = set()
+    results: list[Specialty] = []
+    for specialty, start, end, rule in find_specialties(doc.text, language):
+        if specialty in seen or any(s < end and start < e for s, e in exclude):
+            continue
+        built = field_from_span(
+            Specialty,
+            doc,
+            start,
+            end,
+            source=f"rule:specialty.{language}.{rule}",
+            rule_confidence=_RULE_CONFIDENCE[rule],
+            value=specialty,
+            label_en=tax.label(specialty, "en"),
+        )
+        if built is not None:
+            seen.add(specialty)
+            results.append(built)
+    return results
