@@ -7,10 +7,11 @@ through ``main``'s single handler, which prints one line and exits with the docu
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -18,6 +19,9 @@ from rich.console import Console
 
 from verify import __version__
 from verify.errors import ExitCode, VerifyError
+
+if TYPE_CHECKING:
+    from verify.options import ExtractOptions
 
 app = typer.Typer(
     name="verify",
@@ -51,6 +55,43 @@ def _languages(value: str | None) -> tuple[str, ...] | None:
     if value is None or value == "auto":
         return None
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _options(
+    lang: str | None = None,
+    password: str | None = None,
+    jobs: int | None = None,
+    dpi: int = 300,
+    max_pixels: int | None = None,
+    max_pages: int | None = None,
+    cache_dir: Path | None = None,
+    no_cache: bool = False,
+) -> ExtractOptions:
+    """The one options object of a run, from the flags every reading command shares."""
+    from verify.options import ExtractOptions
+
+    values: dict[str, object] = {
+        "languages": _languages(lang),
+        "password": password,
+        "render_dpi": dpi,
+    }
+    optional = {"jobs": jobs, "max_pixels": max_pixels, "max_pages": max_pages}
+    values.update({key: value for key, value in optional.items() if value is not None})
+    if no_cache:
+        values["cache_dir"] = None
+    elif cache_dir is not None:
+        values["cache_dir"] = cache_dir
+    return ExtractOptions(**values)  # type: ignore[arg-type]
+
+
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help="OCR language(s), e.g. ru or ru,uk; default: per page.")
+]
+PasswordOption = Annotated[str | None, typer.Option(help="Password of encrypted PDFs.")]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Do not read or write the OCR cache.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
 @app.command()
@@ -91,29 +132,117 @@ def extract(
     own error code (see the README) when a single file failed.
     """
     from verify.batch import extract_many
-    from verify.options import ExtractOptions
 
-    values: dict[str, object] = {
-        "languages": _languages(lang),
-        "password": password,
-        "render_dpi": dpi,
-    }
-    if jobs is not None:
-        values["jobs"] = jobs
-    if max_pixels is not None:
-        values["max_pixels"] = max_pixels
-    if max_pages is not None:
-        values["max_pages"] = max_pages
-    if no_cache:
-        values["cache_dir"] = None
-    elif cache_dir is not None:
-        values["cache_dir"] = cache_dir
-    options = ExtractOptions(**values)  # type: ignore[arg-type]
+    options = _options(lang, password, jobs, dpi, max_pixels, max_pages, cache_dir, no_cache)
     show_progress = not quiet and _stderr.is_terminal
     code = extract_many(
         paths, options, json_output=json_output, out=_stdout, err=_stderr, progress=show_progress
     )
     raise typer.Exit(int(code))
+
+
+@app.command("compare")
+def compare_command(
+    first: Annotated[Path, typer.Argument(help="A document or a saved record (.json).")],
+    second: Annotated[Path, typer.Argument(help="A document or a saved record (.json).")],
+    json_output: JsonOption = False,
+    lang: LangOption = None,
+    password: PasswordOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Tell whether two files are the same document, a variant, a conflict or unrelated.
+
+    Verdicts: identical (same bytes), same_document (another rendition), variant (the same
+    act, e.g. another addressee or a stamp), conflict (claims to be the same act but key
+    fields differ), unrelated. Exit code 0 whatever the verdict.
+    """
+    from verify.matching import compare_paths
+    from verify.summary import render_comparison
+
+    options = _options(lang=lang, password=password, no_cache=no_cache)
+    comparison = compare_paths(first, second, options)
+    if json_output:
+        print(comparison.model_dump_json())
+    else:
+        same_name = first.name == second.name
+        left, right = (str(first), str(second)) if same_name else (first.name, second.name)
+        _stdout.print(render_comparison(comparison, left, right))
+
+
+@app.command("index")
+def index_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of documents and/or saved records.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Index folder to write.")],
+    lang: LangOption = None,
+    password: PasswordOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Build a match index of every document under FOLDER, for fast `verify match`.
+
+    Files that cannot be read are reported and left out; the exit code is then 1.
+    """
+    from verify.matching import build_index, save_index
+
+    failed: list[str] = []
+
+    def report(path: Path, error: VerifyError) -> None:
+        failed.append(str(path))
+        _stderr.print(f"verify: error: {path}: {error}", markup=False)
+
+    options = _options(lang=lang, password=password, no_cache=no_cache)
+    index, records = build_index(folder, options, on_error=report)
+    save_index(index, records, output)
+    _stderr.print(f"indexed {len(records)} document(s) into {output}", markup=False)
+    raise typer.Exit(int(ExitCode.some_failed if failed else ExitCode.ok))
+
+
+@app.command("match")
+def match_command(
+    file: Annotated[Path, typer.Argument(help="The document (or saved record) to look up.")],
+    against: Annotated[
+        Path, typer.Option("--against", help="An index folder (verify index) or a folder.")
+    ],
+    top: Annotated[int, typer.Option("--top", "-k", min=1, help="How many matches.")] = 10,
+    json_output: JsonOption = False,
+    lang: LangOption = None,
+    password: PasswordOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Find the known documents that match FILE, with a compare verdict for each."""
+    from verify.matching import build_index, is_index, load_index, match, record_of
+    from verify.summary import render_matches
+
+    options = _options(lang=lang, password=password, no_cache=no_cache)
+    if is_index(against):
+        index, records = load_index(against)
+    else:
+        index, records = build_index(
+            against,
+            options,
+            on_error=lambda path, error: _stderr.print(
+                f"verify: warning: {path}: {error}", markup=False
+            ),
+        )
+    found = match(record_of(file, options), index, records, k=top)
+    if json_output:
+        print(
+            json.dumps(
+                {
+                    "query": str(file),
+                    "matches": [
+                        {
+                            **item.candidate.model_dump(),
+                            "verdict": item.comparison.verdict if item.comparison else None,
+                            "comparison": item.comparison.model_dump() if item.comparison else None,
+                        }
+                        for item in found
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        _stdout.print(render_matches(found, file.name))
 
 
 @app.command()

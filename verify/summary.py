@@ -6,11 +6,18 @@ running commands, and so the CLI stays a thin layer (STYLE.md 1).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from verify.record import Evidence, Record
+
+if TYPE_CHECKING:  # compare pulls in numpy and datasketch: not needed for a summary
+    from verify.compare import Comparison
+    from verify.matching import Match
 
 
 def _where(evidence: Evidence) -> str:
@@ -83,3 +90,76 @@ def render_summary(record: Record) -> Group:
     for warning in record.warnings:
         parts.append(Text(f"  warning: {warning.message}", style="yellow"))
     return Group(*parts)
+
+
+def render_comparison(comparison: Comparison, left: str, right: str) -> Group:
+    """Verdict first, then the evidence, then the field table: what an editor reads."""
+    colour = {
+        "identical": "green",
+        "same_document": "green",
+        "variant": "yellow",
+        "conflict": "red",
+        "unrelated": "dim",
+    }[comparison.verdict]
+    evidence = comparison.evidence
+    lines: list[Text | Table] = [
+        Text.assemble(
+            (comparison.verdict.upper().replace("_", " "), f"bold {colour}"),
+            f"  score {comparison.score:.2f}  ({left} vs {right})",
+        ),
+        Text(f"  {comparison.reason}"),
+    ]
+    facts = [f"same bytes: {'yes' if evidence.sha256_equal else 'no'}"]
+    if evidence.identity_key_equal is not None:
+        facts.append(f"same issuer/number/date: {'yes' if evidence.identity_key_equal else 'no'}")
+    if evidence.text_jaccard is not None:
+        facts.append(f"text similarity {evidence.text_jaccard:.2f}")
+    if evidence.body_jaccard is not None:
+        facts.append(f"body similarity {evidence.body_jaccard:.2f}")
+    for page in evidence.pdq:
+        if page.distance is not None:
+            facts.append(f"page {page.page} PDQ distance {page.distance}/256")
+    lines.append(Text("  " + "; ".join(facts), style="dim"))
+    for note in evidence.notes:
+        lines.append(Text(f"  note: {note}", style="dim"))
+    for difference in comparison.differences:
+        lines.append(Text(f"  differs: {difference}", style=colour))
+    table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
+    table.add_column("field", style="cyan")
+    table.add_column("status")
+    table.add_column(left, overflow="fold")
+    table.add_column(right, overflow="fold")
+    status_style = {"agree": "green", "differ": "red"}
+    for row in comparison.fields:
+        table.add_row(
+            row.field,
+            Text(row.status, style=status_style.get(row.status, "dim")),
+            "; ".join(row.left) or "—",
+            "; ".join(row.right) or "—",
+        )
+    lines.append(table)
+    return Group(*lines)
+
+
+def render_matches(matches: Sequence[Match], query: str) -> Group:
+    """One line per candidate, best first, with the compare verdict when known."""
+    if not matches:
+        return Group(Text(f"{query}: no known document matches", style="dim"))
+    table = Table(box=None, padding=(0, 1), header_style="bold")
+    for column in ("known document", "verdict", "score", "evidence"):
+        table.add_column(column)
+    for found in matches:
+        candidate = found.candidate
+        verdict = found.comparison.verdict if found.comparison else "candidate"
+        score = found.comparison.score if found.comparison else candidate.score
+        hints = []
+        if candidate.sha256_equal:
+            hints.append("same bytes")
+        if candidate.identity_key_equal:
+            hints.append("same issuer/number/date")
+        if candidate.text_jaccard is not None:
+            hints.append(f"text {candidate.text_jaccard:.2f}")
+        if candidate.pdq_distance is not None:
+            hints.append(f"PDQ {candidate.pdq_distance}")
+        table.add_row(candidate.doc_id, verdict, f"{score:.2f}", ", ".join(hints))
+    return Group(Text(f"matches for {query}:", style="bold"), table)
