@@ -3,9 +3,10 @@
 OCR engines often merge the letterhead (left) and the addressee block (right) of an
 official letter into single lines, interleaving two texts. We split lines at wide gaps into
 segments and order them with a recursive XY-cut: cut a region at wide empty horizontal
-bands, else at empty vertical bands (columns of more than one line), else read it row by row. Horizontal cuts
-need a gap of ``cut_gap`` line heights so that the rows of a two-column header, separated
-only by normal line spacing, stay together and are then split into their columns.
+bands, else at empty vertical bands (columns of more than one line), else read it row by
+row. Horizontal cuts need a gap of ``cut_gap`` line heights so that the rows of a
+two-column header, separated only by normal line spacing, stay together and are then
+split into their columns.
 """
 
 from __future__ import annotations
