@@ -253,6 +253,23 @@ def schema() -> None:
     print(record_schema_json())
 
 
+def _register_command_groups() -> None:
+    """Add the commands that live in their own modules (archive, corroboration, forensics)."""
+    import importlib
+
+    for name in ("verify.cli_archive", "verify.cli_corroborate", "verify.cli_forensics"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        module.register(app)
+
+
+_register_command_groups()
+
+
 def main() -> None:
     """Entry point: run the app and map every failure to a one-line message and exit code."""
     try:

@@ -23,6 +23,8 @@ class ExitCode(IntEnum):
     too_large = 7  # pixel or page limit exceeded (decompression bomb guard)
     ocr_failed = 8  # tesseract missing, crashed or lacks a language
     bad_record = 9  # a saved record of another schema, or malformed
+    archive_failed = 10  # archive missing, locked by another process, read-only or disk full
+    integrity_failed = 11  # tampering found, or a proof / signed report that does not verify
     internal = 70  # a bug: please report it
     interrupted = 130  # Ctrl-C
 
@@ -73,3 +75,15 @@ class RecordError(VerifyError):
     """A saved record is malformed or of another schema version."""
 
     exit_code = ExitCode.bad_record
+
+
+class ArchiveError(VerifyError):
+    """The archive cannot be used: missing, locked, read-only, or the disk is full."""
+
+    exit_code = ExitCode.archive_failed
+
+
+class IntegrityError(VerifyError):
+    """Something does not verify: a changed original, log entry or record, a bad signature."""
+
+    exit_code = ExitCode.integrity_failed
