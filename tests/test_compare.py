@@ -125,14 +125,25 @@ def test_same_number_with_another_body_is_a_conflict() -> None:
 def test_distinct_letters_are_unrelated_even_on_one_ministrys_blank() -> None:
     names = sorted(p.stem for p in LETTERS.glob("*.json"))
     records = {n: letter_record(n) for n in names}
-    same_act = {FOUNDING, "ru_minzdrav_founding_variant"}
+    # The founding letter, its variant and its doctored copy all claim to be one act.
+    same_act = {FOUNDING, "ru_minzdrav_founding_variant", "ru_minzdrav_founding_doctored"}
     for a, b in itertools.combinations(names, 2):
-        if {a, b} == same_act:
+        if {a, b} <= same_act:
             continue
         result = compare(records[a], records[b])
         assert result.verdict == "unrelated", (a, b, result.reason)
     ministry = compare(records[FOUNDING], records["ru_minzdrav_monthly"])
     assert (ministry.evidence.body_jaccard or 1) < (ministry.evidence.text_jaccard or 0)
+
+
+def test_doctored_copy_is_a_conflict_naming_the_fields() -> None:
+    founding, doctored = letter_record(FOUNDING), letter_record("ru_minzdrav_founding_doctored")
+    result = compare(founding, doctored)
+    assert result.verdict == "conflict"
+    differing = {row.field for row in result.fields if row.status == "differ"}
+    assert {"document_date", "signatories", "requested_specialties"} <= differing
+    variant = compare(letter_record("ru_minzdrav_founding_variant"), doctored)
+    assert variant.verdict == "conflict"
 
 
 def test_names_match_across_scripts_and_transliterations() -> None:
