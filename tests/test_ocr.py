@@ -1,0 +1,187 @@
+"""OCR with real tesseract on pages rendered here: language, orientation, cache, failures."""
+
+from __future__ import annotations
+
+import gzip
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rapidfuzz.distance import Levenshtein
+
+from tests.test_prepare import EN, RU, UK, render_page, rotate
+from verify import _tesseract, ocr_cache, prepare
+from verify.errors import OcrError
+from verify.load import PageImage
+from verify.ocr import ocr_page
+from verify.options import ExtractOptions
+
+
+def _options(tmp_path: Path | None = None, **kw) -> ExtractOptions:
+    return ExtractOptions(cache_dir=tmp_path, jobs=1, **kw)
+
+
+def _text(page) -> str:
+    return " ".join(w.text for w in page.words)
+
+
+def _cer(text: str, truth: str) -> float:
+    return Levenshtein.normalized_distance(" ".join(text.split()), " ".join(truth.split()))
+
+
+@pytest.mark.parametrize(("text", "language"), [(RU, "ru"), (UK, "uk"), (EN, "en")])
+def test_language_is_chosen_per_page(text, language):
+    page = ocr_page(PageImage(render_page(text), 300.0), 1, _options())
+    assert page.language == language
+    assert page.method == "ocr" and page.unit == "px"
+    assert _cer(_text(page), text) < 0.03
+    assert 0.8 < page.confidence <= 1.0
+
+
+def test_words_carry_boxes_confidence_and_unique_lines():
+    pixels = render_page(RU)
+    page = ocr_page(PageImage(pixels, 300.0), 3, _options(languages=("ru",)))
+    assert page.number == 3 and page.language == "ru"
+    assert (page.width, page.height) == (pixels.shape[1], pixels.shape[0])
+    assert page.image_sha256 == prepare.image_sha256(pixels)
+    lines: dict[int, list[float]] = {}
+    for word in page.words:
+        x0, y0, x1, y1 = word.bbox
+        assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height
+        assert 0.0 <= word.confidence <= 1.0
+        lines.setdefault(word.line, []).append(y0)
+    # One line id per printed line: each id's words share a baseline band.
+    assert len(lines) == len(textwrap.wrap(RU, 62))
+    for tops in lines.values():
+        assert max(tops) - min(tops) < 40
+    assert page.confidence == pytest.approx(
+        sum(w.confidence for w in page.words) / len(page.words), abs=1e-3
+    )
+
+
+def test_upside_down_page_is_turned():
+    pixels = prepare.rotate_quarter(render_page(EN), 180)
+    page = ocr_page(PageImage(pixels, 300.0), 1, _options())
+    assert "orientation:180" in page.preparation
+    assert page.language == "en"
+    assert _cer(_text(page), EN) < 0.03
+
+
+def test_upside_down_page_with_forced_language_is_turned():
+    pixels = prepare.rotate_quarter(render_page(RU), 180)
+    page = ocr_page(PageImage(pixels, 300.0), 1, _options(languages=("ru",)))
+    assert "orientation:180" in page.preparation
+    assert _cer(_text(page), RU) < 0.03
+
+
+def test_quarter_turned_and_skewed_page_is_read():
+    pixels = prepare.rotate_quarter(rotate(render_page(UK), 4.0), 90)
+    page = ocr_page(PageImage(pixels, 300.0), 1, _options())
+    turn = [s for s in page.preparation if s.startswith("orientation:")]
+    assert turn in (["orientation:90"], ["orientation:270"])
+    assert any(s.startswith("deskew:") for s in page.preparation)
+    assert page.language == "uk"
+    assert _cer(_text(page), UK) < 0.03
+
+
+def test_blank_page_gives_no_words_and_a_warning():
+    blank = np.full((900, 700), 252, np.uint8)
+    page = ocr_page(PageImage(blank, None), 2, _options())
+    assert page.words == ()
+    assert page.language is None and page.confidence is None
+    assert page.method == "ocr"
+    assert page.warnings and "page 2" in page.warnings[0]
+
+
+def test_cache_avoids_a_second_tesseract_run(tmp_path, monkeypatch):
+    calls: list[str] = []
+    real = _tesseract.ocr_words
+
+    def counting(pixels, langs, *args, **kwargs):
+        calls.append(langs)
+        return real(pixels, langs, *args, **kwargs)
+
+    monkeypatch.setattr(_tesseract, "ocr_words", counting)
+    image = PageImage(render_page(UK), 300.0)
+    first = ocr_page(image, 1, _options(tmp_path))
+    assert calls, "the first reading must run tesseract"
+    runs = len(calls)
+    second = ocr_page(image, 1, _options(tmp_path))
+    assert len(calls) == runs  # everything came from the cache
+    assert second == first
+    entries = list(tmp_path.rglob("*.json.gz"))
+    assert len(entries) == runs
+    # A corrupt entry is ignored, recomputed and rewritten whole.
+    for entry in entries:
+        entry.write_bytes(b"\x1f\x8b broken")
+    third = ocr_page(image, 1, _options(tmp_path))
+    assert third == first and len(calls) == 2 * runs
+    for entry in entries:
+        assert gzip.decompress(entry.read_bytes()).startswith(b"{")
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_cache_key_changes_with_request_and_version():
+    key = ocr_cache.cache_key("ab" * 32, "words|rus|psm=3|", "5.3.0")
+    assert key != ocr_cache.cache_key("ab" * 32, "words|ukr|psm=3|", "5.3.0")
+    assert key != ocr_cache.cache_key("ab" * 32, "words|rus|psm=3|", "5.4.0")
+    assert key != ocr_cache.cache_key("cd" * 32, "words|rus|psm=3|", "5.3.0")
+
+
+def test_disabled_cache_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ocr_page(PageImage(render_page(EN), 300.0), 1, _options(None, languages=("en",)))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_language_data_is_an_ocr_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    with pytest.raises(OcrError, match="tesseract-ocr-rus|language data"):
+        ocr_page(PageImage(render_page(RU), 300.0), 1, _options(languages=("ru",)))
+
+
+def test_missing_tesseract_is_an_ocr_error(monkeypatch):
+    import pytesseract
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    with pytest.raises(OcrError, match="apt-get install tesseract-ocr"):
+        _tesseract.ocr_words(render_page(EN), "eng")
+
+
+def test_timeout_is_an_ocr_error():
+    with pytest.raises(OcrError, match="time limit"):
+        _tesseract.ocr_words(render_page(EN * 3), "eng", timeout=0.01)
+
+
+def test_osd_reports_rotation_or_none():
+    assert _tesseract.osd(np.full((200, 200), 255, np.uint8)) is None
+    assert _tesseract.tesseract_version().startswith(("4", "5"))
+
+
+FORMATS = Path(__file__).resolve().parent.parent / "fixtures" / "formats"
+
+
+@pytest.mark.parametrize(("name", "turn"), [("rotated_90.png", 90), ("rotated_180.png", 180)])
+def test_turned_fixture_pages_are_read_upright(name, turn):
+    from verify.load import open_source, page_image
+
+    path = FORMATS / name
+    if not path.exists():
+        pytest.skip(f"fixture {name} not generated")
+    options = _options()
+    page = ocr_page(page_image(open_source(path), 0, options), 1, options)
+    turns = [s for s in page.preparation if s.startswith("orientation:")]
+    assert turns and int(turns[0].split(":")[1]) in ({90, 270} if turn == 90 else {180})
+    assert page.language == "ru" and page.confidence > 0.85
+
+
+def test_blank_fixture_gives_a_warning():
+    from verify.load import open_source, page_image
+
+    path = FORMATS / "blank.png"
+    if not path.exists():
+        pytest.skip("fixture blank.png not generated")
+    options = _options()
+    page = ocr_page(page_image(open_source(path), 0, options), 1, options)
+    assert page.words == () and page.warnings

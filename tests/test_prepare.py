@@ -1,0 +1,207 @@
+"""Page preparation on images rendered here: geometry measured, then corrected."""
+
+from __future__ import annotations
+
+import textwrap
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw, ImageFont
+
+from verify import prepare
+from verify.resources import load_json
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+
+RU = (
+    "Министерство здравоохранения Российской Федерации просит в срок не позднее 18:00 "
+    "25 февраля 2022 года представить списки врачей, готовых к направлению в военные "
+    "госпитали, с указанием должности, стажа работы и контактных данных работников."
+)
+UK = (
+    "Міністерство охорони здоров'я України просить до 10:00 04.03.2022 надати інформацію "
+    "щодо кількості лікарів-анестезіологів та хірургів, які можуть бути залучені до "
+    "надання медичної допомоги, із зазначенням посади та контактного телефону."
+)
+EN = (
+    "The Ministry of Health requests that all regional hospitals provide lists of available "
+    "heart surgeons, anaesthetists and operating theatre nurses by 17:00 on Friday 4 March "
+    "2022, with the position, experience and telephone number of every person listed."
+)
+
+
+def render_page(
+    text: str, width: int = 2000, font_px: int = 46, margin: int = 100, wrap: int = 62
+) -> np.ndarray:
+    """White page with black text, greyscale uint8: a clean 'scan' of known content."""
+    lines = textwrap.wrap(text, wrap)
+    step = int(font_px * 1.6)
+    height = margin * 2 + step * len(lines)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, font_px)
+    for i, line in enumerate(lines):
+        draw.text((margin, margin + i * step), line, font=font, fill=0)
+    return np.array(image)
+
+
+def rotate(grey: np.ndarray, degrees: float) -> np.ndarray:
+    """Rotate counter-clockwise about the centre on a larger white canvas (no clipping)."""
+    h, w = grey.shape
+    side = int(np.hypot(h, w)) + 4
+    canvas = np.full((side, side), 255, np.uint8)
+    y, x = (side - h) // 2, (side - w) // 2
+    canvas[y : y + h, x : x + w] = grey
+    matrix = cv2.getRotationMatrix2D((side / 2, side / 2), degrees, 1.0)
+    return cv2.warpAffine(canvas, matrix, (side, side), borderValue=255)
+
+
+@pytest.fixture(scope="module")
+def params() -> dict:
+    return load_json("ocr.json")["prepare"]
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return render_page(RU + " " + EN)  # about 11 pt at 300 dpi
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(angle=st.floats(min_value=-8.0, max_value=8.0))
+def test_skew_is_measured_within_half_a_degree(page, params, angle):
+    quarter, measured = prepare.orientation_and_skew(rotate(page, angle), params)
+    assert quarter == 0
+    assert abs(measured + angle) <= 0.5  # the correction undoes the rotation
+
+
+@pytest.mark.parametrize("turn", [90, 270])
+def test_quarter_turn_is_detected(page, params, turn):
+    quarter, angle = prepare.orientation_and_skew(prepare.rotate_quarter(page, turn), params)
+    assert quarter == 90
+    assert abs(angle) <= 0.5
+    # Turning by the answer gives horizontal lines again (0 or 180: the probe decides).
+    upright = prepare.rotate_quarter(prepare.rotate_quarter(page, turn), quarter)
+    assert upright.shape == page.shape
+
+
+def test_prepare_deskews_and_records_it(page, params):
+    prepared = prepare.prepare(rotate(page, 3.0), 300.0, params)
+    step = [s for s in prepared.steps if s.startswith("deskew:")]
+    assert step and abs(float(step[0].split(":")[1]) + 3.0) <= 0.5
+    _, residual = prepare.orientation_and_skew(prepared.pixels, params)
+    assert abs(residual) <= 0.5
+
+
+def test_prepare_records_quarter_turn(page, params):
+    prepared = prepare.prepare(prepare.rotate_quarter(page, 90), 300.0, params)
+    assert "orientation:90" in prepared.steps
+    assert prepared.pixels.shape[1] > prepared.pixels.shape[0]  # landscape text page again
+
+
+def test_clean_scan_is_left_alone(page, params):
+    prepared = prepare.prepare(page, 300.0, params, applied=("render:300dpi",))
+    assert prepared.steps == ("render:300dpi",)
+    assert prepared.pixels is page or np.array_equal(prepared.pixels, page)
+    assert prepared.dpi == 300.0
+
+
+def test_small_text_is_enlarged(params):
+    small = render_page(EN, width=700, font_px=13, margin=40)
+    height = prepare.text_height(small, params)
+    assert height is not None and height < 14
+    prepared = prepare.prepare(small, None, params)
+    upscale = [s for s in prepared.steps if s.startswith("upscale:")]
+    assert upscale, prepared.steps
+    factor = float(upscale[0].split(":")[1].rstrip("x"))
+    assert prepared.pixels.shape[1] == pytest.approx(700 * factor, abs=2)
+    assert prepared.text_height == pytest.approx(params["target_text_height"], rel=0.25)
+
+
+def _photo(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The page placed in perspective on a brown desk, as a phone photo shows it."""
+    h, w = page.shape
+    desk = np.zeros((int(h * 1.5), int(w * 1.5), 3), np.uint8)
+    desk[:] = (120, 72, 30)
+    noise = np.random.default_rng(1).integers(0, 25, desk.shape[:2], dtype=np.uint8)
+    desk[:, :, 0] = cv2.add(desk[:, :, 0], noise)
+    corners = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    placed = np.float32(
+        [[0.22 * w, 0.18 * h], [1.25 * w, 0.25 * h], [1.3 * w, 1.3 * h], [0.18 * w, 1.22 * h]]
+    )
+    matrix = cv2.getPerspectiveTransform(corners, placed)
+    rgb = cv2.cvtColor(page, cv2.COLOR_GRAY2RGB)
+    size = (desk.shape[1], desk.shape[0])
+    warped = cv2.warpPerspective(rgb, matrix, size)
+    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), matrix, size)
+    desk[mask > 0] = warped[mask > 0]
+    return desk, placed
+
+
+def test_sheet_is_found_and_flattened_to_a4(params):
+    page = render_page(RU * 3, width=1000, font_px=24, wrap=70)
+    page = cv2.resize(page, (1000, int(1000 * prepare.A4_ASPECT)))
+    photo, placed = _photo(page)
+    corners = prepare.sheet_corners(photo, params)
+    assert corners is not None
+    assert np.abs(corners - placed).max() < 0.02 * photo.shape[1]
+    flat, step = prepare.find_sheet(photo, params)
+    assert step == "perspective"
+    assert flat.shape[0] / flat.shape[1] == pytest.approx(prepare.A4_ASPECT, rel=0.01)
+    prepared = prepare.prepare(photo, None, params)
+    assert prepared.steps[:2] == ("sheet_found", "perspective")
+    assert prepared.dpi is not None and prepared.dpi > 0
+
+
+def test_scan_and_uneven_scan_are_never_cropped(page, params):
+    assert prepare.sheet_corners(page, params) is None
+    # A shadow over half a scan splits the paper, but not into a "sheet on a desk".
+    shaded = page.astype(np.float32)
+    shaded[shaded.shape[0] // 2 :] *= 0.8
+    assert prepare.sheet_corners(shaded.astype(np.uint8), params) is None
+
+
+def test_uneven_illumination_is_evened(page, params):
+    gradient = np.linspace(0.45, 1.0, page.shape[1], dtype=np.float32)[None, :]
+    dim = (page.astype(np.float32) * gradient).astype(np.uint8)
+    assert prepare.illumination_unevenness(dim, 30.0) >= params["illumination_min_spread"]
+    flat = prepare.even_illumination(dim, 30.0)
+    paper = flat[page > 200]
+    assert np.percentile(paper, 5) > 200  # the dim side is white paper again
+    assert np.median(flat[page < 60]) < 100  # and the text is still dark
+
+
+@pytest.mark.parametrize("method", ["otsu", "sauvola"])
+def test_binarise_gives_black_and_white(page, method):
+    out = prepare.binarise(page, method, 30.0)
+    assert set(np.unique(out)) <= {0, 255}
+    assert np.mean(out[page < 60] == 0) > 0.9
+    assert np.mean(out[page > 250] == 255) > 0.99
+
+
+def test_blank_page_is_blank(params):
+    blank = np.full((800, 600), 250, np.uint8)
+    blank += np.random.default_rng(0).integers(0, 3, blank.shape, dtype=np.uint8)
+    assert prepare.is_blank(blank, params)
+    assert prepare.prepare(blank, None, params).blank
+    assert not prepare.is_blank(render_page(EN), params)
+
+
+def test_probe_crop_takes_whole_lines(page):
+    crop = prepare.probe_crop(page, 2)
+    assert crop is not None
+    assert len(prepare.text_lines(crop)) == 2
+    assert crop.shape[0] < page.shape[0] / 2
+
+
+def test_image_hash_depends_on_pixels_and_shape():
+    a = np.zeros((4, 6), np.uint8)
+    assert prepare.image_sha256(a) == prepare.image_sha256(a.copy())
+    assert prepare.image_sha256(a) != prepare.image_sha256(a.reshape(6, 4))
+    b = a.copy()
+    b[0, 0] = 1
+    assert prepare.image_sha256(a) != prepare.image_sha256(b)

@@ -1,0 +1,177 @@
+"""The one wrapper around tesseract (STYLE.md 5): the only module that imports pytesseract.
+
+Every failure of the engine — binary missing, language data missing, a crash, a page that
+runs past its time limit — leaves this module as an ``OcrError`` whose message says what to
+install or change, so callers never see pytesseract's own exceptions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from typing import Any, TypedDict
+
+import numpy as np
+import pytesseract
+from PIL import Image
+
+from verify.errors import OcrError
+
+INSTALL_HINT = (
+    "install tesseract and its language data, e.g. "
+    "apt-get install tesseract-ocr tesseract-ocr-rus tesseract-ocr-ukr tesseract-ocr-eng "
+    "(or set TESSDATA_PREFIX to a folder holding rus/ukr/eng/osd .traineddata)"
+)
+
+# Tesseract's OpenMP threads fight each other and every other process: on a 2-core
+# machine one page took 6.1 s with the default threads and 0.7 s with one. verify gets
+# its parallelism from one process per page instead (verify.read), so every tesseract it
+# starts runs single-threaded unless the user has chosen otherwise.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+DEFAULT_TIMEOUT_S = 300.0
+"""Longest one tesseract call may run: a runaway page becomes an error, not a hung batch."""
+
+
+class OcrWord(TypedDict):
+    """One word from tesseract's TSV, in the pixels of the image it was given."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float  # 0..100 as tesseract reports it
+    block: int
+    par: int
+    line: int
+
+
+class Osd(TypedDict):
+    """What tesseract's orientation and script detection said about a page."""
+
+    rotate: int  # degrees to rotate the image counter-clockwise to make it upright
+    orientation_confidence: float
+    script: str  # "Cyrillic", "Latin", ...
+    script_confidence: float
+
+
+@cache
+def tesseract_version() -> str:
+    """Return tesseract's version string (part of every OCR cache key)."""
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except pytesseract.TesseractNotFoundError as e:
+        raise OcrError(f"tesseract is not installed or not on PATH: {INSTALL_HINT}") from e
+    except (OSError, pytesseract.TesseractError) as e:
+        raise OcrError(f"tesseract failed to report its version ({e}): {INSTALL_HINT}") from e
+
+
+def _as_image(pixels: np.ndarray) -> Image.Image:
+    """Wrap pixels as an uncompressed TIFF for the engine.
+
+    pytesseract writes its input to a temporary file; PNG compression of a 300-dpi page
+    costs a noticeable share of the OCR time; an uncompressed TIFF almost nothing (a BMP
+    measured slower: tesseract converts its palette).
+    """
+    image = Image.fromarray(pixels)
+    image.format = "TIFF"
+    return image
+
+
+def _raise_ocr_error(error: Exception, langs: str) -> None:
+    """Translate a pytesseract failure into an ``OcrError`` that says what to do."""
+    if isinstance(error, pytesseract.TesseractNotFoundError):
+        raise OcrError(f"tesseract is not installed or not on PATH: {INSTALL_HINT}") from error
+    message = str(error)
+    if isinstance(error, RuntimeError) and "timeout" in message.lower():
+        raise OcrError(
+            f"tesseract ran past its time limit on a page: the image may be huge or "
+            f"damaged; try a lower --dpi or split the file ({message})"
+        ) from error
+    if "Failed loading language" in message or "Error opening data file" in message:
+        missing = re.findall(r"Failed loading language '([^']+)'", message)
+        which = ", ".join(missing) or langs
+        raise OcrError(
+            f"tesseract lacks language data for {which}: install it, e.g. "
+            f"apt-get install tesseract-ocr-{which.split(',')[0].strip()} "
+            f"(or set TESSDATA_PREFIX to a folder holding {which}.traineddata)"
+        ) from error
+    raise OcrError(f"tesseract failed ({message.strip()[:300]}): {INSTALL_HINT}") from error
+
+
+def ocr_words(
+    pixels: np.ndarray,
+    langs: str,
+    psm: int = 3,
+    config: str = "",
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> list[OcrWord]:
+    """OCR an image and return its words (empty text and layout-only rows dropped).
+
+    ``langs`` is tesseract's own spelling ("rus", "rus+ukr"); ``config`` is passed through
+    as extra command-line options.
+    """
+    try:
+        data: dict[str, list[Any]] = pytesseract.image_to_data(
+            _as_image(pixels),
+            lang=langs,
+            config=f"--psm {psm} {config}".strip(),
+            output_type=pytesseract.Output.DICT,
+            timeout=timeout,
+        )
+    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, RuntimeError) as e:
+        _raise_ocr_error(e, langs)
+        raise  # unreachable: _raise_ocr_error always raises
+    words: list[OcrWord] = []
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        text = str(text).strip()
+        if not text or conf < 0:
+            continue
+        words.append(
+            OcrWord(
+                text=text,
+                left=int(data["left"][i]),
+                top=int(data["top"][i]),
+                width=int(data["width"][i]),
+                height=int(data["height"][i]),
+                conf=conf,
+                block=int(data["block_num"][i]),
+                par=int(data["par_num"][i]),
+                line=int(data["line_num"][i]),
+            )
+        )
+    return words
+
+
+_OSD_FIELD = re.compile(r"^([A-Za-z ]+):\s*(\S+)\s*$", re.MULTILINE)
+
+
+def osd(pixels: np.ndarray, timeout: float = DEFAULT_TIMEOUT_S) -> Osd | None:
+    """Detect orientation and script; None when the page has too little text to tell.
+
+    Tesseract refuses pages with too few characters; that is an answer ("unknown"),
+    not a failure, so it comes back as None rather than as an error.
+    """
+    try:
+        text = pytesseract.image_to_osd(_as_image(pixels), config="--psm 0 -l osd", timeout=timeout)
+    except pytesseract.TesseractError as e:
+        if "Too few characters" in str(e) or "Invalid resolution" in str(e):
+            return None
+        _raise_ocr_error(e, "osd")
+        raise
+    except (pytesseract.TesseractNotFoundError, RuntimeError) as e:
+        _raise_ocr_error(e, "osd")
+        raise
+    fields = {key.strip(): value for key, value in _OSD_FIELD.findall(text)}
+    try:
+        return Osd(
+            rotate=int(fields["Rotate"]),
+            orientation_confidence=float(fields["Orientation confidence"]),
+            script=fields["Script"],
+            script_confidence=float(fields["Script confidence"]),
+        )
+    except (KeyError, ValueError):
+        return None

@@ -1,0 +1,234 @@
+"""Read a page image: prepare it, choose its language, OCR it, and return its words.
+
+Tesseract's full-page pass is the cost that matters, so everything around it is arranged
+to be small or conditional: the language comes from a *probe* — the page's two fullest
+lines OCRed once with ``rus+ukr`` — and the upside-down check and alternative
+preparations run only when a reading is poor. Every tesseract answer goes through the OCR
+cache, so re-reading a file costs preparation only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from verify import _tesseract, ocr_cache, prepare
+from verify._tesseract import OcrWord
+from verify.language import detect_language
+from verify.options import ExtractOptions
+from verify.page import PageText, Word
+from verify.resources import load_json
+
+if TYPE_CHECKING:
+    from verify.load import PageImage
+
+
+def _params() -> dict[str, Any]:
+    return load_json("ocr.json")
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One OCR pass over one version of the page, and the preparation that made it."""
+
+    pixels: np.ndarray
+    sha256: str
+    words: list[OcrWord]
+    steps: tuple[str, ...]
+
+
+def _ocr(
+    pixels: np.ndarray, langs: str, options: ExtractOptions, sha256: str | None = None
+) -> tuple[str, list[OcrWord]]:
+    """OCR through the cache; return the image hash and the words."""
+    cfg = _params()["ocr"]
+    digest = sha256 or prepare.image_sha256(pixels)
+    request = f"words|{langs}|psm={cfg['psm']}|{cfg['config']}"
+
+    def run() -> list[OcrWord]:
+        return _tesseract.ocr_words(
+            pixels, langs, cfg["psm"], cfg["config"], timeout=cfg["timeout_seconds"]
+        )
+
+    words = ocr_cache.cached(options.cache_dir, digest, request, _tesseract.tesseract_version, run)
+    return digest, words
+
+
+def _text(words: list[OcrWord]) -> str:
+    return " ".join(w["text"] for w in words)
+
+
+def _mean_conf(words: list[OcrWord]) -> float:
+    """Mean word confidence, 0..1 (0 for no words: nothing read is the worst reading)."""
+    return sum(w["conf"] for w in words) / (100.0 * len(words)) if words else 0.0
+
+
+def _tess_langs(languages: tuple[str, ...]) -> str:
+    names = _params()["ocr"]["languages"]
+    return "+".join(names[lang] for lang in languages)
+
+
+def _record_turn(steps: list[str], degrees: int) -> None:
+    """Merge a further turn into an existing ``orientation:N`` step, or add one."""
+    for i, step in enumerate(steps):
+        if step.startswith("orientation:"):
+            total = (int(step.split(":")[1]) + degrees) % 360
+            steps[i] = f"orientation:{total}"
+            return
+    steps.append(f"orientation:{degrees}")
+
+
+def _probe_language(
+    grey: np.ndarray, options: ExtractOptions, steps: list[str]
+) -> tuple[np.ndarray, str | None]:
+    """Guess the page's language from its two fullest lines, turning it if upside down.
+
+    One tesseract call with ``rus+ukr`` settles the usual Cyrillic page (the letters
+    і ї є against ы э ъ tell Ukrainian from Russian); a poor reading means Latin script
+    or a page upside down, and only then are ``eng`` and the turned strip tried.
+    Returns the (possibly turned) page and "ru", "uk", "en", or None if unreadable.
+    """
+    cfg = _params()["ocr"]
+    crop = prepare.probe_crop(grey, cfg["probe_lines"])
+    if crop is None:
+        return grey, None
+    _, words = _ocr(crop, cfg["probe_cyrillic"], options)
+    conf = _mean_conf(words)
+    if conf >= cfg["probe_min_confidence"]:
+        return grey, detect_language(_text(words))
+    _, latin = _ocr(crop, cfg["probe_latin"], options)
+    latin_conf = _mean_conf(latin)
+    if latin_conf >= cfg["probe_min_confidence"] and latin_conf > conf:
+        return grey, "en"
+    best_conf, best_words = (latin_conf, latin) if latin_conf > conf else (conf, words)
+    _, flipped = _ocr(prepare.rotate_quarter(crop, 180), cfg["probe_all"], options)
+    if _mean_conf(flipped) > best_conf + cfg["flip_margin"]:
+        _record_turn(steps, 180)
+        return prepare.rotate_quarter(grey, 180), detect_language(_text(flipped))
+    return grey, detect_language(_text(best_words))
+
+
+def _upright(
+    grey: np.ndarray, langs: str, options: ExtractOptions, steps: list[str]
+) -> np.ndarray | None:
+    """The page turned 180° if a strip of it reads clearly better that way, else None."""
+    cfg = _params()["ocr"]
+    crop = prepare.probe_crop(grey, cfg["probe_lines"])
+    if crop is None:
+        return None
+    _, words = _ocr(crop, langs, options)
+    _, flipped = _ocr(prepare.rotate_quarter(crop, 180), langs, options)
+    if _mean_conf(flipped) > _mean_conf(words) + cfg["flip_margin"]:
+        _record_turn(steps, 180)
+        return prepare.rotate_quarter(grey, 180)
+    return None
+
+
+def _choose_languages(detected: str | None, options: ExtractOptions) -> tuple[str, ...]:
+    """The languages for the full-page pass: forced ones, else the probe's guess."""
+    if options.languages:
+        return options.languages
+    if detected is not None:
+        return (detected,)
+    return ("ru", "uk", "en")
+
+
+def _alternatives(grey: np.ndarray, text_px: float | None) -> dict[str, Callable[[], np.ndarray]]:
+    """Other preparations worth a second pass when the first reads poorly."""
+    px = text_px or 20.0
+    return {
+        "binarise:sauvola": lambda: prepare.binarise(grey, "sauvola", px),
+        "binarise:otsu": lambda: prepare.binarise(grey, "otsu", px),
+        "illumination": lambda: prepare.even_illumination(grey, px),
+        "denoise": lambda: prepare.denoise(grey),
+    }
+
+
+def _page_language(words: list[OcrWord], languages: tuple[str, ...]) -> str | None:
+    """The page's language: the one used, or among several the one the text shows."""
+    if not words or not languages:
+        return None
+    if len(languages) == 1:
+        return languages[0]
+    detected = detect_language(_text(words))
+    return detected if detected in languages else languages[0]
+
+
+def _read(
+    prepared: prepare.Prepared, options: ExtractOptions, steps: list[str]
+) -> tuple[_Reading, tuple[str, ...]]:
+    """Choose languages, OCR, and retry other preparations if the reading is poor."""
+    cfg = _params()["ocr"]
+    grey = prepared.pixels
+    detected = None
+    if not options.languages:
+        grey, detected = _probe_language(grey, options, steps)
+    languages = _choose_languages(detected, options)
+    langs = _tess_langs(languages)
+    digest, words = _ocr(grey, langs, options)
+    if options.languages and _mean_conf(words) < cfg["upright_min_confidence"]:
+        # Forced languages skip the probe; a poor reading may be an upside-down page.
+        turned = _upright(grey, langs, options, steps)
+        if turned is not None:
+            grey = turned
+            digest, words = _ocr(grey, langs, options)
+    best = _Reading(grey, digest, words, ())
+    if _mean_conf(words) < cfg["retry_below_confidence"]:
+        candidates = _alternatives(grey, prepared.text_height)
+        for name in cfg["alternatives"]:
+            if name in steps:
+                continue  # already this preparation: a second pass would read the same
+            pixels = candidates[name]()
+            alt_digest, alt_words = _ocr(pixels, langs, options)
+            if alt_words and _mean_conf(alt_words) > _mean_conf(best.words):
+                best = _Reading(pixels, alt_digest, alt_words, (name,))
+        if best.steps:
+            steps.extend([*best.steps, "best_of_preparations"])
+    return best, languages
+
+
+def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText:
+    """OCR one page image and return its words in the prepared image's pixel space.
+
+    ``number`` is 1-based. A page without text gives no words and a warning. Raises
+    ``OcrError`` when tesseract is missing, lacks a language or fails.
+    """
+    params = _params()
+    prepared = prepare.prepare(image.pixels, image.dpi, params["prepare"], tuple(image.applied))
+    steps = list(prepared.steps)
+    if prepared.blank:
+        reading = _Reading(prepared.pixels, prepare.image_sha256(prepared.pixels), [], ())
+        languages: tuple[str, ...] = ()
+    else:
+        reading, languages = _read(prepared, options, steps)
+    words = reading.words
+    warnings = () if words else (f"page {number}: no text found (blank or unreadable page)",)
+    return PageText(
+        number=number,
+        width=float(reading.pixels.shape[1]),
+        height=float(reading.pixels.shape[0]),
+        unit="px",
+        method="ocr",
+        words=tuple(_to_word(w) for w in words),
+        language=_page_language(words, languages),
+        confidence=round(_mean_conf(words), 4) if words else None,
+        preparation=tuple(steps),
+        image_sha256=reading.sha256,
+        dpi=prepared.dpi,
+        warnings=warnings,
+    )
+
+
+def _to_word(word: OcrWord) -> Word:
+    """Tesseract's row → our Word: conf to 0..1, and a line id unique on the page."""
+    x0, y0 = float(word["left"]), float(word["top"])
+    return Word(
+        text=word["text"],
+        bbox=(x0, y0, x0 + word["width"], y0 + word["height"]),
+        confidence=round(word["conf"] / 100.0, 4),
+        block=word["block"],
+        line=word["block"] * 100_000 + word["par"] * 1_000 + word["line"],
+    )

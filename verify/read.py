@@ -1,0 +1,141 @@
+"""Read every page of a source, in order, OCRing in parallel where a page needs it.
+
+Text-layer pages are read in the parent: that is fast and needs no pool. Pages that need
+OCR go to a process pool created only when the first such page appears. At most a few
+pages are in flight at once and results are yielded in page order as soon as they are
+ready, so a 100-page scan streams through in bounded memory instead of piling up.
+
+Workers receive only ``(source, index, options)`` — small pickles — and load the page
+image themselves. Each runs tesseract single-threaded (OMP_THREAD_LIMIT=1): with its
+default threads, several tesseracts on a few cores slow each other down many times over.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from verify.errors import ExitCode, OcrError, VerifyError
+from verify.load import Source, page_count, page_image, text_layer_page
+from verify.ocr import ocr_page
+from verify.options import ExtractOptions
+from verify.page import PageText
+
+ProgressCallback = Callable[[int, int], None]
+
+IN_FLIGHT_PER_JOB = 2
+"""Pages queued per worker: enough to keep every worker busy, few enough to bound memory."""
+
+
+class PageFailedError(VerifyError):
+    """A page failed for a reason that is not one of ours: a bug, with its page number."""
+
+    exit_code = ExitCode.internal
+
+
+def read_page(source: Source, index: int, options: ExtractOptions) -> PageText:
+    """Read page ``index`` (0-based) inline: its text layer if usable, else OCR."""
+    page = text_layer_page(source, index, options)
+    if page is not None:
+        return page
+    return _ocr_index(source, index, options)
+
+
+def _ocr_index(source: Source, index: int, options: ExtractOptions) -> PageText:
+    """Load one page image and OCR it; errors leave as ``VerifyError`` subclasses.
+
+    Runs in a worker, so anything unexpected is turned into an error the parent can
+    report with the page number instead of a bare traceback from another process.
+    """
+    try:
+        return ocr_page(page_image(source, index, options), index + 1, options)
+    except VerifyError:
+        raise
+    except MemoryError as e:
+        raise PageFailedError(
+            f"{source.file_name}: page {index + 1} ran out of memory: use fewer --jobs "
+            f"or a lower --dpi"
+        ) from e
+    except Exception as e:
+        raise PageFailedError(
+            f"{source.file_name}: page {index + 1} failed ({type(e).__name__}: {e}); "
+            f"this is a bug, please report it"
+        ) from e
+
+
+def _init_worker() -> None:
+    """Keep tesseract single-threaded inside each worker (see the module docstring)."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def _new_pool(jobs: int) -> ProcessPoolExecutor:
+    # forkserver: workers start from a clean process, never from a fork of a parent that
+    # may hold threads (progress bars) and their locks.
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker)
+
+
+def read_pages(
+    source: Source,
+    options: ExtractOptions,
+    progress: ProgressCallback | None = None,
+) -> Iterator[PageText]:
+    """Yield a ``PageText`` for every page, in page order, streaming.
+
+    ``progress(done, total)`` is called after each page. With ``options.jobs == 1``
+    everything runs inline. Errors from workers arrive as ``VerifyError`` subclasses;
+    closing the iterator early cancels pages not yet started.
+    """
+    total = page_count(source, options)
+    limit = max(1, options.jobs * IN_FLIGHT_PER_JOB)
+    pending: deque[PageText | Future[PageText]] = deque()
+    pool: ProcessPoolExecutor | None = None
+    done = 0
+    next_index = 0
+    try:
+        while next_index < total or pending:
+            # Fill the window: text layers now, OCR pages into the pool.
+            while next_index < total and _in_flight(pending) < limit and len(pending) < limit * 4:
+                page = text_layer_page(source, next_index, options)
+                if page is None and options.jobs > 1:
+                    if pool is None:
+                        pool = _new_pool(options.jobs)
+                    pending.append(pool.submit(_ocr_index, source, next_index, options))
+                elif page is None:
+                    pending.append(_ocr_index(source, next_index, options))
+                else:
+                    pending.append(page)
+                next_index += 1
+                if not isinstance(pending[0], Future):
+                    break  # the head is ready: hand it out before reading further ahead
+            head = pending.popleft()
+            result = _result(head, source) if isinstance(head, Future) else head
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            yield result
+    finally:
+        for item in pending:
+            if isinstance(item, Future):
+                item.cancel()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_flight(pending: deque[PageText | Future[PageText]]) -> int:
+    return sum(1 for item in pending if isinstance(item, Future) and not item.done())
+
+
+def _result(future: Future[PageText], source: Source) -> PageText:
+    """A worker's page, with a dead worker (killed, out of memory) reported as ours."""
+    try:
+        return future.result()
+    except BrokenProcessPool as e:
+        raise OcrError(
+            f"{source.file_name}: an OCR worker died (out of memory or killed): "
+            f"retry with --jobs 1 or a lower --dpi"
+        ) from e
