@@ -193,3 +193,6 @@ def test_python_api_is_public():
 
     assert set(verify.__all__) >= {"extract", "Record", "ExtractOptions", "ExitCode"}
     assert callable(verify.extract)
+    import verify.fields.specialties  # noqa: F401 - a subpackage import must not shadow it
+
+    assert callable(verify.extract)

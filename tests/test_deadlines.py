@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.extract.deadlines import extract_deadlines
+from verify.fields.deadlines import extract_deadlines
 from verify.page import PageText, Word
 from verify.textmap import DocumentText
 

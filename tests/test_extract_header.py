@@ -15,16 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_layout import page_from_lines, pdf_pages
-from verify.extract import extract_fields
-from verify.extract.addressees import extract_addressees
-from verify.extract.dates import find_dates, fold_digits
-from verify.extract.executor import extract_executor
-from verify.extract.issuer import extract_issuer
-from verify.extract.kind import extract_kind
-from verify.extract.references import extract_references
-from verify.extract.registration import extract_document_date, extract_document_number
-from verify.extract.stamps import extract_stamps
-from verify.extract.subject import extract_subject
+from verify.fields import extract_fields
+from verify.fields.addressees import extract_addressees
+from verify.fields.dates import find_dates, fold_digits
+from verify.fields.executor import extract_executor
+from verify.fields.issuer import extract_issuer
+from verify.fields.kind import extract_kind
+from verify.fields.references import extract_references
+from verify.fields.registration import extract_document_date, extract_document_number
+from verify.fields.stamps import extract_stamps
+from verify.fields.subject import extract_subject
 from verify.layout import analyse_layout
 from verify.page import PageText
 from verify.record import Evidence
@@ -224,7 +224,7 @@ def test_empty_page_gives_no_fields_and_says_why():
 
 def test_orchestrator_fills_every_record_field():
     missing = [
-        name for name in BODY_MODULES if importlib.util.find_spec(f"verify.extract.{name}") is None
+        name for name in BODY_MODULES if importlib.util.find_spec(f"verify.fields.{name}") is None
     ]
     if missing:
         pytest.skip(f"body extractors not written yet: {', '.join(missing)}")

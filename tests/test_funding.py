@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from verify.extract.funding import extract_funding
+from verify.fields.funding import extract_funding
 from verify.page import PageText, Word
 from verify.textmap import DocumentText
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from verify.extract.signatories import extract_signatories, signature_spans
+from verify.fields.signatories import extract_signatories, signature_spans
 from verify.page import PageText, Word
 from verify.resources import load_json
 from verify.textmap import DocumentText

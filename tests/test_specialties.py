@@ -10,7 +10,7 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.extract.specialties import (
+from verify.fields.specialties import (
     SPAN_KEY,
     extract_specialties,
     find_specialties,

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 
 from verify import __version__
-from verify.extract import extract_fields
+from verify.fields import extract_fields
 from verify.load import open_source, page_count
 from verify.options import ExtractOptions
 from verify.page import PageText

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from verify.extract._evidence import field_from_span
-from verify.extract._header import patterns, regex, rule
+from verify.fields._evidence import field_from_span
+from verify.fields._header import patterns, regex, rule
 from verify.layout import Layout
 from verify.record import Executor, TextField
 from verify.textmap import DocumentText

@@ -25,7 +25,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
-from verify.extract._evidence import field_from_span
+from verify.fields._evidence import field_from_span
 from verify.nlp import lemma_of, lemmatise
 from verify.record import Specialty
 from verify.resources import load_json
@@ -434,7 +434,7 @@ def extract_specialties(
     position such as "Главный врач-эпидемиолог" is not taken for a request.
     """
     if not exclude:
-        from verify.extract.signatories import signature_spans
+        from verify.fields.signatories import signature_spans
 
         exclude = signature_spans(doc, language)
     tax = taxonomy()

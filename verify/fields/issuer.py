@@ -14,7 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from verify.extract._header import field_from_segments, patterns, regex, rule
+from verify.fields._header import field_from_segments, patterns, regex, rule
 from verify.layout import Layout, Segment, title_kind
 from verify.record import TextField
 from verify.resources import load_json

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from verify.extract._evidence import FieldT, field_from_span
+from verify.fields._evidence import FieldT, field_from_span
 from verify.layout import Segment
 from verify.resources import load_json
 from verify.textmap import DocumentText, union_boxes

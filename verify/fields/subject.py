@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from verify.extract._header import field_from_segments, rule
+from verify.fields._header import field_from_segments, rule
 from verify.layout import Layout
 from verify.record import TextField
 from verify.textmap import DocumentText

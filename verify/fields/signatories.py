@@ -19,7 +19,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from verify.extract._evidence import field_from_span
+from verify.fields._evidence import field_from_span
 from verify.record import Signatory
 from verify.resources import load_json
 from verify.textmap import DocumentText, Line

@@ -7,7 +7,7 @@ yields one value each.
 
 from __future__ import annotations
 
-from verify.extract._header import field_from_segments, rule
+from verify.fields._header import field_from_segments, rule
 from verify.layout import Layout
 from verify.record import TextField
 from verify.textmap import DocumentText

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from verify.extract._evidence import field_from_span
+from verify.fields._evidence import field_from_span
 from verify.record import TextField
 from verify.resources import load_json
 from verify.textmap import DocumentText

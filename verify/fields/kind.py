@@ -7,7 +7,7 @@ salutation. With neither there is no evidence, and no kind is reported.
 
 from __future__ import annotations
 
-from verify.extract._header import field_from_segments, rule
+from verify.fields._header import field_from_segments, rule
 from verify.layout import Layout, title_kind
 from verify.record import TextField
 from verify.textmap import DocumentText

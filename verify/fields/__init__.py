@@ -51,10 +51,10 @@ def extract_fields(pages: Sequence[PageText], language: str | None = None) -> Ex
     ``language`` forces the document language ("ru", "uk", "en"); otherwise it is the
     pages' majority language or, failing that, detected from the whole text.
     """
-    # Imported here: the extractors import verify.layout, which imports verify.extract.dates,
+    # Imported here: the extractors import verify.layout, which imports verify.fields.dates,
     # so importing them while this package initialises would be circular.
-    from verify.extract import addressees, executor, issuer, kind, registration, stamps, subject
-    from verify.extract.references import extract_references
+    from verify.fields import addressees, executor, issuer, kind, registration, stamps, subject
+    from verify.fields.references import extract_references
     from verify.layout import analyse_layout
 
     doc = DocumentText(pages)
@@ -114,10 +114,10 @@ def _body_fields(
         for name in ("signatories", "funding_source"):
             warnings.append(Warning(code="field_not_found", field=name, message=why))
         return warnings
-    from verify.extract.deadlines import extract_deadlines
-    from verify.extract.funding import extract_funding
-    from verify.extract.signatories import extract_signatories
-    from verify.extract.specialties import extract_specialties
+    from verify.fields.deadlines import extract_deadlines
+    from verify.fields.funding import extract_funding
+    from verify.fields.signatories import extract_signatories
+    from verify.fields.specialties import extract_specialties
 
     fields["signatories"] = extract_signatories(doc, lang)
     if not fields["signatories"]:
