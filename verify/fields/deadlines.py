@@ -127,12 +127,13 @@ class _Hit:
     end: int
     rule: _Rule
     groups: dict[str, str | None]
+    text: str = ""
 
 
 def _hits(text: str, language: str) -> list[_Hit]:
     """All rule matches, earlier and longer first, overlapping ones dropped."""
     candidates = [
-        _Hit(match.start(), match.end(), rule, match.groupdict())
+        _Hit(match.start(), match.end(), rule, match.groupdict(), match.group(0))
         for rule in _rules(language)
         for match in rule.pattern.finditer(text)
     ]
@@ -175,11 +176,22 @@ def _resolve(
     date = _parse_date(groups["date"] or "", language, document_date)
     if date is None:
         return None
+    factor = 1.0
     if document_date is not None and date < document_date:
-        return None  # a limit before the letter was written is a cited date, not a deadline
+        # Before the letter was written: a cited date ("действовавшие до 01.01.2020"),
+        # unless an explicit deadline cue says otherwise; then keep it, less certain.
+        if not _strong_cue(hit.text, language):
+            return None
+        factor = 0.6
     if kind == "datetime" and time is not None:
-        return f"{date.isoformat()}T{time[0]:02d}:{time[1]:02d}", None, 1.0
-    return date.isoformat(), None, 1.0
+        return f"{date.isoformat()}T{time[0]:02d}:{time[1]:02d}", None, factor
+    return date.isoformat(), None, factor
+
+
+def _strong_cue(text: str, language: str) -> bool:
+    cues = load_json("deadline_patterns.json")["strong_cues"].get(language, [])
+    lowered = text.lower()
+    return any(cue in lowered for cue in cues)
 
 
 def extract_deadlines(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -139,7 +139,13 @@ def _is_name_line(text: str, language: str) -> tuple[int, int, str, float]:
     return _match_name(text, language, anchored_start=True)
 
 
-def _find(doc: DocumentText, language: str) -> list[_Found]:
+@lru_cache(maxsize=8)
+def _find(doc: DocumentText, language: str) -> tuple[_Found, ...]:
+    """Signature blocks of ``doc``.
+
+    Cached per document (a tuple, so no caller can change it): both the signatory and
+    the specialty extractors ask for them.
+    """
     max_lines = int(load_json("positions.json")["max_position_lines"])
     lines = doc.lines
     found: list[_Found] = []
@@ -152,7 +158,7 @@ def _find(doc: DocumentText, language: str) -> list[_Found]:
             hit = _name_before(doc, lines, index, position, language)
         if hit is not None and all(h.name_start != hit.name_start for h in found):
             found.append(hit)
-    return found
+    return tuple(found)
 
 
 def _name_after(
