@@ -348,6 +348,18 @@ def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Compariso
     notes = []
     if text_j is None:
         notes.append("no usable text on at least one side: relied on hashes, images and fields")
+    key_differs = []
+    for field in KEY_FIELDS:
+        row = by_field[field]
+        if row.status != "differ":
+            continue
+        if _misread(row, left, right):
+            notes.append(
+                f"{field} differs only as read: each side's value is in the other copy's text "
+                "(an extraction slip, not a different document)"
+            )
+        else:
+            key_differs.append(row)
     identity_equal = (
         None if not fa.identity_key or not fb.identity_key else fa.identity_key == fb.identity_key
     )
@@ -389,7 +401,6 @@ def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Compariso
     text_same = text_j is not None and text_j >= spec["text_same"]
     number = by_field["document_number"].status
     same_number = number == "agree"
-    key_differs = [by_field[f] for f in KEY_FIELDS if by_field[f].status == "differ"]
     # An addressee missing on one side is usually an extraction miss; a stamp on one side
     # only is what a recipient's copy looks like.
     copy_differs = [
@@ -437,6 +448,52 @@ def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Compariso
     if text_j is None and pdq_close and not key_differs:
         return result("same_document", "no text to compare; page images alike (PDQ)")
     return result("unrelated", "neither the number nor the body text match")
+
+
+def _raws(record: Record, field: str, values: list[str]) -> list[str]:
+    """The raw text each differing value was read from (the value itself if none)."""
+    items = getattr(record, field)
+    items = items if isinstance(items, list) else [items]
+    raws = []
+    for value in values:
+        found = [
+            item.raw
+            for item in items
+            if item is not None and str(getattr(item, "value", None) or "") == value
+        ]
+        raws.extend(found or [value])
+    return raws
+
+
+def _in_text(raw: str, text: str, min_fuzzy_length: int, ratio: float) -> bool:
+    """Whether ``raw`` occurs in ``text``.
+
+    Exactly for short values, where one character is another date or name; fuzzily (OCR
+    noise) for long ones.
+    """
+    needle, haystack = normalise_text(raw), normalise_text(text)
+    if not needle:
+        return True
+    if needle in haystack:
+        return True
+    return len(needle) >= min_fuzzy_length and fuzz.partial_ratio(needle, haystack) >= ratio
+
+
+def _misread(row: FieldComparison, a: Record, b: Record) -> bool:
+    """A key field that differs only because one side misread it.
+
+    When every value found on one side only was read from text that the other copy also
+    contains (and vice versa), both copies say the same thing and an extractor slipped
+    on one of them: a 75-dpi photo read "ых" as the issuer while its body names the
+    ministry. A doctored date or signatory is absent from the other copy's text.
+    """
+    spec = parameters()["compare"]
+    length, ratio = int(spec["misread_min_length"]), float(spec["misread_ratio"])
+    left = _raws(a, row.field, row.only_left)
+    right = _raws(b, row.field, row.only_right)
+    return all(_in_text(raw, b.text, length, ratio) for raw in left) and all(
+        _in_text(raw, a.text, length, ratio) for raw in right
+    )
 
 
 def _score(

@@ -393,18 +393,26 @@ class Fingerprints(BaseModel):
 
 
 def fingerprint_record(
-    record: Record, page_pixels: Iterable[np.ndarray | None] | None = None
+    record: Record,
+    page_pixels: Iterable[np.ndarray | None] | None = None,
+    *,
+    page_hashes: Sequence[tuple[str | None, int | None]] | None = None,
 ) -> Fingerprints:
-    """Fingerprint a record; ``page_pixels`` are the prepared page images, in page order.
+    """Fingerprint a record, with each page's PDQ from ``page_hashes`` or ``page_pixels``.
 
-    Without pixels the pages keep their ``image_sha256`` from the record but get no PDQ
-    (a born-digital PDF has no image unless the caller renders one).
+    Extraction passes ``page_hashes`` (PDQ computed where the prepared image lived, in the
+    OCR worker); ``page_pixels`` are prepared page images, in page order. With neither,
+    the pages keep their ``image_sha256`` but get no PDQ.
     """
     pixels = list(page_pixels) if page_pixels is not None else []
+    hashes = list(page_hashes) if page_hashes is not None else []
     pages = []
     for index, page in enumerate(record.pages):
         image = pixels[index] if index < len(pixels) else None
-        pdq, quality = page_pdq(image) if image is not None else (None, None)
+        if index < len(hashes):
+            pdq, quality = hashes[index]
+        else:
+            pdq, quality = page_pdq(image) if image is not None else (None, None)
         pages.append(
             PageFingerprint(
                 number=page.number, image_sha256=page.image_sha256, pdq=pdq, pdq_quality=quality

@@ -17,6 +17,7 @@ import numpy as np
 
 from verify import _tesseract, ocr_cache, prepare
 from verify._tesseract import OcrWord
+from verify.fingerprint import page_pdq
 from verify.language import detect_language
 from verify.options import ExtractOptions
 from verify.page import PageText, Word
@@ -204,8 +205,9 @@ def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText
         languages: tuple[str, ...] = ()
     else:
         reading, languages = _read(prepared, options, steps)
-    words = reading.words
+    words = _without_specks(reading.words, params["ocr"])
     warnings = () if words else (f"page {number}: no text found (blank or unreadable page)",)
+    pdq, pdq_quality = page_pdq(prepare.thumbnail(reading.pixels))
     return PageText(
         number=number,
         width=float(reading.pixels.shape[1]),
@@ -218,8 +220,20 @@ def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText
         preparation=tuple(steps),
         image_sha256=reading.sha256,
         dpi=prepared.dpi,
+        pdq=pdq,
+        pdq_quality=pdq_quality,
         warnings=warnings,
     )
+
+
+def _without_specks(words: list[OcrWord], cfg: dict[str, Any]) -> list[OcrWord]:
+    """Drop short words read with almost no confidence: noise at edges, folds, shadows."""
+    return [
+        word
+        for word in words
+        if len(word["text"].strip()) > cfg["speck_max_length"]
+        or word["conf"] >= cfg["speck_max_confidence"]
+    ]
 
 
 def _to_word(word: OcrWord) -> Word:

@@ -47,4 +47,6 @@ class PageText:
     preparation: tuple[str, ...] = ()  # steps applied before OCR, in order
     image_sha256: str | None = None  # hash of the prepared image that was OCRed
     dpi: float | None = None  # resolution of the prepared image, when known
+    pdq: str | None = None  # perceptual hash of the page as prepared (or rendered), hex
+    pdq_quality: int | None = None  # PDQ's own 0..100 quality: low for blank pages
     warnings: tuple[str, ...] = field(default_factory=tuple)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from verify import __version__
 from verify.fields import extract_fields
+from verify.fingerprint import fingerprint_record
 from verify.load import open_source, page_count
 from verify.options import ExtractOptions
 from verify.page import PageText
@@ -46,7 +47,7 @@ def extract(
     pages = list(read_pages(source, options, progress))
     forced_language = options.languages[0] if options.languages else None
     extraction = extract_fields(pages, language=forced_language)
-    return Record(
+    record = Record(
         schema=SCHEMA_ID,
         verify_version=__version__,
         models_version=models_versions(),
@@ -57,6 +58,10 @@ def extract(
         warnings=_page_warnings(pages, total) + list(extraction.warnings),
         **extraction.fields,
     )
+    fingerprints = fingerprint_record(
+        record, page_hashes=[(page.pdq, page.pdq_quality) for page in pages]
+    )
+    return record.model_copy(update={"fingerprints": fingerprints.model_dump(mode="json")})
 
 
 def _page_info(page: PageText) -> PageInfo:

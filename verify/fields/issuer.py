@@ -36,8 +36,8 @@ def _fold(text: str) -> str:
 
 def _is_name_line(segment: Segment) -> bool:
     text = segment.text.strip()
-    if text.startswith("(") and text.endswith(")"):
-        return False
+    if text.startswith("(") or text.endswith(")"):
+        return False  # "(МИНЗДРАВ РОССИИ)", also when OCR dropped one of the brackets
     if regex("letterhead_noise").search(text) or title_kind(text):
         return False
     first = re.match(r"[^\W\d_]+", text)
@@ -71,7 +71,7 @@ def extract_issuer(doc: DocumentText, layout: Layout, language: str | None) -> T
         elif name_lines and not segment.text.strip().startswith("("):
             break
     if not name_lines:
-        return None
+        return _from_abbreviation(doc, blocks[0].segments, language)
     # Letterhead lines never end in a stop; OCR specks read as "." or "," are dropped.
     written = " ".join(segment.text.rstrip(".,;:") for segment in name_lines)
     known = _canonical(written)
@@ -81,6 +81,11 @@ def extract_issuer(doc: DocumentText, layout: Layout, language: str | None) -> T
         return field_from_segments(
             TextField, doc, name_lines, source=source, rule_confidence=score, value=value
         )
+    by_abbreviation = _from_abbreviation(doc, blocks[0].segments, language)
+    if by_abbreviation is not None:
+        # The name lines are no known name (OCR lost a line), but the letterhead's
+        # abbreviation ("(МИНЗДРАВ РОССИИ)") names a known issuer: that is the evidence.
+        return by_abbreviation
     return field_from_segments(
         TextField,
         doc,
@@ -89,3 +94,24 @@ def extract_issuer(doc: DocumentText, layout: Layout, language: str | None) -> T
         rule_confidence=0.85,
         value=written,
     )
+
+
+def _from_abbreviation(
+    doc: DocumentText, segments: list[Segment], language: str | None
+) -> TextField | None:
+    """A known issuer named by its abbreviation line in the letterhead, if any."""
+    for segment in segments:
+        folded = _fold(segment.text.strip(" ()"))
+        for issuer in _issuers():
+            for abbreviation in issuer.get("abbreviations", []):
+                score = fuzz.ratio(folded, _fold(abbreviation))
+                if score >= _MATCH_THRESHOLD:
+                    return field_from_segments(
+                        TextField,
+                        doc,
+                        [segment],
+                        source=rule("issuer", language, "known_abbreviation"),
+                        rule_confidence=0.8 * score / 100,
+                        value=issuer["canonical"],
+                    )
+    return None
