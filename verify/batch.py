@@ -50,7 +50,7 @@ def extract_many(
                 record = extract(path, options, progress=on_page)
             except VerifyError as error:
                 failures.append(error.exit_code)
-                err.print(f"verify: error: {path}: {error}", markup=False, highlight=False)
+                print(error_line(path, error), file=err.file, flush=True)
                 continue
             finally:
                 if bar is not None and task is not None:
@@ -65,6 +65,14 @@ def extract_many(
     if len(paths) == 1:
         return failures[0]
     return ExitCode.some_failed
+
+
+def error_line(path: Path, error: VerifyError) -> str:
+    """One unwrapped line naming the file once (most messages already start with it)."""
+    message = str(error)
+    if not message.startswith(str(path)):
+        message = f"{path}: {message}"
+    return f"verify: error: {message}"
 
 
 def _progress_bar(console: Console) -> Progress:

@@ -275,7 +275,7 @@ def main() -> None:
     try:
         result = app(standalone_mode=False)
     except VerifyError as error:
-        _stderr.print(f"verify: error: {error}", markup=False)
+        print(f"verify: error: {error}", file=sys.stderr)  # never wrapped: one line
         sys.exit(int(error.exit_code))
     except (KeyboardInterrupt, click.exceptions.Abort):
         _stderr.print("verify: interrupted", markup=False)
