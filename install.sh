@@ -14,6 +14,7 @@ dev=0
 
 apt_packages=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-osd
               tesseract-ocr-rus tesseract-ocr-ukr tesseract-ocr-eng)
+apt_packages+=(chromium)  # headless browser: the tests open the HTML reports in it
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,0 +1,159 @@
+"""Claims read from news reports: the seeds, our own fixtures, relative dates, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import FIXTURES, ROOT
+from verify.claims import claims_from_file, claims_from_text
+from verify.claims.when import PartialDate, time_at
+from verify.translit import fold_name
+
+CLAIMS = FIXTURES / "claims"
+TRUTH = json.loads((CLAIMS / "truth.json").read_text(encoding="utf-8"))
+SEEDS = Path(os.environ.get("VERIFY_SEEDS_DIR") or ROOT.parent / "shared" / "seeds")
+
+
+def report_path(entry: dict) -> Path:
+    if entry["in"] == "seeds":
+        path = SEEDS / entry["file"]
+        if not path.is_file():
+            pytest.skip(f"seed report {entry['file']} not found in {SEEDS} (set VERIFY_SEEDS_DIR)")
+        return path
+    return CLAIMS / entry["file"]
+
+
+def key(kind: str, value: str | None) -> tuple[str, str | None]:
+    if kind == "signatory_name" and value:
+        return kind, fold_name(value).split()[-1]
+    return kind, value
+
+
+@pytest.mark.parametrize("entry", TRUTH["reports"], ids=lambda e: e["file"])
+def test_claims_match_truth(entry):
+    claims_file = claims_from_file(report_path(entry))
+    assert claims_file.status == entry["status"], claims_file.message
+    got = [key(c.kind, c.value) for c in claims_file.claims]
+    assert sorted(got, key=str) == sorted(
+        (key(c["kind"], c["value"]) for c in entry["claims"]), key=str
+    )
+    if "report_date" in entry:
+        assert claims_file.report_date == entry["report_date"]
+
+
+@pytest.mark.parametrize("entry", TRUTH["reports"], ids=lambda e: e["file"])
+def test_every_claim_keeps_its_words_and_sentence(entry):
+    path = report_path(entry)
+    text = path.read_text(encoding="utf-8")
+    for claim in claims_from_file(path).claims:
+        assert text[claim.start : claim.end] == claim.raw
+        assert text[claim.sentence_start : claim.sentence_end] == claim.sentence
+        assert claim.sentence_start <= claim.start < claim.end <= claim.sentence_end
+
+
+def test_seed_000_coordinated_specialties_each_one_claim():
+    claims = claims_from_file(report_path(TRUTH["reports"][0])).claims
+    surgeons = [c for c in claims if c.raw.startswith("trauma, heart")]
+    assert [c.value for c in surgeons] == [
+        "trauma_surgeon",
+        "cardiovascular_surgeon",
+        "maxillofacial_surgeon",
+        "pediatric_surgeon",
+    ]
+
+
+def test_claims_date_resolves_today_and_the_deadline_day():
+    claims = claims_from_file(report_path(TRUTH["reports"][0]), dt.date(2022, 2, 25)).claims
+    by_kind = {c.kind: c for c in claims}
+    assert by_kind["document_date"].value == "2022-02-25"
+    assert by_kind["deadline"].value == "2022-02-25T18:00"
+    assert "--claims-date" in (by_kind["deadline"].note or "")
+
+
+def test_seed_001_dateline_is_the_report_date():
+    claims_file = claims_from_file(report_path(TRUTH["reports"][1]))
+    assert claims_file.report_date == "2022-02-26"
+    assert "dateline" in (claims_file.report_date_source or "")
+
+
+def test_dated_today_without_a_report_date_is_not_guessed(tmp_path):
+    path = tmp_path / "post.txt"
+    path.write_text(
+        "The letter, signed by Deputy Health Minister Plutnitsky, is dated today.", "utf-8"
+    )
+    claims_file = claims_from_file(path)
+    assert {c.kind for c in claims_file.claims} == {"signatory_position", "signatory_name"}
+    assert "--claims-date" in (claims_file.message or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The letter demands the list no later than 6pm.", "T18:00"),
+        ("The letter demands the list by 6 p.m. on February 25, 2022.", "2022-02-25T18:00"),
+        ("The letter demands the list by 18:00 tomorrow.", "2022-02-26T18:00"),
+        ("The letter demands the list before noon.", "T12:00"),
+        ("В письме требуют прислать списки не позднее 18.00 25 февраля 2022 года.", None),
+        ("У листі вимагають надіслати списки до 18:00.", "T18:00"),
+    ],
+)
+def test_deadlines_across_notations(text, value):
+    date = dt.date(2022, 2, 25) if "tomorrow" in text else None
+    claims = claims_from_text(text, claims_date=date)
+    deadlines = [c.value for c in claims if c.kind == "deadline"]
+    assert deadlines == [value or "2022-02-25T18:00"]
+
+
+@given(st.integers(1, 12), st.sampled_from(["am", "pm", "a.m.", "p.m.", " pm", " AM"]))
+def test_twelve_hour_times_become_24_hour(hour, suffix):
+    clock = time_at(f"{hour}{suffix} sharp")
+    assert clock is not None
+    expected = hour % 12 + (12 if "p" in suffix.lower() else 0)
+    assert (clock.hour, clock.minute) == (expected, 0)
+
+
+@given(st.dates(dt.date(1995, 1, 1), dt.date(2090, 12, 31)), st.integers(-3, 3))
+@settings(max_examples=50)
+def test_partial_dates_shift_like_dates(day, days):
+    partial = PartialDate(day.year, day.month, day.day).shifted(days)
+    assert partial.iso() == (day + dt.timedelta(days=days)).isoformat()
+    assert PartialDate.parse_iso(partial.iso()) == partial
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [
+        (b"", "empty"),
+        (b"   \n\n  ", "empty"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00\x00", "not_text"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not_text"),
+        (
+            b"Das russische Gesundheitsministerium hat einen Brief verschickt, der von dem "
+            b"stellvertretenden Minister unterzeichnet wurde und Chirurgen anfordert.",
+            "unsupported_language",
+        ),
+        (b"12 34 56 ... !!!", "empty"),
+    ],
+)
+def test_unusable_claims_files_say_why(tmp_path, content, status):
+    path = tmp_path / "claims.txt"
+    path.write_bytes(content)
+    claims_file = claims_from_file(path)
+    assert claims_file.status == status
+    assert claims_file.claims == []
+    assert claims_file.message and len(claims_file.message) > 20
+
+
+def test_cp1251_text_is_read(tmp_path):
+    path = tmp_path / "cp1251.txt"
+    text = (CLAIMS / "ru_accurate.txt").read_text(encoding="utf-8")
+    path.write_bytes(text.encode("cp1251"))
+    claims_file = claims_from_file(path)
+    assert claims_file.status == "ok" and len(claims_file.claims) == 16

@@ -1,0 +1,178 @@
+"""Read every claim a report makes about a document: the orchestrator of verify.claims.
+
+Flow: the report's own date (``--claims-date``, a dateline, or "today - February 25") ->
+sentences, each marked as about a document or not -> the finders on the sentences that
+are -> one claim per (kind, value), the first sentence that made it kept as evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from verify.claims.finders import (
+    Context,
+    Draft,
+    find_deadlines,
+    find_document_dates,
+    find_funding,
+    find_issuers,
+    find_numbers,
+    find_signatories,
+    find_specialty_claims,
+)
+from verify.claims.model import CLAIM_KINDS, Claim, ClaimsFile
+from verify.claims.patterns import patterns
+from verify.claims.reading import read_report, report_language
+from verify.claims.sentences import sentences
+from verify.claims.when import PartialDate, date_at, find_date
+
+_FINDERS = (
+    find_issuers,
+    find_numbers,
+    find_signatories,
+    find_deadlines,
+    find_specialty_claims,
+    find_funding,
+)
+_DATELINE_WINDOW = 300  # a report's own date is stated at its very start
+
+
+def report_date(
+    text: str, language: str, given: dt.date | None = None
+) -> tuple[PartialDate | None, str | None]:
+    """The report's own date and where it came from, ``given`` (--claims-date) first."""
+    if given is not None:
+        return PartialDate(given.year, given.month, given.day), f"--claims-date {given}"
+    head = text.lstrip()[:_DATELINE_WINDOW]
+    config = patterns()["report_date"]
+    for regex in config["regexes"]:
+        match = re.match(regex, head, re.IGNORECASE)
+        if not match:
+            continue
+        at = date_at(match.group(1), language)
+        found: PartialDate | None = at.date if at else _anywhere(match.group(1), language)
+        if found:
+            return found, f"the report's dateline ({found.iso()})"
+    for match in re.finditer(config["today_equals"], text, re.IGNORECASE):
+        today = date_at(text[match.end() :], language)
+        if today:
+            return today.date, f"the report's 'today' ({today.date.iso()})"
+    return None, None
+
+
+def _anywhere(text: str, language: str) -> PartialDate | None:
+    found = find_date(text, language)
+    return found[1].date if found else None
+
+
+def extract_claims(
+    text: str, language: str, claims_date: dt.date | None = None
+) -> tuple[list[Claim], PartialDate | None, str | None, list[str]]:
+    """Claims about a document in ``text`` (ru, uk or en).
+
+    Returns (claims, the report's date, where that date came from, messages about what
+    could not be checked). Claims are numbered c1, c2... in order of their first mention.
+    """
+    date, source = report_date(text, language, claims_date)
+    context = Context(language, date, source)
+    drafts: list[tuple[Draft, int, str]] = []
+    messages: list[str] = []
+    for sentence in sentences(text, language):
+        if not sentence.about_document:
+            continue
+        found: list[Draft] = []
+        for finder in _FINDERS:
+            found.extend(finder(sentence.text, context))
+        dated, problems = find_document_dates(sentence.text, context)
+        found.extend(dated)
+        messages.extend(problems)
+        drafts.extend((draft, sentence.start, sentence.text) for draft in found)
+    return _numbered(drafts, language), date, source, messages
+
+
+def _numbered(drafts: list[tuple[Draft, int, str]], language: str) -> list[Claim]:
+    """One claim per (kind, value), first mention kept; ordered by position in the report."""
+    drafts.sort(key=lambda item: (item[1] + item[0].start, CLAIM_KINDS.index(item[0].kind)))
+    seen: set[tuple[str, str | None]] = set()
+    claims: list[Claim] = []
+    for draft, offset, sentence in drafts:
+        key = (draft.kind, _dedupe_key(draft))
+        if key in seen:
+            continue
+        seen.add(key)
+        claims.append(
+            Claim(
+                id=f"c{len(claims) + 1}",
+                kind=draft.kind,  # type: ignore[arg-type]
+                value=draft.value,
+                label=draft.label,
+                raw=sentence[draft.start : draft.end],
+                start=offset + draft.start,
+                end=offset + draft.end,
+                sentence=sentence,
+                sentence_start=offset,
+                sentence_end=offset + len(sentence),
+                language=language,
+                rule=draft.rule,
+                note=draft.note,
+            )
+        )
+    return claims
+
+
+def _dedupe_key(draft: Draft) -> str | None:
+    """Names meet whatever their case form or script ('Plutnitsky', 'Плутницкого')."""
+    if draft.kind == "signatory_name" and draft.value:
+        from verify.translit import fold_name
+
+        return fold_name(draft.value).split(" ")[-1]
+    return draft.value
+
+
+def claims_from_file(path: str | Path, claims_date: dt.date | None = None) -> ClaimsFile:
+    """Read a claims file and its claims; an unusable file gives a status and a message."""
+    report = read_report(path)
+    base = ClaimsFile(
+        path=str(path),
+        file_name=Path(path).name,
+        sha256=report.sha256,
+        size=report.size,
+        language=report.language,
+        report_date=None,
+        status="not_text",
+        message=None,
+    )
+    if report.text is None or report.language is None:
+        problem = report.problem or "not_text"
+        return base.model_copy(update={"status": problem, "message": report.message})
+    claims, date, source, messages = extract_claims(report.text, report.language, claims_date)
+    status = "ok" if claims else "no_claims"
+    message = "; ".join(messages) or None
+    if not claims:
+        message = (
+            "the report makes no checkable claim about a document (signatory, issuer, date, "
+            "number, deadline, requested specialties, funding source)"
+            + (f"; {message}" if message else "")
+        )
+    return base.model_copy(
+        update={
+            "report_date": date.iso() if date else None,
+            "report_date_source": source,
+            "status": status,
+            "message": message,
+            "claims": claims,
+        }
+    )
+
+
+def claims_from_text(
+    text: str, claims_date: dt.date | None = None, language: str | None = None
+) -> list[Claim]:
+    """Claims of a report given as a string (for the Python API and tests)."""
+    if language is None:
+        language, _, message = report_language(text)
+        if language is None:
+            return []
+    return extract_claims(text, language, claims_date)[0]

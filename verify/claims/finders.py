@@ -1,0 +1,473 @@
+"""One small finder per claim kind, each reading what follows a cue in one sentence.
+
+Finders return drafts with offsets into the sentence; ``verify.claims.extract`` turns
+them into numbered ``Claim`` objects with sentence and report offsets. Each finder is
+conservative on purpose: a claim verify invents is worse than one it misses, because the
+editor would be told that a document supports or contradicts something nobody said.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from verify.claims.organisations import label as organisation_label
+from verify.claims.organisations import organisation_at, organisations_in
+from verify.claims.patterns import cues, patterns
+from verify.claims.when import PartialDate, date_at, time_at
+from verify.fields.specialties import find_specialties, taxonomy
+from verify.nlp import lemma_of, lemmatise
+from verify.resources import load_json
+
+_INITIALS = re.compile(r"^(?:[A-ZА-ЯЁІЇЄҐ]\.\s?){1,2}")
+_NAME_WORD = re.compile(r"[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’]+(?:-[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’]+)?")
+_OPENING = " \t\"'«“„‘(:"
+_CLOSING = " \t\"'»”’.,;:)"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A claim before numbering: kind, value, label, span in the sentence, rule, note."""
+
+    kind: str
+    value: str | None
+    label: str
+    start: int
+    end: int
+    rule: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every finder may need: the language and the report's own date."""
+
+    language: str
+    report_date: PartialDate | None
+    report_date_source: str | None
+
+
+def _skip(text: str, position: int, chars: str = _OPENING) -> int:
+    while position < len(text) and text[position] in chars:
+        position += 1
+    return position
+
+
+# --------------------------------------------------------------------------- signatory
+
+
+@cache
+def _position_forms(language: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(key words of a position form, position id), longest first."""
+    data = load_json("positions.json")["positions"]
+    forms: list[tuple[tuple[str, ...], str]] = []
+    for position, spec in data.items():
+        phrases = [*spec["forms"].get(language, []), spec["labels"].get(language, "")]
+        for phrase in phrases:
+            key = _position_key(phrase, language)
+            if key:
+                forms.append((key, position))
+    return tuple(sorted(set(forms), key=lambda item: -len(item[0])))
+
+
+def _position_key(phrase: str, language: str) -> tuple[str, ...]:
+    """Lemmas of a position phrase without the words reports add ('health', 'здравоохранения')."""
+    abbreviations = patterns()["position_abbreviations"].get(language, {})
+    phrase = abbreviations.get(phrase.lower().strip(), phrase)
+    extra = set(patterns()["position_extra_words"].get(language, []))
+    words = [_lemma(token.text, token.lemma_, language) for token in lemmatise(phrase, language)]
+    # a form with an abbreviation ("и.о. министра") keeps it, so it cannot shrink to another
+    # position's form ("министр")
+    return tuple(word for word in words if word and word not in extra)
+
+
+def _lemma(text: str, lemma: str, language: str) -> str:
+    value = lemma_of(text, lemma, language)
+    return value.replace("'", "").replace("’", "") if language == "en" else value
+
+
+def _position_at(text: str, language: str) -> tuple[str, int] | None:
+    """(position id, end offset) of the longest position phrase starting ``text``."""
+    doc = lemmatise(text[:200], language)
+    words = [token for token in doc if not token.is_space][:7]
+    abbreviations = patterns()["position_abbreviations"].get(language, {})
+    extra = set(patterns()["position_extra_words"].get(language, []))
+    forms = _position_forms(language)
+    for count in range(len(words), 0, -1):
+        chunk = words[:count]
+        if any(not _wordlike(token.text) for token in chunk):
+            continue
+        surface = " ".join(token.text.lower() for token in chunk)
+        if surface in abbreviations:
+            key = _position_key(abbreviations[surface], language)
+        else:
+            key = tuple(
+                word
+                for word in (_lemma(t.text, t.lemma_, language) for t in chunk)
+                if word not in extra
+            )
+        for form, position in forms:
+            if key == form:
+                return position, chunk[-1].idx + len(chunk[-1].text)
+    return None
+
+
+def _wordlike(text: str) -> bool:
+    """A word, possibly with an apostrophe or hyphen inside ("здоров'я", "vice-minister")."""
+    return bool(re.fullmatch(r"[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*", text))
+
+
+def _skip_extra_words(text: str, position: int, language: str) -> int:
+    """Skip words a report adds after a position ("охорони здоров'я") before the name."""
+    extra = set(patterns()["position_extra_words"].get(language, []))
+    while True:
+        match = re.match(r"\s*([^\W\d_]+(?:['’ʼ-][^\W\d_]+)*)", text[position:])
+        if not match or match.group(1)[:1].isupper():
+            return position
+        words = {match.group(1).lower()}
+        words.update(
+            _lemma(t.text, t.lemma_, language) for t in lemmatise(match.group(1), language)
+        )
+        if not words & extra:
+            return position
+        position += match.end()
+
+
+def _name_at(text: str, language: str) -> tuple[str, int] | None:
+    """(name in its dictionary form, end) of a person's name starting ``text``."""
+    position = 0
+    initials = _INITIALS.match(text)
+    if initials:
+        position = initials.end()
+    words: list[tuple[int, int]] = []
+    while len(words) < 3:
+        match = _NAME_WORD.match(text, _skip(text, position, " "))
+        if not match:
+            break
+        words.append((match.start(), match.end()))
+        position = match.end()
+        follow = _INITIALS.match(text, _skip(text, position, " "))
+        if follow and not words:
+            position = follow.end()
+    if not words:
+        return None
+    end = words[-1][1]
+    raw = text[:end]
+    if language in ("ru", "uk"):
+        doc = lemmatise(raw, language)
+        parts = []
+        for token in doc:
+            if token.is_space:
+                continue
+            if _INITIALS.fullmatch(token.text + ("" if token.text.endswith(".") else ".")) and (
+                token.text.endswith(".")
+            ):
+                parts.append(token.text)
+            elif token.is_alpha:
+                lemma = token.lemma_ or token.text
+                parts.append(lemma[:1].upper() + lemma[1:])
+            else:
+                parts.append(token.text)
+        value = " ".join(parts).replace(". ", ".").replace(" .", ".")
+    else:
+        value = " ".join(raw.split())
+    return value, end
+
+
+def find_signatories(sentence: str, context: Context) -> list[Draft]:
+    """'signed by Deputy Health Minister Plutnitsky' -> a position claim and a name claim."""
+    language = context.language
+    skip_words = set(patterns()["name_skip_words"].get(language, []))
+    labels = load_json("positions.json")["positions"]
+    drafts: list[Draft] = []
+    for cue in cues("signed_by", language):
+        for match in cue.finditer(sentence):
+            position = match.end()
+            while True:
+                word = re.match(r"[^\W\d_][\w'’]*\s*", sentence[position:])
+                if not word or word.group(0).strip().lower() not in skip_words:
+                    break
+                position += word.end()
+            rule = f"rule:claim.{language}.signed_by"
+            found = _position_at(sentence[position:], language)
+            if found:
+                position_id, length = found
+                drafts.append(
+                    Draft(
+                        "signatory_position",
+                        position_id,
+                        labels[position_id]["labels"]["en"],
+                        position,
+                        position + length,
+                        rule,
+                    )
+                )
+                position = _skip_extra_words(sentence, position + length, language)
+                position = _skip(sentence, position, " ,")
+            name = _name_at(sentence[position:], language)
+            if name:
+                value, length = name
+                drafts.append(
+                    Draft("signatory_name", value, value, position, position + length, rule)
+                )
+    return drafts
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _fill_year(date: PartialDate, context: Context) -> tuple[PartialDate, str | None]:
+    """Give a year-less date the report's year (the latest such day not after the report)."""
+    reference = context.report_date
+    if date.year is not None or reference is None or reference.year is None:
+        return date, None
+    year = reference.year
+    if (date.month, date.day) > (reference.month, reference.day):
+        year -= 1
+    return PartialDate(year, date.month, date.day), f"year taken from the report date {year}"
+
+
+def _relative_at(text: str, table: dict[str, int]) -> tuple[int, int] | None:
+    """(days from the report date, end) of a relative word starting ``text``."""
+    lowered = text.lower()
+    for word in sorted(table, key=len, reverse=True):
+        if lowered.startswith(word) and not lowered[len(word) : len(word) + 1].isalpha():
+            return table[word], len(word)
+    return None
+
+
+def find_document_dates(sentence: str, context: Context) -> tuple[list[Draft], list[str]]:
+    """'dated today - February 25', 'письмо от 25 февраля 2022 года', 'датований вчора'."""
+    language = context.language
+    relative = patterns()["relative_date_words"].get(language, {})
+    drafts: list[Draft] = []
+    problems: list[str] = []
+    for cue in cues("dated", language):
+        for match in cue.finditer(sentence):
+            position = match.end()
+            rule = f"rule:claim.{language}.dated"
+            days = _relative_at(sentence[position:], relative)
+            end = position
+            explicit = None
+            if days is not None:
+                end = position + days[1]
+                after = _skip(sentence, end, " -–—,:(")
+                explicit = date_at(sentence[after:], language)
+                if explicit:
+                    end = after + explicit.end
+            else:
+                explicit = date_at(sentence[position:], language)
+                if explicit:
+                    end = position + explicit.end
+            if explicit:
+                date, note = _fill_year(explicit.date, context)
+            elif days is not None and context.report_date is not None:
+                date = context.report_date.shifted(days[0])
+                note = f"'{sentence[position:end]}' resolved against {context.report_date_source}"
+            elif days is not None:
+                problems.append(
+                    f"'{sentence[position:end]}': the report's own date is unknown, so this "
+                    "date was not checked: pass --claims-date YYYY-MM-DD"
+                )
+                continue
+            else:
+                continue
+            drafts.append(Draft("document_date", date.iso(), date.iso(), position, end, rule, note))
+    return drafts, problems
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def find_deadlines(sentence: str, context: Context) -> list[Draft]:
+    """'no later than 6pm', 'не позднее 18:00 25 февраля', 'by 17:00 on Friday 4 March'."""
+    language = context.language
+    day_words = patterns()["deadline_days"].get(language, {})
+    drafts: list[Draft] = []
+    for cue in cues("deadline", language):
+        for match in cue.finditer(sentence):
+            position = match.end()
+            clock = time_at(sentence[position:])
+            rule = f"rule:claim.{language}.deadline"
+            if clock is None:
+                only_date = date_at(sentence[position:], language)
+                if only_date is None:
+                    continue
+                date, filled = _fill_year(only_date.date, context)
+                drafts.append(
+                    Draft(
+                        "deadline",
+                        date.iso(),
+                        date.iso(),
+                        match.start(),
+                        position + only_date.end,
+                        rule,
+                        filled,
+                    )
+                )
+                continue
+            end = position + clock.end
+            day: PartialDate | None = None
+            note: str | None = None
+            after = _skip(sentence, end, " ,")
+            after_on = after + (3 if sentence[after : after + 3].lower() == "on " else 0)
+            explicit = date_at(sentence[after_on:], language)
+            relative = _relative_at(sentence[after:], day_words)
+            before = _date_before(sentence, match.start(), language)
+            if explicit:
+                day, note = _fill_year(explicit.date, context)
+                end = after_on + explicit.end
+            elif relative and context.report_date is not None:
+                day = context.report_date.shifted(relative[0])
+                end = after + relative[1]
+                note = f"day resolved against {context.report_date_source}"
+            elif before is not None:
+                day, note = _fill_year(before, context)
+            elif context.report_date is not None:
+                day = context.report_date
+                note = f"day not stated: taken as the report's date ({context.report_date_source})"
+            else:
+                note = "day not stated and the report's date is unknown: only the time is checked"
+            value = f"{day.iso()}T{clock.iso()}" if day else f"T{clock.iso()}"
+            shown = f"{clock.iso()} on {day.iso()}" if day else clock.iso()
+            drafts.append(Draft("deadline", value, shown, match.start(), end, rule, note))
+    return drafts
+
+
+def _date_before(sentence: str, cue_start: int, language: str) -> PartialDate | None:
+    """A date ending just before the cue: '25 февраля до 18:00'."""
+    window = sentence[max(0, cue_start - 40) : cue_start].rstrip(" ,")
+    for start in range(len(window)):
+        found = date_at(window[start:], language)
+        if found and start + found.end >= len(window) - 1:
+            return found.date
+    return None
+
+
+# --------------------------------------------------------------------------- number
+
+
+def find_numbers(sentence: str, context: Context) -> list[Draft]:
+    """'letter No. 30-2/И/2-2781', 'письмо № 30-2/И/2-2781'."""
+    language = context.language
+    token = re.compile(patterns()["number_token"])
+    drafts: list[Draft] = []
+    for cue in cues("number", language):
+        for match in cue.finditer(sentence):
+            found = token.match(sentence, match.end())
+            if not found or not any(char.isdigit() for char in found.group(0)):
+                continue
+            value = found.group(0).rstrip(".")
+            drafts.append(
+                Draft(
+                    "document_number",
+                    value,
+                    value,
+                    match.start(),
+                    found.start() + len(value),
+                    f"rule:claim.{language}.number",
+                )
+            )
+    return drafts
+
+
+# --------------------------------------------------------------------------- organisations
+
+
+def _organisation_after(sentence: str, position: int) -> tuple[str, str, int] | None:
+    """(value, label, end) of a known body or a capitalised / quoted name at ``position``."""
+    start = _skip(sentence, position)
+    article = re.match(r"(?:the|a|an)\s+", sentence[start:], re.IGNORECASE)
+    if article:
+        start += article.end()
+    known = organisation_at(sentence, start)
+    if known:
+        return known[0], organisation_label(known[0]), known[1]
+    quoted = re.match(r"[«“\"]([^»”\"]{3,120})[»”\"]", sentence[position:].lstrip())
+    if quoted:
+        name = quoted.group(1).strip(" .")
+        end = position + (len(sentence[position:]) - len(sentence[position:].lstrip()))
+        return name, name, end + quoted.end()
+    named = re.match(
+        r"(?:[A-ZА-ЯЁІЇЄҐ][\w'’-]*)(?:\s+(?:(?:of|for|the|and|on)\s+)*[A-ZА-ЯЁІЇЄҐ][\w'’-]*)*",
+        sentence[start:],
+    )
+    if named and len(named.group(0).split()) >= 2:
+        name = named.group(0)
+        return name, name, start + len(name)
+    return None
+
+
+def find_issuers(sentence: str, context: Context) -> list[Draft]:
+    """'issued by the Russian Ministry of Health', 'письмо Минздрава', 'Минздрав направил'."""
+    language = context.language
+    rule = f"rule:claim.{language}.issuer"
+    drafts: list[Draft] = []
+    for cue in cues("issued_by", language):
+        for match in cue.finditer(sentence):
+            start = _skip(sentence, match.end())
+            if language == "en":
+                found = _organisation_after(sentence, match.end())
+                if found:
+                    value, shown, end = found
+                    drafts.append(Draft("issuer", value, shown, start, end, rule))
+            else:
+                known = organisation_at(sentence, start)
+                if known:
+                    key, end = known
+                    drafts.append(Draft("issuer", key, organisation_label(key), start, end, rule))
+    after_cues = cues("issuer_before", language)
+    for key, start, end in organisations_in(sentence):
+        if any(cue.match(sentence[end:]) for cue in after_cues):
+            drafts.append(Draft("issuer", key, organisation_label(key), start, end, rule))
+    return drafts
+
+
+def find_funding(sentence: str, context: Context) -> list[Draft]:
+    """'paid by the "Federal Center of Medical Disasters"', 'за счет средств ФЦМК'."""
+    language = context.language
+    drafts: list[Draft] = []
+    for cue in cues("funding", language):
+        for match in cue.finditer(sentence):
+            found = _organisation_after(sentence, match.end())
+            if found:
+                value, shown, end = found
+                start = _skip(sentence, match.end())
+                drafts.append(
+                    Draft(
+                        "funding_source",
+                        value,
+                        shown,
+                        start,
+                        end,
+                        f"rule:claim.{language}.funding",
+                    )
+                )
+    return drafts
+
+
+# --------------------------------------------------------------------------- specialties
+
+
+def find_specialty_claims(sentence: str, context: Context) -> list[Draft]:
+    """Each requested specialty one claim; a coordinated phrase gives one per specialty."""
+    tax = taxonomy()
+    generic = set(patterns()["generic_specialties"]["ids"])
+    return [
+        Draft(
+            "specialty",
+            specialty,
+            tax.label(specialty, "en"),
+            start,
+            end,
+            f"rule:claim.{context.language}.specialty.{rule}",
+        )
+        for specialty, start, end, rule in find_specialties(sentence, context.language)
+        if not (specialty in generic and _bare(sentence[start:end]))
+    ]
+
+
+def _bare(phrase: str) -> bool:
+    """A single word ('surgeons', 'хирургов'): a group of specialties, not one of them."""
+    return len(re.findall(r"[^\W\d_]+", phrase)) == 1

@@ -1,0 +1,304 @@
+"""Check claims against a record: supported, contradicted (both values shown), or absent.
+
+Each claim kind meets its record field on a common key, so a report in English can be
+checked against a Russian letter: names through ``fold_name`` and a fuzzy surname ratio,
+positions and specialties through their taxonomy ids, bodies through organisation ids,
+dates and times as values (6pm = 18:00; a date without a year agrees on day and month).
+A claim is ``contradicted`` only when the record has the field and it says otherwise;
+when the record lacks the field the claim is ``not_in_document``. The finding carries
+the record's evidence (page, box, raw text) so the editor can look at the words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
+
+from verify.claims.model import Claim
+from verify.claims.organisations import label as organisation_label
+from verify.claims.organisations import normalise, organisation_in
+from verify.claims.patterns import patterns
+from verify.claims.when import PartialDate
+from verify.record import Evidence, Record
+from verify.translit import fold_name, transliterate
+
+Status = Literal["supported", "contradicted", "not_in_document"]
+STATUSES: tuple[str, ...] = ("supported", "contradicted", "not_in_document")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecordEvidence(_Model):
+    """A record field that a finding rests on: what the document says, and where."""
+
+    field: str = Field(description="Record field, e.g. 'signatories[0]' or 'document_date'.")
+    value: str | None
+    raw: str
+    page: int
+    bbox: tuple[float, float, float, float]
+    confidence: float
+
+
+class Finding(_Model):
+    """One claim checked against the document."""
+
+    ref: str = Field("", description="Label in the report: 'c3', or 'r2.c3' with several reports.")
+    claim: Claim
+    claims_file: str = Field(description="File name of the report the claim came from.")
+    status: Status
+    document_value: str | None = Field(
+        None, description="What the document says (always set when contradicted)."
+    )
+    evidence: list[RecordEvidence] = Field(default_factory=list)
+    note: str = Field(description="Why this status, in plain words.")
+
+
+def thresholds() -> dict[str, float]:
+    """The fuzzy-match floors in force, recorded in every report."""
+    config = patterns()["thresholds"]
+    return {
+        "surname_ratio": float(config["surname_ratio"]),
+        "organisation_ratio": float(config["organisation_ratio"]),
+    }
+
+
+def _evidence(name: str, item: Evidence, value: str | None) -> RecordEvidence:
+    return RecordEvidence(
+        field=name,
+        value=value,
+        raw=item.raw,
+        page=item.page,
+        bbox=item.bbox,
+        confidence=item.confidence,
+    )
+
+
+Check = tuple[Status, str | None, list[RecordEvidence], str]
+
+
+# --------------------------------------------------------------------------- by kind
+
+
+def _surname_parts(name: str) -> tuple[str, list[str]]:
+    """(folded surname, first letters of the other names) of a name in any script."""
+    tokens = fold_name(name).split()
+    if not tokens:
+        return "", []
+    return tokens[-1], [token[0] for token in tokens[:-1]]
+
+
+def _check_name(claim: Claim, record: Record) -> Check:
+    if not record.signatories:
+        return "not_in_document", None, [], "the document shows no signatory"
+    floor = thresholds()["surname_ratio"]
+    surname, initials = _surname_parts(claim.value or "")
+    best: tuple[float, int] = (-1.0, 0)
+    for index, signatory in enumerate(record.signatories):
+        theirs, their_initials = _surname_parts(signatory.value)
+        score = fuzz.ratio(surname, theirs)
+        if initials and their_initials and initials[0] != their_initials[0]:
+            score = min(score, floor - 1)  # "Viktor Plutnitsky" is not "А.Н. Плутницкий"
+        best = max(best, (score, index))
+    score, index = best
+    signatory = record.signatories[index]
+    evidence = [_evidence(f"signatories[{index}]", signatory, signatory.value)]
+    if score >= floor:
+        return (
+            "supported",
+            signatory.value,
+            evidence,
+            f"'{claim.value}' is the signatory {signatory.value} (surname match {score:.0f}/100)",
+        )
+    names = ", ".join(s.value for s in record.signatories)
+    return "contradicted", names, evidence, f"the document is signed by {names}"
+
+
+def _check_position(claim: Claim, record: Record) -> Check:
+    with_position = [(i, s) for i, s in enumerate(record.signatories) if s.position_id]
+    if not with_position:
+        return "not_in_document", None, [], "the document states no signatory's position"
+    for index, signatory in with_position:
+        if signatory.position_id == claim.value:
+            return (
+                "supported",
+                signatory.position,
+                [_evidence(f"signatories[{index}]", signatory, signatory.position)],
+                f"the signatory's position '{signatory.position}' is {claim.label}",
+            )
+    shown = ", ".join(f"{s.position} ({s.position_id})" for _, s in with_position)
+    index, first = with_position[0]
+    return (
+        "contradicted",
+        shown,
+        [_evidence(f"signatories[{index}]", first, first.position)],
+        f"the document's signatory is {shown}, not {claim.label}",
+    )
+
+
+def _date_of(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return None
+
+
+def _check_date(claim: Claim, record: Record) -> Check:
+    field = record.document_date
+    if field is None or _date_of(field.value) is None:
+        return "not_in_document", None, [], "the document's date was not found in it"
+    claimed = PartialDate.parse_iso(claim.value or "")
+    actual = _date_of(field.value)
+    evidence = [_evidence("document_date", field, field.value)]
+    if claimed is not None and actual is not None and claimed.agrees(actual):
+        year = "" if claimed.year else " (the report gives no year)"
+        return "supported", field.value, evidence, f"the document is dated {field.value}{year}"
+    return "contradicted", field.value, evidence, f"the document is dated {field.value}"
+
+
+def _deadline_parts(value: str) -> tuple[PartialDate | None, str | None]:
+    day_text, _, time_text = value.partition("T")
+    return (PartialDate.parse_iso(day_text) if day_text else None), (time_text or None)
+
+
+def _check_deadline(claim: Claim, record: Record) -> Check:
+    dated = [(i, d) for i, d in enumerate(record.deadlines) if d.value]
+    if not dated:
+        return "not_in_document", None, [], "the document sets no dated deadline"
+    day, time = _deadline_parts(claim.value or "")
+    for index, deadline in dated:
+        their_day = _date_of(deadline.value)
+        their_time = deadline.value.partition("T")[2] if deadline.value else ""
+        if day is not None and (their_day is None or not day.agrees(their_day)):
+            continue
+        if time is not None and _clock(their_time) != _clock(time):
+            continue
+        return (
+            "supported",
+            deadline.value,
+            [_evidence(f"deadlines[{index}]", deadline, deadline.value)],
+            f"the document sets the deadline {deadline.value} ('{deadline.raw}')",
+        )
+    shown = ", ".join(d.value or "" for _, d in dated)
+    index, first = dated[0]
+    return (
+        "contradicted",
+        shown,
+        [_evidence(f"deadlines[{index}]", first, first.value)],
+        f"the document's deadline is {shown}",
+    )
+
+
+def _clock(text: str) -> str:
+    """'18:00', '18:00:00' and '18' compare equal."""
+    parts = (text or "").split(":")
+    if not parts[0]:
+        return ""
+    return f"{int(parts[0]):02d}:{int(parts[1]) if len(parts) > 1 else 0:02d}"
+
+
+def _number_key(value: str) -> str:
+    """Script- and punctuation-blind key: 'И' and 'I', '30-2/И/2-2781' and '30-2 / I / 2-2781'."""
+    latin = transliterate(value, "icao_9303").upper()
+    return re.sub(r"[^0-9A-Z]", "", latin)
+
+
+def _check_number(claim: Claim, record: Record) -> Check:
+    field = record.document_number
+    if field is None:
+        return "not_in_document", None, [], "the document's number was not found in it"
+    evidence = [_evidence("document_number", field, field.value)]
+    if _number_key(claim.value or "") == _number_key(field.value):
+        return "supported", field.value, evidence, f"the document's number is {field.value}"
+    return "contradicted", field.value, evidence, f"the document's number is {field.value}"
+
+
+def _check_specialty(claim: Claim, record: Record) -> Check:
+    if not record.requested_specialties:
+        return "not_in_document", None, [], "the document requests no specialty verify can read"
+    for index, specialty in enumerate(record.requested_specialties):
+        if specialty.value == claim.value:
+            return (
+                "supported",
+                specialty.raw,
+                [_evidence(f"requested_specialties[{index}]", specialty, specialty.value)],
+                f"the document requests {specialty.label_en or specialty.value} "
+                f"('{specialty.raw}')",
+            )
+    listed = ", ".join(s.label_en or s.value for s in record.requested_specialties)
+    return (
+        "contradicted",
+        listed,
+        [
+            _evidence(f"requested_specialties[{i}]", s, s.value)
+            for i, s in enumerate(record.requested_specialties)
+        ],
+        f"the document's list of specialties does not include {claim.label}: it asks for {listed}",
+    )
+
+
+def _check_organisation(claim: Claim, field_name: str, item: Any, what: str) -> Check:
+    if item is None:
+        return "not_in_document", None, [], f"the document names no {what}"
+    evidence = [_evidence(field_name, item, item.value)]
+    theirs = organisation_in(item.value) or organisation_in(item.raw)
+    claimed = claim.value or ""
+    if theirs is not None and claimed == theirs:
+        return (
+            "supported",
+            item.value,
+            evidence,
+            f"the document's {what} '{item.value}' is the {organisation_label(theirs)}",
+        )
+    mine = claimed if claimed in patterns()["organisations"] else organisation_in(claimed)
+    if mine is None:
+        score = fuzz.token_set_ratio(normalise(claimed), normalise(item.value))
+        if score >= thresholds()["organisation_ratio"]:
+            return "supported", item.value, evidence, f"the document's {what} is '{item.value}'"
+        return (
+            "contradicted",
+            item.value,
+            evidence,
+            f"the document's {what} is '{item.value}'; verify does not know '{claimed}' as "
+            "another name of it: check by hand",
+        )
+    return "contradicted", item.value, evidence, f"the document's {what} is '{item.value}'"
+
+
+_CHECKS: dict[str, Callable[[Claim, Record], Check]] = {
+    "signatory_name": _check_name,
+    "signatory_position": _check_position,
+    "document_date": _check_date,
+    "deadline": _check_deadline,
+    "document_number": _check_number,
+    "specialty": _check_specialty,
+    "issuer": lambda claim, record: _check_organisation(claim, "issuer", record.issuer, "issuer"),
+    "funding_source": lambda claim, record: _check_organisation(
+        claim, "funding_source", record.funding_source, "funding source"
+    ),
+}
+
+
+def check_claim(claim: Claim, record: Record, claims_file: str = "") -> Finding:
+    """The status of one claim against ``record``, with the record's evidence."""
+    status, value, evidence, note = _CHECKS[claim.kind](claim, record)
+    return Finding(
+        ref=claim.id,
+        claim=claim,
+        claims_file=claims_file,
+        status=status,
+        document_value=value,
+        evidence=evidence,
+        note=note,
+    )
+
+
+def corroborate(record: Record, claims: Sequence[Claim], claims_file: str = "") -> list[Finding]:
+    """Check every claim against the record, in the claims' order."""
+    return [check_claim(claim, record, claims_file) for claim in claims]

@@ -1,0 +1,139 @@
+"""Page images for the HTML report, with the evidence of each finding drawn on them.
+
+The editor must see the words a finding rests on, on the page. PDF pages are rendered
+again (``verify.load.page_image``) at a screen resolution; for images the prepared page
+is not stored, so the decoded page is scaled to the record's page size, in whose
+coordinates the evidence boxes are. Pillow draws the boxes; the PNG is embedded as
+base64 so the HTML file stands alone, offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from verify.corroborate import Finding
+from verify.errors import VerifyError
+from verify.options import ExtractOptions
+from verify.record import Record
+
+DISPLAY_WIDTH = 900  # pixels: legible on a laptop, about 150-300 kB of PNG per page
+MAX_PAGES = 5  # pages drawn: page 1 and the first pages with evidence
+COLOURS = {
+    "supported": (26, 127, 55),
+    "contradicted": (207, 34, 46),
+    "not_in_document": (110, 119, 129),
+}
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page ready for the report: PNG (base64) and the boxes drawn on it."""
+
+    number: int
+    png_base64: str
+    width: int
+    height: int
+    boxes: tuple[tuple[str, str, tuple[float, float, float, float]], ...]  # ids, status, box
+
+
+def page_views(
+    record: Record, document: Path | None, findings: list[Finding]
+) -> tuple[list[PageView], str | None]:
+    """Pages with boxes, and a message when no page image could be made."""
+    if document is None or not document.is_file():
+        return [], "the page image is not shown: the original document file is not available"
+    from verify.load import open_source
+
+    try:
+        source = open_source(document)
+    except VerifyError as error:
+        return [], f"the page image is not shown: {error}"
+    if source.sha256 != record.source.sha256:
+        return [], "the page image is not shown: the file has changed since it was read"
+    wanted = _pages_to_draw(record, findings)
+    views = []
+    for number in wanted:
+        try:
+            views.append(_view(record, source, number, findings))
+        except VerifyError as error:
+            return views, f"page {number} is not shown: {error}"
+    return views, None
+
+
+def _pages_to_draw(record: Record, findings: list[Finding]) -> list[int]:
+    pages = {1} | {e.page for f in findings for e in f.evidence}
+    existing = {page.number for page in record.pages}
+    return sorted(pages & existing)[:MAX_PAGES]
+
+
+def _view(record: Record, source: object, number: int, findings: list[Finding]) -> PageView:
+    from verify.load import page_image
+
+    page = next(p for p in record.pages if p.number == number)
+    if page.unit == "pt":
+        dpi = max(72, min(600, round(72 * DISPLAY_WIDTH / page.width)))
+        pixels = page_image(source, number - 1, ExtractOptions(render_dpi=dpi)).pixels  # type: ignore[arg-type]
+        image = _to_image(pixels)
+    else:
+        pixels = page_image(source, number - 1, ExtractOptions()).pixels  # type: ignore[arg-type]
+        image = _to_image(pixels).resize((round(page.width), round(page.height)))
+    scale = DISPLAY_WIDTH / page.width
+    image = image.resize((DISPLAY_WIDTH, max(1, round(page.height * scale))))
+    boxes = _boxes(findings, number, scale)
+    _draw(image, boxes)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return PageView(
+        number=number,
+        png_base64=base64.b64encode(buffer.getvalue()).decode("ascii"),
+        width=image.width,
+        height=image.height,
+        boxes=tuple(boxes),
+    )
+
+
+def _to_image(pixels: np.ndarray) -> Image.Image:
+    image = Image.fromarray(pixels)
+    return image.convert("RGB")
+
+
+def _boxes(
+    findings: list[Finding], number: int, scale: float
+) -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """One box per distinct evidence rectangle, labelled with every claim resting on it."""
+    grouped: dict[tuple[float, ...], tuple[list[str], str]] = {}
+    # green wins: a box is red only when the words it frames contradict every claim on them
+    rank = {"supported": 2, "contradicted": 1, "not_in_document": 0}
+    for finding in findings:
+        for evidence in finding.evidence:
+            if evidence.page != number:
+                continue
+            key = tuple(round(v * scale, 1) for v in evidence.bbox)
+            ids, status = grouped.get(key, ([], finding.status))
+            label = finding.ref or finding.claim.id
+            if label not in ids:
+                ids.append(label)
+            if rank[finding.status] > rank[status]:
+                status = finding.status
+            grouped[key] = (ids, status)
+    return [(", ".join(ids), status, key) for key, (ids, status) in grouped.items()]  # type: ignore[misc]
+
+
+def _draw(
+    image: Image.Image, boxes: list[tuple[str, str, tuple[float, float, float, float]]]
+) -> None:
+    draw = ImageDraw.Draw(image)
+    for ids, status, (x0, y0, x1, y1) in boxes:
+        colour = COLOURS[status]
+        draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), outline=colour, width=2)
+        text = ids if len(ids) < 40 else ids[:37] + "..."
+        width = draw.textlength(text)
+        top = max(0, y0 - 13)
+        draw.rectangle((x0 - 2, top, x0 + width + 2, top + 11), fill=colour)
+        draw.text((x0, top), text, fill=(255, 255, 255))
