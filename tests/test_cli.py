@@ -162,13 +162,40 @@ def test_unknown_language_is_a_usage_error(cli_subprocess):
     assert "--lang" in run.stderr
 
 
-@pytest.mark.parametrize("command", ["extract", "schema"])
+def _commands() -> list[list[str]]:
+    """Every command and sub-command path of the CLI, e.g. ["archive", "init"]."""
+    import typer.main
+
+    from verify.cli import app
+
+    paths: list[list[str]] = []
+
+    def walk(group, prefix: list[str]) -> None:
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                walk(command, [*prefix, name])
+            else:
+                paths.append([*prefix, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+COMMANDS = _commands()
+
+
+def test_the_core_commands_exist():
+    assert {"extract", "schema", "compare", "match", "index"} <= {" ".join(c) for c in COMMANDS}
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_command_has_help_and_is_documented(cli_subprocess, command):
-    run = cli_subprocess(command, "--help")
-    assert run.code == 0
+    run = cli_subprocess(*command, "--help")
+    assert run.code == 0, run.stderr
     assert "Usage" in run.stdout
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert re.search(rf"verify {command}\b", readme), f"verify {command} is not in the README"
+    words = r"\s+".join(command)
+    assert re.search(rf"verify {words}\b", readme), f"verify {' '.join(command)} not in README"
 
 
 def test_exit_codes_are_documented():

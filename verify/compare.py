@@ -224,7 +224,13 @@ def _number_match(low_confidence: bool) -> Callable[[str, str], bool]:
         na, nb = _normalise_number(a), _normalise_number(b)
         if na == nb:
             return True
-        return low_confidence and fuzz.ratio(na, nb) >= parameters()["compare"]["number_ocr_ratio"]
+        if not low_confidence:
+            return False
+        # OCR reads "/" and "-" as "." or loses them: the same digits and letters in the
+        # same order are the same number, read badly.
+        if _PUNCTUATION.sub("", na) == _PUNCTUATION.sub("", nb):
+            return True
+        return fuzz.ratio(na, nb) >= parameters()["compare"]["number_ocr_ratio"]
 
     return match
 
@@ -360,6 +366,16 @@ def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Compariso
             )
         else:
             key_differs.append(row)
+    copy_differs = []
+    for field in COPY_FIELDS:
+        row = by_field[field]
+        one_sided_stamp = field == "stamps" and row.status in ("missing_left", "missing_right")
+        if row.status != "differ" and not one_sided_stamp:
+            continue
+        if _misread(row, left, right):
+            notes.append(f"{field} differs only as read: the same text is in both copies")
+        else:
+            copy_differs.append(row)
     identity_equal = (
         None if not fa.identity_key or not fb.identity_key else fa.identity_key == fb.identity_key
     )
@@ -403,12 +419,6 @@ def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Compariso
     same_number = number == "agree"
     # An addressee missing on one side is usually an extraction miss; a stamp on one side
     # only is what a recipient's copy looks like.
-    copy_differs = [
-        by_field[f]
-        for f in COPY_FIELDS
-        if by_field[f].status == "differ"
-        or (f == "stamps" and by_field[f].status in ("missing_left", "missing_right"))
-    ]
     body_unrelated = body_j is not None and body_j <= spec["body_unrelated_max"]
 
     if same_number or body_same:
@@ -465,18 +475,28 @@ def _raws(record: Record, field: str, values: list[str]) -> list[str]:
     return raws
 
 
-def _in_text(raw: str, text: str, min_fuzzy_length: int, ratio: float) -> bool:
+def _letters_only(text: str) -> str:
+    """Normalised text without punctuation: OCR adds and drops commas, quotes, dots."""
+    return " ".join(_PUNCTUATION.sub(" ", normalise_text(text)).split())
+
+
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def _in_text(raw: str, text: str, min_fuzzy_length: int | None, ratio: float) -> bool:
     """Whether ``raw`` occurs in ``text``.
 
     Exactly for short values, where one character is another date or name; fuzzily (OCR
     noise) for long ones.
     """
-    needle, haystack = normalise_text(raw), normalise_text(text)
+    needle, haystack = _letters_only(raw), _letters_only(text)
     if not needle:
         return True
     if needle in haystack:
         return True
-    return len(needle) >= min_fuzzy_length and fuzz.partial_ratio(needle, haystack) >= ratio
+    if min_fuzzy_length is None or len(needle) < min_fuzzy_length:
+        return False
+    return fuzz.partial_ratio(needle, haystack) >= ratio
 
 
 def _misread(row: FieldComparison, a: Record, b: Record) -> bool:
@@ -488,9 +508,13 @@ def _misread(row: FieldComparison, a: Record, b: Record) -> bool:
     ministry. A doctored date or signatory is absent from the other copy's text.
     """
     spec = parameters()["compare"]
-    length, ratio = int(spec["misread_min_length"]), float(spec["misread_ratio"])
-    left = _raws(a, row.field, row.only_left)
-    right = _raws(b, row.field, row.only_right)
+    ratio = float(spec["misread_ratio"])
+    exact = row.field in spec["misread_exact_fields"]
+    length = None if exact else int(spec["misread_min_length"])
+    left = _raws(a, row.field, row.only_left or (row.left if row.status == "missing_right" else []))
+    right = _raws(
+        b, row.field, row.only_right or (row.right if row.status == "missing_left" else [])
+    )
     return all(_in_text(raw, b.text, length, ratio) for raw in left) and all(
         _in_text(raw, a.text, length, ratio) for raw in right
     )

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from verify.errors import ExitCode, OcrError, VerifyError
 from verify.load import Source, page_count, page_image, text_layer_page
@@ -74,8 +76,11 @@ def _init_worker() -> None:
 
 def _new_pool(jobs: int) -> ProcessPoolExecutor:
     # forkserver: workers start from a clean process, never from a fork of a parent that
-    # may hold threads (progress bars) and their locks.
-    context = multiprocessing.get_context("forkserver")
+    # may hold threads (progress bars) and their locks. It re-imports the main module,
+    # which a notebook or a script read from stdin does not have: fork is left for those.
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    method = "forkserver" if main_file and Path(main_file).is_file() else "fork"
+    context = multiprocessing.get_context(method)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker)
 
 
@@ -101,7 +106,8 @@ def read_pages(
             # Fill the window: text layers now, OCR pages into the pool.
             while next_index < total and _in_flight(pending) < limit and len(pending) < limit * 4:
                 page = text_layer_page(source, next_index, options)
-                if page is None and options.jobs > 1:
+                if page is None and options.jobs > 1 and total > 1:
+                    # One page gains nothing from a pool: only its start-up cost.
                     if pool is None:
                         pool = _new_pool(options.jobs)
                     pending.append(pool.submit(_ocr_index, source, next_index, options))
