@@ -1,0 +1,47 @@
+"""The forensics and scrub commands: help, README, JSON output, bad input without traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORENSICS = ROOT / "fixtures" / "forensics"
+
+
+@pytest.mark.parametrize("command", ["forensics", "scrub"])
+def test_help_and_readme(cli_subprocess, command: str) -> None:
+    run = cli_subprocess(command, "--help")
+    assert run.code == 0 and "Usage" in run.stdout
+    assert f"### `verify {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_forensics_json(cli_subprocess) -> None:
+    run = cli_subprocess("forensics", FORENSICS / "edited.pdf", "--json", "--no-ocr-checks")
+    assert run.code == 0, run.stderr
+    found = {f["type"] for f in json.loads(run.stdout)}
+    assert {"incremental_update", "revision_change", "metadata_author"} <= found
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bad/many_revisions.pdf",
+        "bad/malformed_metadata.pdf",
+        "bad/huge_exif.png",
+        "bad/broken_exif.jpg",
+    ],
+)
+def test_bad_input_gives_findings_not_tracebacks(cli_subprocess, name: str) -> None:
+    run = cli_subprocess("forensics", FORENSICS / name, "--no-ocr-checks", timeout=120)
+    assert run.code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_scrub_bad_redact_is_a_usage_error(cli_subprocess, tmp_path: Path) -> None:
+    run = cli_subprocess(
+        "scrub", FORENSICS / "clean.pdf", "-o", tmp_path / "x.pdf", "--redact", "faces"
+    )
+    assert run.code == 2 and "unknown --redact" in run.stderr

@@ -1,0 +1,103 @@
+"""``verify forensics`` and ``verify scrub``: thin commands over verify.forensics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+_stdout = Console(highlight=False)
+_stderr = Console(stderr=True, highlight=False)
+
+_COLOURS = {"high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def forensics_command(
+    file: Annotated[Path, typer.Argument(help="The document: PDF or image.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Findings as a JSON array.")] = False,
+    copies: Annotated[
+        list[Path] | None,
+        typer.Option("--copy", help="Another copy of the same act (canary-trap check)."),
+    ] = None,
+    no_ocr_checks: Annotated[
+        bool, typer.Option("--no-ocr-checks", help="Skip the checks that OCR pages (faster).")
+    ] = False,
+    password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+) -> None:
+    """Say what FILE betrays and whether it shows signs of editing.
+
+    Metadata, stamps, executor, handwriting, tracking dots; revisions, hidden text, mixed
+    fonts, dates that do not fit.
+    """
+    from verify.forensics import forensics
+    from verify.options import ExtractOptions
+
+    findings = forensics(
+        file,
+        options=ExtractOptions(password=password),
+        copies=copies or (),
+        ocr_checks=not no_ocr_checks,
+    )
+    if json_output:
+        print(json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False))
+        return
+    if not findings:
+        _stdout.print(f"{file.name}: no findings")
+    for finding in findings:
+        colour = _COLOURS[finding.severity]
+        mark = " [bold](identifies)[/bold]" if finding.identifies else ""
+        _stdout.print(f"[{colour}]{finding.severity:>6}[/{colour}] {finding.type}{mark}: ", end="")
+        _stdout.print(finding.message, markup=False)
+
+
+def scrub_command(
+    file: Annotated[Path, typer.Argument(help="The document to make safe: PDF or image.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The safe copy (PDF) to write.")],
+    redact: Annotated[
+        str | None,
+        typer.Option(help="Black out: any of stamps,executor,marks (comma-separated)."),
+    ] = None,
+    dpi: Annotated[int, typer.Option(help="Resolution of the rasterised pages.")] = 200,
+    json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+    password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+) -> None:
+    """Write a copy safe to publish, then check it and say what was removed and what remains.
+
+    Pages become black-and-white pixels, metadata goes, flagged regions are blacked out.
+
+    Exit code 0 when nothing identifying remains, 1 when something does.
+    """
+    from verify.forensics.scrub import parse_redact, scrub
+    from verify.options import ExtractOptions
+
+    report = scrub(
+        file,
+        output,
+        redact=parse_redact(redact),
+        dpi=dpi,
+        options=ExtractOptions(password=password),
+    )
+    if json_output:
+        print(report.model_dump_json(exclude={"before"}))
+    else:
+        _stdout.print(
+            f"wrote {report.output}: {report.pages} page(s) at {report.dpi} dpi, "
+            f"{len(report.redactions)} box(es) blacked out",
+            markup=False,
+        )
+        _stdout.print("removed: " + (", ".join(report.removed) or "nothing"), markup=False)
+        if report.remaining:
+            for finding in report.remaining:
+                _stdout.print(f"REMAINS {finding.type}: {finding.message}", markup=False)
+        else:
+            _stdout.print("remaining: nothing identifying", markup=False)
+    raise typer.Exit(1 if report.remaining else 0)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forensics`` and ``scrub`` to the main app."""
+    app.command("forensics")(forensics_command)
+    app.command("scrub")(scrub_command)

@@ -1,0 +1,357 @@
+"""Identifying marks: what on the page points at the copy's recipient or its printer.
+
+An incoming registration stamp ("Вх. № 412 от 28.02.2022") names the organisation that
+received this copy; an executor's name and phone, a handwritten resolution, and the
+yellow tracking-dot grid a colour laser printer adds to every page (serial number, date
+and time of printing) all narrow down who held the paper. Stamps and executors come from
+the record; handwriting and dots are found in the pixels.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from verify.forensics._pages import PageView
+from verify.forensics.findings import Finding, FindingEvidence
+from verify.forensics.metadata import params
+from verify.page import Word
+from verify.record import Record
+
+A4_WIDTH_IN = 8.27
+"""Assumed page width when an image has no dpi (phone photos): letters are A4."""
+
+
+# --------------------------------------------------------------------------- from the record
+
+
+def record_findings(record: Record) -> list[Finding]:
+    """Incoming stamps and the executor named in the record: both identify the copy."""
+    findings = []
+    unit = {page.number: page.unit for page in record.pages}
+    for stamp in record.stamps:
+        findings.append(
+            Finding(
+                type="incoming_stamp",
+                severity="high",
+                identifies=True,
+                message=f"incoming registration stamp № {stamp.value}"
+                + (f" of {stamp.date}" if stamp.date else "")
+                + ": it names the organisation that received this copy",
+                evidence=[
+                    FindingEvidence(
+                        page=stamp.page, bbox=stamp.bbox, unit=unit.get(stamp.page), raw=stamp.raw
+                    )
+                ],
+                data={"number": stamp.value, "date": stamp.date, "kind": stamp.kind},
+            )
+        )
+    executor = record.executor
+    if executor is not None and (executor.name or executor.phone):
+        parts = [f for f in (executor.name, executor.phone) if f is not None]
+        findings.append(
+            Finding(
+                type="executor_named",
+                severity="medium",
+                identifies=True,
+                message="the executor is named: "
+                + ", ".join(p.value for p in parts)
+                + " (a person on the sender's side; a phone number is traceable)",
+                evidence=[
+                    FindingEvidence(page=p.page, bbox=p.bbox, unit=unit.get(p.page), raw=p.raw)
+                    for p in parts
+                ],
+                data={
+                    "name": executor.name.value if executor.name else None,
+                    "phone": executor.phone.value if executor.phone else None,
+                },
+            )
+        )
+    return findings
+
+
+# --------------------------------------------------------------------------- handwriting
+
+
+def _dpi(view: PageView) -> float:
+    width = view.pixels.shape[1]
+    return view.dpi or width / A4_WIDTH_IN
+
+
+def _print_words(words: list[Word], min_confidence: float) -> list[Word]:
+    """Words read as print: confident ones, and doubtful ones of a confident line.
+
+    A doubtful word on a line with a confident word of about its height is a smudged
+    print word, not a scribble beside the text.
+    """
+    sure = [w for w in words if w.confidence >= min_confidence]
+    heights: dict[int, list[float]] = {}
+    for w in sure:
+        heights.setdefault(w.line, []).append(w.bbox[3] - w.bbox[1])
+    out = list(sure)
+    for w in words:
+        if w.confidence >= min_confidence or w.line not in heights:
+            continue
+        height = w.bbox[3] - w.bbox[1]
+        if any(0.7 * h <= height <= 1.4 * h for h in heights[w.line]):
+            out.append(w)
+    return out
+
+
+def handwriting_regions(view: PageView) -> list[tuple[float, float, float, float]]:
+    """Boxes (in the page's pixels) of ink that no word read as print explains."""
+    settings = params()["handwriting"]
+    dpi = _dpi(view)
+    factor = min(1.0, settings["dpi"] / dpi)
+    grey = view.grey()
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    work_dpi = dpi * factor
+    ink = (small < settings["ink_threshold"]).astype(np.uint8)
+    length = max(3, int(settings["line_kernel_in"] * work_dpi))
+    rules: np.ndarray = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    solid = max(3, int(settings["solid_in"] * work_dpi))
+    rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((solid, solid), np.uint8))
+    ink &= 1 - cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    printed = np.zeros_like(ink)
+    pad = 2
+    for word in _print_words(view.words_px(), settings["min_word_confidence"]):
+        x0, y0, x1, y1 = (int(round(v * factor)) for v in word.bbox)
+        printed[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad] = 1
+    loose = ink & (1 - printed)
+    join = max(1, int(settings["join_in"] * work_dpi))
+    grown = cv2.dilate(loose, np.ones((join, join), np.uint8))
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    min_area = settings["min_region_area_in2"] * work_dpi * work_dpi
+    regions = []
+    for i in range(1, count):
+        x, y, w, h, _area = stats[i]
+        if w * h < min_area:
+            continue
+        region_ink = int(ink[y : y + h, x : x + w].sum())
+        if region_ink == 0:
+            continue
+        if region_ink > settings["max_fill"] * w * h:
+            continue  # a filled block (a redaction box, a photo), not pen strokes
+        covered = int((ink[y : y + h, x : x + w] & printed[y : y + h, x : x + w]).sum())
+        if covered / region_ink > settings["max_word_cover"]:
+            continue
+        regions.append((x / factor, y / factor, (x + w) / factor, (y + h) / factor))
+    return regions
+
+
+def handwriting_findings(view: PageView) -> list[Finding]:
+    """Handwritten marks: regions of ink the OCR cannot read as print."""
+    regions = handwriting_regions(view)
+    if not regions:
+        return []
+    return [
+        Finding(
+            type="handwritten_mark",
+            severity="medium",
+            identifies=True,
+            message=f"page {view.number}: {len(regions)} handwritten mark(s) or drawing(s) "
+            "that do not read as print (a resolution, a signature, initials: handwriting "
+            "identifies whoever wrote it)",
+            evidence=[_evidence(view, box) for box in regions],
+            data={"regions": len(regions)},
+        )
+    ]
+
+
+def _evidence(view: PageView, box: tuple[float, float, float, float]) -> FindingEvidence:
+    """A box in the page's record unit: points for PDF pages, pixels for images."""
+    scale = view.layer_scale
+    if scale != 1.0:
+        x0, y0, x1, y1 = (v / scale for v in box)
+        return FindingEvidence(page=view.number, bbox=(x0, y0, x1, y1), unit="pt")
+    return FindingEvidence(page=view.number, bbox=box, unit="px")
+
+
+# --------------------------------------------------------------------------- tracking dots
+
+
+@dataclass(frozen=True)
+class DotPattern:
+    """Yellow dots found on a page and, when a DocuColor grid decodes, what it says."""
+
+    dots: int
+    pitch_px: float | None
+    grids: int  # 15x8 windows whose parity checks out
+    decoded: dict[str, Any] | None
+    centroids: np.ndarray
+
+
+def yellow_dots(pixels: np.ndarray) -> np.ndarray:
+    """Centroids (x, y) of small isolated yellow dots on an RGB page."""
+    settings = params()["dots"]
+    if pixels.ndim != 3:
+        return np.zeros((0, 2))
+    red = pixels[..., 0].astype(np.int16)
+    green = pixels[..., 1].astype(np.int16)
+    blue = pixels[..., 2].astype(np.int16)
+    margin = settings["min_yellow_margin"]
+    mask = (
+        (red >= settings["min_rgb"])
+        & (green >= settings["min_rgb"])
+        & (blue + margin <= red)
+        & (blue + margin <= green)
+    ).astype(np.uint8)
+    count, _labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return np.zeros((0, 2))
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = (areas >= settings["min_dot_area_px"]) & (areas <= settings["max_dot_area_px"])
+    return centroids[1:][keep][: settings["max_dots"]]
+
+
+def _nearest_distances(points: np.ndarray, cell: float) -> np.ndarray:
+    """Distance from each point to its nearest neighbour (grid hashing: no O(n²))."""
+    buckets: dict[tuple[int, int], list[int]] = {}
+    keys = np.floor(points / cell).astype(int)
+    for i, (bx, by) in enumerate(keys):
+        buckets.setdefault((bx, by), []).append(i)
+    out = np.full(len(points), np.inf)
+    for i, (bx, by) in enumerate(keys):
+        near = [
+            j
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for j in buckets.get((bx + dx, by + dy), ())
+            if j != i
+        ]
+        if near:
+            out[i] = float(np.min(np.hypot(*(points[near] - points[i]).T)))
+    return out
+
+
+def _lattice(values: np.ndarray, rough: float) -> tuple[float, float]:
+    """Pitch and phase of points on a regular lattice along one axis (max coherence)."""
+    best = (0.0, rough, 0.0)
+    for pitch in np.arange(rough * 0.9, rough * 1.1, rough / 2000):
+        phase = np.exp(2j * np.pi * values / pitch).mean()
+        if abs(phase) > best[0]:
+            best = (abs(phase), pitch, float(np.angle(phase)))
+    _, pitch, angle = best
+    return float(pitch), float(angle / (2 * np.pi) * pitch)
+
+
+def find_dot_pattern(pixels: np.ndarray) -> DotPattern | None:
+    """Detect a yellow dot grid; decode DocuColor 15x8 windows where parity checks out."""
+    settings = params()["dots"]
+    points = yellow_dots(pixels)
+    if len(points) < settings["min_dots"]:
+        return None
+    near = _nearest_distances(points, cell=40.0)
+    finite = near[np.isfinite(near)]
+    if finite.size < settings["min_dots"] // 2:
+        return DotPattern(len(points), None, 0, None, points)
+    rough = float(np.percentile(finite, 10))
+    rough = float(np.median(finite[(finite > 0.8 * rough) & (finite < 1.25 * rough)]))
+    pitch_x, origin_x = _lattice(points[:, 0], rough)
+    pitch_y, origin_y = _lattice(points[:, 1], rough)
+    gx = np.round((points[:, 0] - origin_x) / pitch_x).astype(int)
+    gy = np.round((points[:, 1] - origin_y) / pitch_y).astype(int)
+    gx -= gx.min() - 1
+    gy -= gy.min() - 1
+    grid = np.zeros((gy.max() + 2, gx.max() + 2), dtype=np.int32)
+    grid[gy, gx] = 1
+    windows = _parity_windows(grid, settings["grid_rows"], settings["grid_columns"])
+    decoded_all = [_decode(grid[r : r + 8, c : c + 15], settings) for r, c in windows]
+    votes = Counter(tuple(sorted(d.items())) for d in decoded_all if d)
+    decoded = dict(votes.most_common(1)[0][0]) if votes else None
+    if decoded is not None:
+        decoded["agreeing_grids"] = votes.most_common(1)[0][1]
+    return DotPattern(len(points), round((pitch_x + pitch_y) / 2, 2), len(windows), decoded, points)
+
+
+def _parity_windows(grid: np.ndarray, rows: int, cols: int) -> list[tuple[int, int]]:
+    """Top-left corners of rows x cols windows with odd data rows/columns and empty borders."""
+    height, width = grid.shape
+    if height < rows + 2 or width < cols + 2:
+        return []
+    padded = np.pad(grid, 1)
+    c = np.cumsum(np.cumsum(padded, 0), 1)
+    c = np.pad(c, ((1, 0), (1, 0)))
+
+    def box(r0: np.ndarray, c0: np.ndarray, h: int, w: int) -> np.ndarray:
+        return c[r0 + h, c0 + w] - c[r0, c0 + w] - c[r0 + h, c0] + c[r0, c0]
+
+    rr, cc = np.mgrid[0 : height - rows + 1, 0 : width - cols + 1]
+    rr, cc = rr + 1, cc + 1  # into padded coordinates
+    ok = np.ones(rr.shape, dtype=bool)
+    for i in range(1, rows):  # data rows: odd across the full width (parity column included)
+        ok &= box(rr + i, cc, 1, cols) % 2 == 1
+    for j in range(1, cols):  # data columns: odd down the full height (parity row included)
+        ok &= box(rr, cc + j, rows, 1) % 2 == 1
+    ok &= box(rr - 1, cc - 1, 1, cols + 2) == 0  # empty border all round
+    ok &= box(rr + rows, cc - 1, 1, cols + 2) == 0
+    ok &= box(rr, cc - 1, rows, 1) == 0
+    ok &= box(rr, cc + cols, rows, 1) == 0
+    found = np.argwhere(ok)
+    return [(int(r), int(c_)) for r, c_ in found]
+
+
+def column_value(window: np.ndarray, column: int) -> int:
+    """7-bit value of a 1-based column: rows 2..8, the bottom row weighs 1, row 2 weighs 64."""
+    bits = window[1:8, column - 1]
+    return int(sum(int(bit) << (6 - i) for i, bit in enumerate(bits)))
+
+
+def _decode(window: np.ndarray, settings: dict[str, Any]) -> dict[str, Any] | None:
+    columns = settings["columns"]
+    values = {
+        name: column_value(window, col) for name, col in columns.items() if name not in ("serial",)
+    }
+    serial_parts = [column_value(window, col) for col in columns["serial"]]
+    if any(v > 99 for v in serial_parts):
+        return None
+    minute, hour, day, month, year = (values[k] for k in ("minute", "hour", "day", "month", "year"))
+    if not (minute < 60 and hour < 24 and 1 <= day <= 31 and 1 <= month <= 12):
+        return None
+    return {
+        "serial": "".join(f"{v:02d}" for v in serial_parts),
+        "printed": f"{settings['year_base'] + year:04d}-{month:02d}-{day:02d}"
+        f"T{hour:02d}:{minute:02d}",
+    }
+
+
+def dot_findings(view: PageView) -> list[Finding]:
+    """Tracking dots on one colour page, with the decoded serial and date when possible."""
+    if view.pixels.ndim != 3:
+        return []
+    pattern = find_dot_pattern(view.pixels)
+    if pattern is None:
+        return []
+    xs, ys = pattern.centroids[:, 0], pattern.centroids[:, 1]
+    bbox = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+    if pattern.decoded:
+        message = (
+            f"page {view.number}: printer tracking dots ({pattern.dots} yellow dots); the "
+            f"DocuColor grid decodes to printer serial {pattern.decoded['serial']}, printed "
+            f"{pattern.decoded['printed']}: this identifies the printer, and so who printed it"
+        )
+    else:
+        message = (
+            f"page {view.number}: a pattern of {pattern.dots} small yellow dots, likely printer "
+            "tracking dots (not decodable as a DocuColor 15x8 grid): they can identify the printer"
+        )
+    return [
+        Finding(
+            type="tracking_dots",
+            severity="high",
+            identifies=True,
+            message=message,
+            evidence=[_evidence(view, bbox)],
+            data={
+                "dots": pattern.dots,
+                "pitch_px": pattern.pitch_px,
+                "grids": pattern.grids,
+                **(pattern.decoded or {}),
+            },
+        )
+    ]
