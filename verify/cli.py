@@ -7,6 +7,7 @@ through ``main``'s single handler, which prints one line and exits with the docu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -125,6 +126,10 @@ def extract(
         bool, typer.Option("--no-cache", help="Do not read or write the OCR cache.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    with_forensics: Annotated[
+        bool,
+        typer.Option("--forensics", help="Add forensic findings to the record (slower)."),
+    ] = False,
 ) -> None:
     """Extract issuer, number, date, signatories, deadlines, specialties... with evidence.
 
@@ -134,6 +139,8 @@ def extract(
     from verify.batch import extract_many
 
     options = _options(lang, password, jobs, dpi, max_pixels, max_pages, cache_dir, no_cache)
+    if with_forensics:
+        options = dataclasses.replace(options, forensics=True)
     show_progress = not quiet and _stderr.is_terminal
     code = extract_many(
         paths, options, json_output=json_output, out=_stdout, err=_stderr, progress=show_progress

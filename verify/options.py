@@ -50,6 +50,7 @@ class ExtractOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = field(default_factory=default_cache_dir)
     render_dpi: int = 300  # resolution at which image-only PDF pages are rendered for OCR
+    forensics: bool = False  # add forensic findings to the record (costs 1-3 s a page)
 
     def __post_init__(self) -> None:
         if self.languages is not None:

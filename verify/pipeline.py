@@ -61,7 +61,15 @@ def extract(
     fingerprints = fingerprint_record(
         record, page_hashes=[(page.pdq, page.pdq_quality) for page in pages]
     )
-    return record.model_copy(update={"fingerprints": fingerprints.model_dump(mode="json")})
+    record = record.model_copy(update={"fingerprints": fingerprints.model_dump(mode="json")})
+    if options.forensics:
+        from verify.forensics.findings import forensics  # heavy: only when asked
+
+        findings = forensics(path, record=record, options=options)
+        record = record.model_copy(
+            update={"forensics": [finding.model_dump(mode="json") for finding in findings]}
+        )
+    return record
 
 
 def _page_info(page: PageText) -> PageInfo:

@@ -87,6 +87,11 @@ def render_summary(record: Record) -> Group:
         stamp_date = f" of {stamp.date}" if stamp.date else ""
         _row(table, "Stamp", f"{stamp.kind} No. {stamp.value}{stamp_date}", stamp)
     parts: list[Text | Table] = [header, table]
+    for finding in record.forensics or []:
+        style = {"high": "red", "medium": "yellow"}.get(str(finding.get("severity")), "dim")
+        parts.append(
+            Text(f"  forensics [{finding.get('severity')}]: {finding.get('message')}", style=style)
+        )
     for warning in record.warnings:
         parts.append(Text(f"  warning: {warning.message}", style="yellow"))
     return Group(*parts)
