@@ -21,7 +21,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -105,6 +105,7 @@ def _fold_word(word: str, cyrillic_document: bool) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=4096)
 def normalise_text(text: str) -> str:
     """Fold away what differs between two readings of one page but not between two pages.
 

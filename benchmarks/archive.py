@@ -1,0 +1,244 @@
+"""Archive benchmark: ingest overhead vs plain extraction, search latency, verify speed.
+
+    python benchmarks/archive.py [--docs 1000] [--scanned 100] [--search-docs 100000]
+
+* born-digital: ``--docs`` PDFs made from the fixtures' born_digital.pdf with pymupdf (each
+  copy gets a different reference line and number, so bytes and text differ), extracted
+  with ``verify.extract`` and then ingested into a fresh archive: documents/s, pages/s and
+  the overhead of ingest beyond extraction (target < 10%);
+* scanned: ``--scanned`` image renditions (scan_300dpi.png of each letter with a few pixels
+  changed per copy, so OCR really runs; the OCR cache is disabled for both runs);
+* search: an archive of ``--search-docs`` records inserted directly (no OCR: the founding
+  letter's record with another number and synthetic random MinHash signatures and keys),
+  then ``search`` p50/p95 in-process for the variant letter (target p50 < 50 ms);
+* archive size on disk, and ``archive verify`` MB/s of originals (target >= 200 MB/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DOCS = ROOT / "fixtures" / "documents"
+
+
+def make_born_digital(out: Path, n: int) -> list[Path]:
+    import pymupdf as fitz
+
+    sources = sorted(DOCS.glob("*/born_digital.pdf"))
+    paths = []
+    for i in range(n):
+        src = sources[i % len(sources)]
+        doc = fitz.open(src)
+        page = doc[0]
+        page.insert_text(
+            (40, 20), f"Reference copy {i:05d} / archive test {i * 7919 % 100000}", fontsize=7
+        )
+        path = out / f"{src.parent.name}-{i:05d}.pdf"
+        doc.save(path)
+        doc.close()
+        paths.append(path)
+    return paths
+
+
+def make_scanned(out: Path, n: int) -> list[Path]:
+    from PIL import Image
+
+    sources = sorted(DOCS.glob("*/scan_300dpi.png"))
+    paths = []
+    for i in range(n):
+        src = sources[i % len(sources)]
+        image = Image.open(src).convert("L")
+        pixels = np.array(image)
+        pixels[5, 5 + i] = 255 - pixels[5, 5 + i]  # different bytes, same page
+        path = out / f"{src.parent.name}-{i:04d}.png"
+        Image.fromarray(pixels).save(path)
+        paths.append(path)
+    return paths
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_blocks * 512 for p in path.rglob("*") if p.is_file())
+
+
+def bench_ingest(label: str, paths: list[Path], work: Path, options) -> dict:
+    from verify import extract
+    from verify.archive import ingest, init_archive
+
+    pages = 0
+    started = time.perf_counter()
+    for path in paths:
+        pages += len(extract(path, options).pages)
+    extract_s = time.perf_counter() - started
+
+    archive_dir = work / f"archive-{label}"
+    with init_archive(archive_dir) as archive:
+        started = time.perf_counter()
+        summary = ingest(archive, paths, source="bench", options=options)
+        ingest_s = time.perf_counter() - started
+        from verify.archive.verify_archive import verify_archive
+
+        report = verify_archive(archive)
+    input_bytes = sum(p.stat().st_size for p in paths)
+    return {
+        "documents": len(paths),
+        "pages": pages,
+        "extract_s": round(extract_s, 2),
+        "ingest_s": round(ingest_s, 2),
+        "extract_docs_per_s": round(len(paths) / extract_s, 2),
+        "ingest_docs_per_s": round(len(paths) / ingest_s, 2),
+        "ingest_pages_per_s": round(pages / ingest_s, 2),
+        "overhead_pct": round(100 * (ingest_s - extract_s) / extract_s, 1),
+        "links": summary.matches,
+        "failed": summary.failed,
+        "input_mb": round(input_bytes / 1e6, 2),
+        "archive_mb": round(du(archive_dir) / 1e6, 2),
+        "verify_ok": report.ok,
+        "verify_mb_per_s": round(report.megabytes_per_second, 1),
+    }
+
+
+def bench_search(work: Path, n: int, queries: int) -> dict:
+    from verify import extract
+    from verify.archive import custody, init_archive
+    from verify.archive.ingest import commit_record
+    from verify.archive.matches import ArchiveMatcher
+    from verify.archive.store import ReceiptRow
+    from verify.fingerprint import Fingerprints, MinHashSignature, fingerprint_record, parameters
+    from verify.options import ExtractOptions
+
+    options = ExtractOptions(cache_dir=None)
+    base = extract(DOCS / "ru_minzdrav_founding" / "born_digital.pdf", options)
+    query = extract(DOCS / "ru_minzdrav_founding_variant" / "born_digital.pdf", options)
+    base_fp = fingerprint_record(base)
+    spec = parameters()["minhash"]
+    rng = np.random.default_rng(1)
+    archive_dir = work / "archive-search"
+    archive = init_archive(archive_dir)
+    store = archive.store
+    started = time.perf_counter()
+    cipher = archive.cipher()
+    source_id = cipher.source_id("bench")
+    store.put_source(source_id, "bench", custody.now())
+    batch = 5000
+    for start in range(0, n, batch):
+        with store.atomic():
+            for i in range(start, min(n, start + batch)):
+                sha = hashlib.sha256(f"synthetic-{i}".encode()).hexdigest()
+                if i == 0:  # the real founding letter: the query's variant
+                    record, fp = base, base_fp
+                else:
+                    values = rng.integers(0, 2**32, spec["num_perm"], dtype=np.uint64)
+                    sig = MinHashSignature.from_array(
+                        values, spec["seed"], base_fp.text_minhash.shingles, spec["scheme"]
+                    )
+                    fp = Fingerprints(
+                        parameters_version=base_fp.parameters_version,
+                        sha256=sha,
+                        pages=[],
+                        text_minhash=sig,
+                        body_minhash=sig,
+                        identity_key=hashlib.sha256(f"id-{i}".encode()).hexdigest(),
+                        body_digest=hashlib.sha256(f"body-{i}".encode()).hexdigest(),
+                    )
+                    number = base.document_number.model_copy(update={"value": f"30-2/И/{i}"})
+                    record = base.model_copy(update={"document_number": number})
+                source = record.source.model_copy(update={"sha256": sha})
+                record = record.model_copy(
+                    update={"source": source, "fingerprints": fp.model_dump(mode="json")}
+                )
+                seq = custody.append(store, "received", sha, receipt=sha, size=1)
+                store.put_document(
+                    __import__("verify.archive.store", fromlist=["DocumentRow"]).DocumentRow(
+                        sha, 1, "application/pdf", "extracted", custody.now(), 1, None
+                    )
+                )
+                store.put_receipt(
+                    ReceiptRow(
+                        sha, sha, source_id, None, f"synthetic/{i}.pdf", None, custody.now(), seq
+                    )
+                )
+                commit_record(store, sha, 1, record, fp)
+    insert_s = time.perf_counter() - started
+    started = time.perf_counter()
+    custody.sign_pending(store, archive.private_key())
+    sign_s = time.perf_counter() - started
+    started = time.perf_counter()
+    ArchiveMatcher(store, archive.index_dir)  # builds and persists the index
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    matcher = ArchiveMatcher(store, archive.index_dir)  # loads the persisted index
+    load_s = time.perf_counter() - started
+    from verify.compare import fingerprints_of
+
+    query_fp = fingerprints_of(query)
+    latencies = []
+    found = []
+    for _ in range(queries):
+        t = time.perf_counter()
+        found = matcher.find(query, query_fp)
+        latencies.append((time.perf_counter() - t) * 1000)
+    size = du(archive_dir)
+    archive.close()
+    return {
+        "documents": n,
+        "insert_s": round(insert_s, 1),
+        "sign_tree_head_s": round(sign_s, 2),
+        "index_build_s": round(build_s, 1),
+        "index_load_s": round(load_s, 2),
+        "search_p50_ms": round(statistics.median(latencies), 2),
+        "search_p95_ms": round(float(np.percentile(latencies, 95)), 2),
+        "top_match": found[0].comparison.verdict if found else None,
+        "archive_mb": round(size / 1e6, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--scanned", type=int, default=100)
+    parser.add_argument("--search-docs", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=50)
+    args = parser.parse_args()
+    from verify.options import ExtractOptions
+
+    options = ExtractOptions(cache_dir=None)
+    work = Path(tempfile.mkdtemp(prefix="verify-archive-bench-"))
+    try:
+        results: dict[str, object] = {"cores": os.cpu_count()}
+        if args.docs:
+            inbox = work / "born"
+            inbox.mkdir()
+            results["born_digital"] = bench_ingest(
+                "born", make_born_digital(inbox, args.docs), work, options
+            )
+            print(json.dumps({"born_digital": results["born_digital"]}), flush=True)
+        if args.scanned:
+            inbox = work / "scanned"
+            inbox.mkdir()
+            results["scanned"] = bench_ingest(
+                "scanned", make_scanned(inbox, args.scanned), work, options
+            )
+            print(json.dumps({"scanned": results["scanned"]}), flush=True)
+        if args.search_docs:
+            results["search"] = bench_search(work, args.search_docs, args.queries)
+            print(json.dumps({"search": results["search"]}), flush=True)
+        print(json.dumps(results, indent=1))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

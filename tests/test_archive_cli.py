@@ -1,0 +1,88 @@
+"""The archive commands as a user runs them: exit codes, JSON, help and README entries."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+
+from tests.conftest import DOCUMENTS, FOUNDING, ROOT
+from verify.errors import ExitCode
+
+FOUNDING_PDF = DOCUMENTS / FOUNDING / "born_digital.pdf"
+VARIANT_PDF = DOCUMENTS / "ru_minzdrav_founding_variant" / "born_digital.pdf"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ingest",
+        "search",
+        "show",
+        "archive init",
+        "archive verify",
+        "archive prove",
+        "archive reextract",
+        "proof check",
+    ],
+)
+def test_every_archive_command_has_help_and_is_documented(cli_subprocess, command):
+    run = cli_subprocess(*command.split(), "--help")
+    assert run.code == 0, run.stderr
+    assert "Usage" in run.stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"verify {command}\b", readme), f"verify {command} is not in the README"
+
+
+def test_end_to_end(cli_subprocess, tmp_path):
+    archive = tmp_path / "newsroom"
+    assert cli_subprocess("archive", "init", archive).code == 0
+    run = cli_subprocess(
+        "ingest", FOUNDING_PDF, VARIANT_PDF, "--archive", archive, "--source", "A", "--json"
+    )
+    assert run.code == 0, run.stderr
+    summary = json.loads(run.stdout)
+    assert (summary["ingested"], summary["matches"], summary["failed"]) == (2, 1, 0)
+    founding_id = summary["documents"][0]["sha256"]
+
+    run = cli_subprocess("search", VARIANT_PDF, "--archive", archive, "--json")
+    assert run.code == 0, run.stderr
+    matches = json.loads(run.stdout)["matches"]
+    assert matches[0]["sha256"] == founding_id and matches[0]["verdict"] == "variant"
+    assert 0 < matches[0]["score"] <= 1
+
+    run = cli_subprocess("show", founding_id[:12], "--archive", archive, "--json")
+    shown = json.loads(run.stdout)
+    assert shown["receipts"][0]["source"] == "A" and shown["links"][0]["verdict"] == "variant"
+
+    proof = tmp_path / "proof.json"
+    assert cli_subprocess("archive", "prove", founding_id, "-a", archive, "-o", proof).code == 0
+    key = archive / "keys" / "signing.pub"
+    run = cli_subprocess("proof", "check", proof, "--public-key", key, "--json")
+    assert run.code == 0 and json.loads(run.stdout)["document_sha256"] == founding_id
+    forged = json.loads(proof.read_text())
+    forged["leaf_index"] += 1
+    proof.write_text(json.dumps(forged))
+    run = cli_subprocess("proof", "check", proof, "--public-key", key)
+    assert run.code == ExitCode.integrity_failed
+
+    assert cli_subprocess("archive", "verify", archive).code == 0
+    run = cli_subprocess("archive", "reextract", archive, "--json")
+    assert run.code == 0 and json.loads(run.stdout)["unchanged"] == 2
+
+    db = sqlite3.connect(archive / "archive.sqlite")
+    db.execute("UPDATE records SET record = replace(record, '2781', '2782')")
+    db.commit()
+    db.close()
+    run = cli_subprocess("archive", "verify", archive, "--json")
+    assert run.code == ExitCode.integrity_failed
+    assert founding_id in run.stderr
+    assert founding_id in json.loads(run.stdout)["affected_documents"]
+
+
+def test_missing_archive_is_exit_10(cli_subprocess, tmp_path):
+    run = cli_subprocess("ingest", FOUNDING_PDF, "--archive", tmp_path, "--source", "A")
+    assert run.code == ExitCode.archive_failed
+    assert "archive init" in run.stderr

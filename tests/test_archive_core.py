@@ -1,0 +1,321 @@
+"""The archive through its Python API: ingest, receipts, links, tampering, proofs, sources."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import DOCUMENTS, FOUNDING
+from verify.archive import ingest, init_archive, open_archive, retry_failed
+from verify.archive.merkle import audit_path, leaf_hash, node_hash, root, verify_inclusion
+from verify.archive.proof import check_proof, prove
+from verify.archive.signing import load_public_key
+from verify.archive.sqlite_store import SQLiteStore
+from verify.archive.verify_archive import verify_archive
+from verify.errors import ArchiveError, IntegrityError
+
+FOUNDING_PDF = DOCUMENTS / FOUNDING / "born_digital.pdf"
+VARIANT_PDF = DOCUMENTS / "ru_minzdrav_founding_variant" / "born_digital.pdf"
+OTHER_PDF = DOCUMENTS / "en_ngo" / "born_digital.pdf"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _mth(data: list[bytes]) -> bytes:
+    """RFC 6962 MTH, written from the RFC's recursive definition."""
+    if not data:
+        return hashlib.sha256(b"").digest()
+    if len(data) == 1:
+        return leaf_hash(data[0])
+    k = 1 << ((len(data) - 1).bit_length() - 1)
+    return node_hash(_mth(data[:k]), _mth(data[k:]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=8), min_size=1, max_size=70), st.data())
+def test_merkle_root_and_audit_paths_follow_rfc6962(entries, data):
+    leaves = [leaf_hash(e) for e in entries]
+    assert root(leaves) == _mth(entries)
+    index = data.draw(st.integers(0, len(entries) - 1))
+    path = audit_path(index, leaves)
+    assert verify_inclusion(leaves[index], index, len(leaves), path, _mth(entries))
+    assert not verify_inclusion(leaf_hash(b"other"), index, len(leaves), path, _mth(entries))
+    if path:
+        bad = [bytes(32)] + path[1:]
+        assert not verify_inclusion(leaves[index], index, len(leaves), bad, _mth(entries))
+
+
+def test_rfc6962_known_empty_root():
+    assert root([]).hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with init_archive(tmp_path / "newsroom") as opened:
+        yield opened
+
+
+def test_init_makes_a_private_key_and_refuses_an_existing_archive(tmp_path):
+    root_dir = tmp_path / "a"
+    init_archive(root_dir).close()
+    mode = stat.S_IMODE((root_dir / "keys" / "signing.key").stat().st_mode)
+    assert mode == 0o600
+    with pytest.raises(ArchiveError, match="already an archive"):
+        init_archive(root_dir)
+    with pytest.raises(ArchiveError, match="not an archive"):
+        open_archive(tmp_path)
+
+
+def test_ingest_reingest_two_sources_and_variant_link(archive):
+    first = ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="source A", note="by hand")
+    assert (first.ingested, first.duplicates, first.failed) == (2, 0, 0)
+    original = archive.originals.path(sha(FOUNDING_PDF))
+    assert original.read_bytes() == FOUNDING_PDF.read_bytes()
+    assert stat.S_IMODE(original.stat().st_mode) == 0o444
+
+    again = ingest(archive, [FOUNDING_PDF], source="source A", note="by hand")
+    assert (again.ingested, again.already, again.duplicates) == (0, 1, 0)
+
+    second = ingest(archive, [FOUNDING_PDF], source="source B")
+    assert (second.ingested, second.duplicates) == (0, 1)
+    receipts = archive.store.receipts(sha(FOUNDING_PDF))
+    assert [r.source_name for r in receipts] == ["source A", "source B"]
+    assert archive.store.count_documents() == 2
+
+    variant = ingest(archive, [VARIANT_PDF], source="source C")
+    (outcome,) = variant.outcomes
+    assert outcome.status == "new"
+    assert [(other, verdict) for other, verdict, _ in outcome.matches] == [
+        (sha(FOUNDING_PDF), "variant")
+    ]
+    from verify.archive.query import search_record, show
+
+    info = show(archive, sha(FOUNDING_PDF)[:12])
+    assert {r["source"] for r in info["receipts"]} == {"source A", "source B"}
+    assert info["links"][0]["sha256"] == sha(VARIANT_PDF)
+    assert info["links"][0]["verdict"] == "variant"
+    assert info["links"][0]["sources"] == ["source C"]
+    assert info["summary"]["number"] == "30-2/И/2-2781"
+
+    from verify.compare import as_record
+
+    record = as_record(json.loads(archive.store.record_json(sha(VARIANT_PDF))))
+    found = search_record(archive, record)
+    assert found[0].sha256 == sha(FOUNDING_PDF)
+    assert found[0].comparison.verdict == "variant"
+
+    report = verify_archive(archive)
+    assert report.ok, report.problems
+    assert report.log_size == report.signed_size
+
+
+def test_quarantine_keeps_the_bytes_and_retry_reruns_only_those(archive, tmp_path):
+    bad = tmp_path / "inbox" / "notes.txt"
+    bad.parent.mkdir()
+    bad.write_text("not a document")
+    summary = ingest(archive, [bad.parent, FOUNDING_PDF], source="A")
+    assert (summary.ingested, summary.failed) == (1, 1)
+    failed = archive.store.failures()
+    assert [f.sha256 for f in failed] == [sha(bad)]
+    assert "notes.txt" in failed[0].reason and "originals" not in failed[0].reason
+    assert archive.originals.read(sha(bad)) == bad.read_bytes()
+    retried = retry_failed(archive)
+    assert retried.files == 1 and retried.failed == 1
+    assert verify_archive(archive).ok
+
+
+def _tamper_db(archive_root: Path, sql: str, *args: object) -> None:
+    db = sqlite3.connect(archive_root / "archive.sqlite")
+    db.execute(sql, args)
+    db.commit()
+    db.close()
+
+
+@pytest.fixture
+def filled(tmp_path):
+    root_dir = tmp_path / "newsroom"
+    with init_archive(root_dir) as opened:
+        ingest(opened, [FOUNDING_PDF, VARIANT_PDF, OTHER_PDF], source="A")
+    return root_dir
+
+
+def _problems(root_dir: Path, **kwargs) -> dict[str, set]:
+    with open_archive(root_dir) as opened:
+        report = verify_archive(opened, **kwargs)
+    found: dict[str, set] = {}
+    for problem in report.problems:
+        found.setdefault(problem.kind, set()).add(problem.sha256)
+    return found
+
+
+def test_changed_original_is_named(filled):
+    target = filled / "originals" / sha(OTHER_PDF)[:2] / sha(OTHER_PDF)[2:4] / sha(OTHER_PDF)
+    target.chmod(0o644)
+    target.write_bytes(target.read_bytes() + b"%")
+    assert _problems(filled) == {"original_changed": {sha(OTHER_PDF)}}
+
+
+def test_changed_log_entry_is_named(filled):
+    with open_archive(filled) as opened:
+        seq = opened.store.receipts(sha(VARIANT_PDF))[0].seq
+        data = opened.store.leaf(seq).data
+    forged = data.replace(b'"time":"', b'"time":"1999')
+    _tamper_db(filled, "UPDATE log SET data = ? WHERE seq = ?", forged, seq)
+    found = _problems(filled)
+    assert sha(VARIANT_PDF) in found["log_entry_changed"]
+    # Rewriting the stored leaf hash too does not hide it: the signed root no longer matches.
+    _tamper_db(filled, "UPDATE log SET leaf_hash = ? WHERE seq = ?", leaf_hash(forged), seq)
+    found = _problems(filled)
+    assert "log_mismatch" in found
+    assert "log_entry_changed" not in found
+
+
+def test_deleted_log_entry_is_named(filled):
+    with open_archive(filled) as opened:
+        seq = opened.store.document(sha(OTHER_PDF)).extracted_seq
+    _tamper_db(filled, "DELETE FROM log WHERE seq = ?", seq)
+    found = _problems(filled)
+    assert "log_entry_deleted" in found
+    assert found["record_unlogged"] == {sha(OTHER_PDF)}
+
+
+def test_changed_record_is_named(filled):
+    with open_archive(filled) as opened:
+        text = opened.store.record_json(sha(FOUNDING_PDF))
+    forged = text.replace("30-2/И/2-2781", "30-2/И/2-9999")
+    assert forged != text
+    _tamper_db(filled, "UPDATE records SET record = ? WHERE sha256 = ?", forged, sha(FOUNDING_PDF))
+    assert _problems(filled) == {"record_changed": {sha(FOUNDING_PDF)}}
+
+
+def test_tree_head_signed_by_another_key_is_refused(filled, tmp_path):
+    other = tmp_path / "other"
+    init_archive(other).close()
+    assert _problems(filled, public_key=load_public_key(other / "keys" / "signing.pub")) == {
+        "tree_head_not_signed": {None}
+    }
+
+
+def test_proof_checks_with_only_the_public_key_and_forgeries_fail(filled, tmp_path):
+    with open_archive(filled) as opened:
+        proof = prove(opened, sha(VARIANT_PDF)[:10])
+    key = load_public_key(filled / "keys" / "signing.pub")
+    result = check_proof(json.loads(json.dumps(proof)), key)
+    assert result.document_sha256 == sha(VARIANT_PDF)
+    assert result.tree_size == proof["tree_head"]["tree_size"]
+
+    forged = json.loads(json.dumps(proof))
+    entry = json.loads(base64.b64decode(forged["leaf_data"]))
+    entry["time"] = "2020-01-01T00:00:00Z"  # claim an earlier receipt
+    data = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
+    forged["leaf_data"] = base64.b64encode(data).decode()
+    with pytest.raises(IntegrityError, match="audit path"):
+        check_proof(forged, key)
+
+    other_doc = dict(proof, document_sha256=sha(OTHER_PDF))
+    with pytest.raises(IntegrityError, match="not the receipt"):
+        check_proof(other_doc, key)
+
+    resigned = json.loads(json.dumps(proof))
+    resigned["tree_head"]["root_hash"] = "00" * 32
+    with pytest.raises(IntegrityError, match="signature"):
+        check_proof(resigned, key)
+
+    init_archive(tmp_path / "other").close()
+    with pytest.raises(IntegrityError, match="signed by key"):
+        check_proof(proof, load_public_key(tmp_path / "other" / "keys" / "signing.pub"))
+
+
+def test_encrypted_sources_and_key(tmp_path):
+    root_dir = tmp_path / "secret"
+    with init_archive(
+        root_dir, encrypt_sources=True, encrypt_key=True, passphrase="correct horse"
+    ) as opened:
+        ingest(opened, [FOUNDING_PDF], source="Ivan from the ministry", note="met at the cafe")
+    raw = (root_dir / "archive.sqlite").read_bytes()
+    wal = root_dir / "archive.sqlite-wal"
+    raw += wal.read_bytes() if wal.exists() else b""
+    assert b"Ivan" not in raw and b"cafe" not in raw
+    assert b"ENCRYPTED PRIVATE KEY" in (root_dir / "keys" / "signing.key").read_bytes()
+    with open_archive(root_dir, passphrase="correct horse") as opened:
+        from verify.archive.query import show
+
+        info = show(opened, sha(FOUNDING_PDF))
+        assert info["receipts"][0]["source"] == "Ivan from the ministry"
+        assert info["receipts"][0]["note"] == "met at the cafe"
+        again = ingest(opened, [FOUNDING_PDF], source="Ivan from the ministry")
+        assert again.already == 1
+    with (
+        open_archive(root_dir, passphrase="wrong") as opened,
+        pytest.raises(ArchiveError, match="wrong passphrase"),
+    ):
+        show(opened, sha(FOUNDING_PDF))
+    with (
+        open_archive(root_dir) as opened,
+        pytest.raises(ArchiveError, match="encrypts its sources"),
+    ):
+        ingest(opened, [FOUNDING_PDF], source="x")
+
+
+def test_second_writer_waits_then_fails_clearly(filled):
+    holder = sqlite3.connect(filled / "archive.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        store = SQLiteStore(filled / "archive.sqlite", busy_timeout=0.2)
+        with pytest.raises(ArchiveError, match="in use by another process"), store.atomic():
+            pass
+        store.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+ENOSPC_SCRIPT = r"""
+import errno, os, sys
+from pathlib import Path
+real_write = os.write
+def full(fd, data):
+    raise OSError(errno.ENOSPC, "No space left on device")
+os.write = full
+from verify.archive import ingest, open_archive
+from verify.errors import ArchiveError
+with open_archive(Path(sys.argv[1])) as archive:
+    try:
+        ingest(archive, [Path(sys.argv[2])], source="A")
+    except ArchiveError as error:
+        print("ArchiveError:", error)
+        sys.exit(10)
+sys.exit(0)
+"""
+
+
+def test_full_disk_is_a_clear_error_and_leaves_the_archive_consistent(filled, tmp_path):
+    new = tmp_path / "new.pdf"
+    new.write_bytes(FOUNDING_PDF.read_bytes() + b"\n% another copy\n")
+    done = subprocess.run(
+        [sys.executable, "-c", ENOSPC_SCRIPT, str(filled), str(new)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 10, done.stderr
+    assert "disk is full" in done.stdout
+    with open_archive(filled) as opened:
+        assert opened.store.document(sha(new)) is None
+        assert not list((filled / "originals").rglob(".tmp-*"))
+        assert verify_archive(opened).ok
+        summary = ingest(opened, [new], source="A")
+        assert summary.ingested == 1
+        assert verify_archive(opened).ok

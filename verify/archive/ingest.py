@@ -1,0 +1,455 @@
+"""Batch ingest: files and folders into the archive, resumable and idempotent.
+
+Per file, in this order (docs/archive.md, "Ingest"):
+
+1. hash the file; the receipt key is (source, path, sha256): a receipt already held means
+   this file was archived by an earlier run of the same command, so it is skipped;
+2. write the original (write-once) *before* any database row names it;
+3. if these bytes are new, extract the record and fingerprints and look for matches;
+   an extraction failure quarantines the document with its reason, bytes kept;
+4. one transaction: document, record, receipt, links and their log entries.
+
+A ``kill -9`` anywhere leaves either no trace of a file (step 4 not committed; at most an
+original with no row, which the next run reuses) or all of it. The batch ends with a signed
+tree head over every entry, including any left unsigned by a killed run. Only this parent
+process writes the archive; extraction may use worker processes for OCR pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from verify.archive import custody
+from verify.archive.archive import Archive
+from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher, Found
+from verify.archive.originals import sha256_file
+from verify.archive.store import ArchiveStore, DocumentRow, FailureRow, LinkRow, ReceiptRow
+from verify.compare import fingerprints_of
+from verify.errors import ArchiveError, ExitCode, InputMissingError, VerifyError
+from verify.fingerprint import Fingerprints
+from verify.options import ExtractOptions
+from verify.record import Record
+
+Status = Literal["new", "duplicate", "already", "failed", "unreadable"]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one input file."""
+
+    path: str
+    status: Status
+    sha256: str | None = None
+    pages: int = 0
+    matches: tuple[tuple[str, str, float], ...] = ()  # (other sha256, verdict, score)
+    reason: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """The end-of-batch summary: counts, failures and the signed tree head."""
+
+    files: int = 0
+    ingested: int = 0  # new documents
+    duplicates: int = 0  # known bytes: a new receipt, no new copy
+    already: int = 0  # this receipt was held already (a re-run): nothing added
+    matches: int = 0  # links recorded to other archived documents
+    failed: int = 0  # quarantined (bytes archived) or unreadable (not archived)
+    pages: int = 0
+    seconds: float = 0.0
+    tree_size: int = 0
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def add(self, outcome: FileOutcome) -> None:
+        """Count one file's outcome."""
+        self.files += 1
+        self.pages += outcome.pages
+        self.matches += len(outcome.matches)
+        if outcome.status == "new":
+            self.ingested += 1
+        elif outcome.status == "duplicate":
+            self.duplicates += 1
+        elif outcome.status == "already":
+            self.already += 1
+        else:
+            self.failed += 1
+        self.outcomes.append(outcome)
+
+    def to_json(self) -> dict[str, object]:
+        """Machine-readable form (``--json``)."""
+        return {
+            "files": self.files,
+            "ingested": self.ingested,
+            "duplicates": self.duplicates,
+            "already_archived": self.already,
+            "matches": self.matches,
+            "failed": self.failed,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 3),
+            "tree_size": self.tree_size,
+            "documents": [
+                {
+                    "path": o.path,
+                    "status": o.status,
+                    "sha256": o.sha256,
+                    "pages": o.pages,
+                    "matches": [{"sha256": s, "verdict": v, "score": sc} for s, v, sc in o.matches],
+                    "reason": o.reason,
+                }
+                for o in self.outcomes
+            ],
+        }
+
+
+class IngestProgress:
+    """Hooks a progress display implements; the default does nothing."""
+
+    def start(self, total_files: int) -> None:
+        """The batch has this many files."""
+
+    def file_started(self, path: Path) -> None:
+        """A file is being read."""
+
+    def page_done(self, done: int, total: int) -> None:
+        """A page of the current file was read."""
+
+    def file_done(self, outcome: FileOutcome) -> None:
+        """A file is finished."""
+
+
+def collect_files(paths: Sequence[Path]) -> list[Path]:
+    """Every file under the given files and folders (recursively), sorted, hidden ones skipped."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise InputMissingError(f"{path}: no such file or folder")
+    return out
+
+
+def _archive_options(archive: Archive, options: ExtractOptions | None) -> ExtractOptions:
+    """Extraction options with the archive's own OCR cache unless the caller chose one."""
+    if options is None:
+        return ExtractOptions(cache_dir=archive.cache_dir)
+    return options
+
+
+def extract_original(
+    archive: Archive,
+    sha256: str,
+    display_path: str,
+    options: ExtractOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Record, Fingerprints]:
+    """Extract from the archived original (the bytes as hashed, never a file changed since).
+
+    The record's ``source.path`` and ``file_name`` are those of the first receipt, not the
+    archive's internal name; its fingerprints are stored inside it.
+    """
+    from verify.pipeline import extract
+
+    record = extract(archive.originals.path(sha256), options, progress=progress)
+    source = record.source.model_copy(
+        update={"path": display_path, "file_name": Path(display_path).name}
+    )
+    record = record.model_copy(update={"source": source})
+    # extract() fingerprinted the pages where their prepared images lived (PDQ included);
+    # only the source changed, which no fingerprint depends on.
+    return record, fingerprints_of(record)
+
+
+def record_digest(record_json: str) -> str:
+    """SHA-256 of a stored record's exact JSON text: what the 'extracted' entry carries."""
+    return hashlib.sha256(record_json.encode("utf-8")).hexdigest()
+
+
+class Ingestor:
+    """One batch: holds the open archive, the matcher and the source's identity."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        source: str,
+        note: str | None,
+        options: ExtractOptions | None,
+        progress: IngestProgress | None = None,
+    ) -> None:
+        if not source.strip():
+            raise ArchiveError("--source is empty: name who gave the documents")
+        self.archive = archive
+        self.store = archive.store
+        self.cipher = archive.cipher()
+        self.key = archive.private_key()  # fail before any work if the key cannot be used
+        self.options = _archive_options(archive, options)
+        self.progress = progress or IngestProgress()
+        self.source_id = self.cipher.source_id(source)
+        self.source = source
+        self.note = note
+        self.matcher = ArchiveMatcher(self.store, archive.index_dir)
+        self.archive.originals.clean_temporaries()
+
+    def run(self, files: Sequence[Path]) -> IngestSummary:
+        """Ingest every file; one failing file never stops the batch."""
+        summary = IngestSummary()
+        started = time.perf_counter()
+        self.progress.start(len(files))
+        try:
+            for path in files:
+                self.progress.file_started(path)
+                outcome = self.ingest_file(path)
+                summary.add(outcome)
+                self.progress.file_done(outcome)
+        finally:
+            self._finish(summary)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _finish(self, summary: IngestSummary) -> None:
+        custody.sign_pending(self.store, self.key)
+        summary.tree_size = self.store.log_size()
+        try:
+            self.matcher.save()
+        except OSError as error:  # the index is derived data: the next run rebuilds it
+            raise ArchiveError(f"cannot save the match index: {error}") from error
+
+    def ingest_file(self, path: Path) -> FileOutcome:
+        """Archive one file (see the module docstring for the order of steps)."""
+        shown = str(path)
+        try:
+            sha256, size = sha256_file(path)
+        except (OSError, InputMissingError) as error:
+            return FileOutcome(shown, "unreadable", reason=f"cannot read: {error}")
+        receipt_id = self.cipher.receipt_id(self.source_id, shown, sha256)
+        if self.store.receipt(receipt_id) is not None:
+            return FileOutcome(shown, "already", sha256)
+        self.archive.originals.put(path, sha256)
+        known = self.store.document(sha256)
+        extracted: tuple[Record, Fingerprints] | None = None
+        failure: VerifyError | None = None
+        found: list[Found] = []
+        if known is None:
+            try:
+                extracted = extract_original(
+                    self.archive, sha256, shown, self.options, self.progress.page_done
+                )
+            except VerifyError as error:
+                # Name the file as received, not by its internal name in the archive.
+                internal = str(self.archive.originals.path(sha256))
+                failure = type(error)(str(error).replace(internal, shown))
+            if extracted is not None:
+                found = [
+                    f
+                    for f in self.matcher.find(*extracted)
+                    if f.comparison.verdict in LINK_VERDICTS
+                ]
+        with self.store.atomic():
+            if self.store.receipt(receipt_id) is not None:  # another process was quicker
+                return FileOutcome(shown, "already", sha256)
+            known = self.store.document(sha256)
+            new = known is None
+            received = custody.append(self.store, "received", sha256, receipt=receipt_id, size=size)
+            if new:
+                self._commit_document(sha256, size, shown, extracted, failure, found)
+            self.store.put_source(
+                self.source_id, self.cipher.encrypt(self.source, "source"), custody.now()
+            )
+            self.store.put_receipt(
+                ReceiptRow(
+                    receipt_id=receipt_id,
+                    sha256=sha256,
+                    source_id=self.source_id,
+                    source_name=None,
+                    path=self.cipher.encrypt(shown, "path"),
+                    note=self.cipher.encrypt(self.note, "note"),
+                    received_at=custody.now(),
+                    seq=received,
+                )
+            )
+        if new and extracted is not None:
+            self.matcher.add(sha256, *extracted)
+        pages = len(extracted[0].pages) if extracted else 0
+        if new and failure is not None:
+            return FileOutcome(shown, "failed", sha256, reason=str(failure))
+        links = tuple((f.sha256, f.comparison.verdict, f.comparison.score) for f in found)
+        return FileOutcome(
+            shown, "new" if new else "duplicate", sha256, pages, links if new else ()
+        )
+
+    def _commit_document(
+        self,
+        sha256: str,
+        size: int,
+        shown: str,
+        extracted: tuple[Record, Fingerprints] | None,
+        failure: VerifyError | None,
+        found: list[Found],
+    ) -> None:
+        """Rows and log entries of a new document (inside the file's transaction)."""
+        if extracted is None:
+            code = int(failure.exit_code) if failure else int(ExitCode.internal)
+            custody.append(self.store, "failed", sha256, code=code)
+            self.store.put_document(
+                DocumentRow(sha256, size, None, "failed", custody.now(), 0, None)
+            )
+            self.store.put_failure(
+                FailureRow(sha256, str(failure or "unknown failure"), code, custody.now())
+            )
+            return
+        record, fingerprints = extracted
+        commit_record(self.store, sha256, size, record, fingerprints)
+        for item in found:
+            link_seq = custody.append(
+                self.store,
+                "matched",
+                sha256,
+                other=item.sha256,
+                verdict=item.comparison.verdict,
+                score=item.comparison.score,
+            )
+            self.store.put_link(
+                LinkRow(
+                    sha256, item.sha256, item.comparison.verdict, item.comparison.score, link_seq
+                )
+            )
+
+
+def commit_record(
+    store: ArchiveStore,
+    sha256: str,
+    size: int,
+    record: Record,
+    fingerprints: Fingerprints,
+) -> int:
+    """Store a record and its 'extracted' entry (its JSON's hash); returns the entry number."""
+    record_json = record.to_json()
+    seq = custody.append(
+        store,
+        "extracted",
+        sha256,
+        record_sha256=record_digest(record_json),
+        verify_version=record.verify_version,
+        fingerprints=fingerprints.parameters_version,
+    )
+    # first_seen is kept by put_document when the row exists (a retry or reextract).
+    store.put_document(
+        DocumentRow(
+            sha256,
+            size,
+            record.source.media_type,
+            "extracted",
+            custody.now(),
+            len(record.pages),
+            seq,
+        )
+    )
+    store.put_record(sha256, record_json, fingerprints.model_dump_json())
+    store.clear_failure(sha256)
+    return seq
+
+
+def ingest(
+    archive: Archive,
+    paths: Sequence[Path],
+    *,
+    source: str,
+    note: str | None = None,
+    options: ExtractOptions | None = None,
+    progress: IngestProgress | None = None,
+) -> IngestSummary:
+    """Ingest files and folders from one source; see the module docstring."""
+    files = collect_files(paths)
+    return Ingestor(archive, source, note, options, progress).run(files)
+
+
+def retry_failed(
+    archive: Archive,
+    *,
+    options: ExtractOptions | None = None,
+    progress: IngestProgress | None = None,
+) -> IngestSummary:
+    """Re-run extraction on the quarantined documents only, from their archived bytes."""
+    key = archive.private_key()
+    options = _archive_options(archive, options)
+    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    summary = IngestSummary()
+    started = time.perf_counter()
+    failures = archive.store.failures()
+    progress = progress or IngestProgress()
+    progress.start(len(failures))
+    try:
+        for failure in failures:
+            receipts = archive.store.receipts(failure.sha256)
+            shown = archive.cipher().decrypt(receipts[0].path, "path") if receipts else None
+            shown = shown or failure.sha256
+            progress.file_started(Path(shown))
+            outcome = _retry_one(archive, matcher, failure, shown, options, progress)
+            summary.add(outcome)
+            progress.file_done(outcome)
+    finally:
+        custody.sign_pending(archive.store, key)
+        summary.tree_size = archive.store.log_size()
+        matcher.save()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _retry_one(
+    archive: Archive,
+    matcher: ArchiveMatcher,
+    failure: FailureRow,
+    shown: str,
+    options: ExtractOptions,
+    progress: IngestProgress,
+) -> FileOutcome:
+    sha256 = failure.sha256
+    document = archive.store.document(sha256)
+    size = document.size if document else 0
+    try:
+        archive.originals.read(sha256)  # re-hashed: never extract from changed bytes
+        record, fingerprints = extract_original(archive, sha256, shown, options, progress.page_done)
+    except VerifyError as error:
+        with archive.store.atomic():
+            archive.store.put_failure(replace(failure, reason=str(error), at=custody.now()))
+        return FileOutcome(shown, "failed", sha256, reason=str(error))
+    found = [f for f in matcher.find(record, fingerprints) if f.comparison.verdict in LINK_VERDICTS]
+    with archive.store.atomic():
+        commit_record(archive.store, sha256, size, record, fingerprints)
+        for item in found:
+            seq = custody.append(
+                archive.store,
+                "matched",
+                sha256,
+                other=item.sha256,
+                verdict=item.comparison.verdict,
+                score=item.comparison.score,
+            )
+            archive.store.put_link(
+                LinkRow(sha256, item.sha256, item.comparison.verdict, item.comparison.score, seq)
+            )
+    matcher.add(sha256, record, fingerprints)
+    links = tuple((f.sha256, f.comparison.verdict, f.comparison.score) for f in found)
+    return FileOutcome(shown, "new", sha256, len(record.pages), links)
+
+
+def iter_records(archive: Archive) -> Iterator[tuple[str, Record]]:
+    """Every stored record (for reextract and exports)."""
+    from verify.compare import as_record
+
+    for document in archive.store.documents():
+        text = archive.store.record_json(document.sha256)
+        if text:
+            yield document.sha256, as_record(json.loads(text))

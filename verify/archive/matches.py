@@ -1,0 +1,155 @@
+"""The archive's match index: which archived documents a record may be a copy of.
+
+The index (``verify.index.MatchIndex``) is persisted in ``index/`` with a ``stamp.json``
+naming how many documents it covers; when the stamp does not match the store (a crash
+between a commit and the save, a reextract) it is rebuilt from the fingerprints stored
+with each record, so the database stays the single source of truth.
+
+During a batch, new documents go into a second, small index: rebuilding the big one after
+every file would cost O(archive) per file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from verify.archive.store import ArchiveStore
+from verify.compare import Comparison, as_record, compare
+from verify.fingerprint import Fingerprints, parameters_version
+from verify.index import Candidate, MatchIndex
+from verify.record import Record
+
+LINK_VERDICTS = ("same_document", "variant", "conflict")
+"""Verdicts recorded as links (same_document and variant corroborate; conflict warns)."""
+
+STAMP = "stamp.json"
+
+
+@dataclass(frozen=True)
+class Found:
+    """An archived document that matches a query, with the full comparison."""
+
+    sha256: str
+    candidate: Candidate
+    comparison: Comparison
+
+
+def _stamp(store: ArchiveStore) -> dict[str, object]:
+    return {
+        "generation": store.get_meta("generation") or "0",
+        "parameters_version": parameters_version(),
+    }
+
+
+def build_from_store(store: ArchiveStore) -> MatchIndex:
+    """A fresh index of every stored fingerprint."""
+    index = MatchIndex()
+    for sha256, fingerprints_json in store.fingerprints():
+        fingerprints = Fingerprints.model_validate_json(fingerprints_json)
+        if fingerprints.parameters_version == index.parameters_version:
+            index.add(sha256, fingerprints)
+    index.build()
+    return index
+
+
+def load_index(store: ArchiveStore, folder: Path) -> MatchIndex:
+    """The persisted index if it is current, else one rebuilt (and saved) from the store."""
+    stamp_path = folder / STAMP
+    expected = _stamp(store)
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(stamp_path.read_text(encoding="utf-8")) == expected:
+            return MatchIndex.load(folder)
+    index = build_from_store(store)
+    with contextlib.suppress(OSError):  # a read-only archive can still be searched
+        save_index(index, folder, expected)
+    return index
+
+
+def save_index(index: MatchIndex, folder: Path, stamp: dict[str, object]) -> None:
+    """Write the index to a new folder and swap it in, so readers never see half of one."""
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    index.save(tmp)
+    (tmp / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    tmp.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+class ArchiveMatcher:
+    """Base index (the archive as it was) plus a batch index (documents added since)."""
+
+    def __init__(self, store: ArchiveStore, folder: Path) -> None:
+        self.store = store
+        self.folder = folder
+        self._generation = int(store.get_meta("generation") or 0)
+        self.base = load_index(store, folder)
+        self.batch = MatchIndex()
+        self._records: dict[str, Record] = {}
+        self._added: list[tuple[str, Fingerprints]] = []
+
+    def _record(self, sha256: str) -> Record | None:
+        if sha256 in self._records:
+            return self._records[sha256]
+        text = self.store.record_json(sha256)
+        return as_record(json.loads(text)) if text else None
+
+    def find(self, record: Record, fingerprints: Fingerprints, k: int = 10) -> list[Found]:
+        """The best ``k`` archived matches, each with its compare verdict, best first."""
+        candidates = self.base.query(fingerprints, k=k)
+        if len(self.batch):
+            candidates += self.batch.query(fingerprints, k=k)
+        seen: set[str] = set()
+        found = []
+        for candidate in sorted(candidates, key=lambda c: (-c.score, c.doc_id)):
+            if candidate.doc_id in seen or candidate.doc_id == fingerprints.sha256:
+                continue
+            seen.add(candidate.doc_id)
+            known = self._record(candidate.doc_id)
+            if known is None:
+                continue
+            found.append(Found(candidate.doc_id, candidate, compare(record, known)))
+            if len(found) >= k:
+                break
+        found.sort(key=lambda f: (-f.comparison.score, f.sha256))
+        return found
+
+    def add(self, sha256: str, record: Record, fingerprints: Fingerprints) -> None:
+        """Make a newly archived document findable for the rest of the batch."""
+        if fingerprints.parameters_version != self.batch.parameters_version:
+            return
+        self.batch.add(sha256, fingerprints)
+        self._records[sha256] = record
+        self._added.append((sha256, fingerprints))
+
+    def save(self, *, rebuild: bool = False) -> None:
+        """Persist the base index with this batch merged in, under a fresh stamp.
+
+        ``rebuild`` re-reads every stored fingerprint (after a reextract changed some).
+        """
+        stamp = _stamp(self.store)
+        # Another process wrote fingerprints meanwhile: only a full rebuild includes them.
+        rebuild = rebuild or int(str(stamp["generation"])) != self._generation + len(self._added)
+        if rebuild:
+            self.base = build_from_store(self.store)
+        else:
+            for sha256, fingerprints in self._added:
+                if sha256 not in self.base._row_of:
+                    self.base.add(sha256, fingerprints)
+            self.base.build()
+        try:
+            current = json.loads((self.folder / STAMP).read_text(encoding="utf-8")) == stamp
+        except (OSError, ValueError):
+            current = False
+        if not current or self._added or rebuild:
+            save_index(self.base, self.folder, stamp)
+        self.batch, self._added = MatchIndex(), []
+        self._records.clear()
+        self._generation = int(str(stamp["generation"]))

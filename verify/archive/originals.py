@@ -1,0 +1,160 @@
+"""Content-addressed, write-once originals: the evidence exactly as it was received.
+
+Layout: ``originals/<sha[0:2]>/<sha[2:4]>/<sha256>`` (no extension: the bytes, not a name,
+say what a file is). A file is written once: to a temporary name in the same folder,
+``fsync``ed, renamed into place, made read-only (0444), and the folder ``fsync``ed, so a
+crash leaves either no original or a whole one, never a torn one. The same bytes arriving
+again are not written again. Reads re-hash the bytes, so a changed original is never
+handed out as if it were the one received.
+
+Bytes are written with ``os.write`` on a raw descriptor: one code path whose failures
+(ENOSPC, EROFS, EACCES) are turned into ``ArchiveError`` with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from verify.errors import ArchiveError, InputMissingError, IntegrityError
+
+CHUNK = 1 << 20
+"""Read and hash 1 MiB at a time: constant memory for any file size."""
+
+
+def disk_error(error: OSError, what: str) -> ArchiveError:
+    """An ``ArchiveError`` for a failed disk operation, saying what the user can do."""
+    hints = {
+        errno.ENOSPC: "the disk is full: free space and run the same command again",
+        errno.EDQUOT: "the disk quota is exceeded: free space and run the same command again",
+        errno.EROFS: "the archive is on a read-only file system: remount it read-write",
+        errno.EACCES: "permission denied: check the archive folder's owner and mode",
+        errno.EPERM: "permission denied: check the archive folder's owner and mode",
+    }
+    hint = hints.get(error.errno or 0, "check the disk and run the same command again")
+    return ArchiveError(f"{what}: {error.strerror or error}; {hint}")
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """Hex SHA-256 and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb", buffering=0) as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+    except FileNotFoundError as error:
+        raise InputMissingError(f"{path}: no such file") from error
+    return digest.hexdigest(), size
+
+
+class Originals:
+    """The ``originals/`` folder of an archive."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        """Where the original with this hash lives (whether or not it exists)."""
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def has(self, sha256: str) -> bool:
+        """True when an original with this name exists (its bytes are not checked)."""
+        return self.path(sha256).is_file()
+
+    def put(self, source: Path, sha256: str) -> bool:
+        """Copy ``source`` in as the original ``sha256``; False if it was already there.
+
+        The copy is hashed as it is written: if ``source`` changed since it was hashed the
+        copy is discarded and an ``IntegrityError`` raised, so an original is never stored
+        under a name its bytes do not have.
+        """
+        target = self.path(sha256)
+        if target.is_file():
+            return False
+        tmp = target.parent / f".tmp-{sha256[:16]}-{os.getpid()}"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                with source.open("rb", buffering=0) as handle:
+                    while chunk := handle.read(CHUNK):
+                        digest.update(chunk)
+                        view = memoryview(chunk)
+                        while view:
+                            written = os.write(fd, view)
+                            view = view[written:]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if digest.hexdigest() != sha256:
+                raise IntegrityError(
+                    f"{source} changed while it was being archived: run the command again"
+                )
+            tmp.chmod(0o444)
+            tmp.replace(target)
+            tmp = None  # type: ignore[assignment]
+            _fsync_dir(target.parent)
+        except OSError as error:
+            raise disk_error(error, f"cannot write the original of {source}") from error
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
+        return True
+
+    def read(self, sha256: str) -> bytes:
+        """The original's bytes, re-hashed: IntegrityError if they no longer match the name."""
+        try:
+            data = self.path(sha256).read_bytes()
+        except FileNotFoundError as error:
+            raise IntegrityError(f"original {sha256} is missing from the archive") from error
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise IntegrityError(f"original {sha256} was changed: its bytes no longer match")
+        return data
+
+    def check(self, sha256: str) -> tuple[bool, int]:
+        """Re-hash one original: (matches its name, size); (False, 0) when missing."""
+        try:
+            digest, size = sha256_file(self.path(sha256))
+        except InputMissingError:
+            return False, 0
+        return digest == sha256, size
+
+    def names(self) -> Iterator[str]:
+        """Every stored original's sha256 (temporary files of interrupted writes skipped)."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.glob("??/??/*"):
+            if not path.name.startswith(".") and len(path.name) == 64:
+                yield path.name
+
+    def clean_temporaries(self) -> int:
+        """Remove temporary files left by a write that was killed; returns how many."""
+        removed = 0
+        for path in self.root.glob("??/??/.tmp-*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+        return removed
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable: fsync the folder that holds the new name (POSIX)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.EBADF):  # some file systems refuse it
+            raise
+    finally:
+        os.close(fd)

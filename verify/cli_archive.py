@@ -1,0 +1,332 @@
+"""The archive commands: ``archive init|verify|prove|reextract``, ``ingest``, ``search``, ``show``.
+
+Also ``proof check``. Each parses flags, calls ``verify.archive``, and prints (``--json`` for
+machines); failures are ``VerifyError`` subclasses handled by ``verify.cli.main``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from verify.errors import ExitCode, IntegrityError
+
+if TYPE_CHECKING:
+    from verify.archive.archive import Archive
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+archive_app = typer.Typer(
+    help="Create, check and prove things about a newsroom archive.", no_args_is_help=True
+)
+proof_app = typer.Typer(
+    help="Check inclusion proofs made by `verify archive prove`.", no_args_is_help=True
+)
+
+ArchiveOption = Annotated[Path, typer.Option("--archive", "-a", help="The archive folder.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+
+def _passphrase(needed: bool, confirm: bool = False) -> str | None:
+    """The passphrase from $VERIFY_ARCHIVE_PASSPHRASE, else asked on a terminal."""
+    from verify.archive.archive import PASSPHRASE_ENV
+
+    if value := os.environ.get(PASSPHRASE_ENV):
+        return value
+    if needed and sys.stdin.isatty():
+        return typer.prompt("archive passphrase", hide_input=True, confirmation_prompt=confirm)
+    return None
+
+
+def _open(path: Path, *, writes: bool = False) -> Archive:
+    from verify.archive import open_archive
+    from verify.archive.signing import is_encrypted
+
+    archive = open_archive(path)
+    needs = archive.encrypts_sources or (writes and is_encrypted(archive.key_path))
+    archive.passphrase = _passphrase(needs)
+    return archive
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=1))
+
+
+@archive_app.command("init")
+def init_command(
+    path: Annotated[Path, typer.Argument(help="New (or empty) folder for the archive.")],
+    encrypt_sources: Annotated[
+        bool, typer.Option("--encrypt-sources", help="Store source names, notes, paths encrypted.")
+    ] = False,
+    encrypt_key: Annotated[
+        bool, typer.Option("--encrypt-key", help="Encrypt the signing key with the passphrase.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Create an archive and its Ed25519 signing key (keys/signing.key, mode 0600)."""
+    from verify.archive import init_archive
+
+    passphrase = _passphrase(encrypt_sources or encrypt_key, confirm=True)
+    with init_archive(
+        path, encrypt_sources=encrypt_sources, encrypt_key=encrypt_key, passphrase=passphrase
+    ) as archive:
+        kid = archive.store.get_meta("key_id")
+    if json_output:
+        _print_json(
+            {"archive": str(path), "key_id": kid, "public_key": str(path / "keys/signing.pub")}
+        )
+    else:
+        _out.print(
+            f"created archive {path} (signing key {kid}); public key: {path}/keys/signing.pub"
+        )
+
+
+def ingest_command(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files and folders (recursive).")
+    ] = None,
+    archive_path: ArchiveOption = Path(),
+    source: Annotated[
+        str | None, typer.Option("--source", help="Who gave these documents.")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="A note kept with each receipt.")
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Re-run extraction of quarantined files only.")
+    ] = False,
+    jobs: Annotated[
+        int | None, typer.Option(help="Pages OCRed in parallel (default: cores).")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="OCR language(s), e.g. ru,uk.")] = None,
+    json_output: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Archive files from one source: originals, records, matches, a signed custody log.
+
+    Resumable (run the same command again after an interruption) and idempotent. Exit code
+    1 when some files were quarantined (their bytes are archived; see --retry-failed).
+    """
+    from contextlib import nullcontext
+
+    from verify.archive.ingest import ingest
+    from verify.archive.ingest import retry_failed as retry
+    from verify.archive.progress import RichProgress
+    from verify.cli import _options
+    from verify.options import UsageError
+
+    archive = _open(archive_path, writes=True)
+    options = _options(lang=lang, jobs=jobs, cache_dir=archive.cache_dir)
+    bar = RichProgress(_err) if not quiet and _err.is_terminal else None
+    with archive, bar if bar is not None else nullcontext():
+        if retry_failed:
+            summary = retry(archive, options=options, progress=bar)
+        else:
+            if not paths or not source:
+                raise UsageError("give files or folders and --source (or use --retry-failed)")
+            summary = ingest(
+                archive, paths, source=source, note=note, options=options, progress=bar
+            )
+    if json_output:
+        _print_json(summary.to_json())
+    else:
+        for outcome in summary.outcomes:
+            if outcome.status in ("failed", "unreadable"):
+                _err.print(f"verify: quarantined: {outcome.path}: {outcome.reason}", markup=False)
+        _out.print(
+            f"ingested {summary.ingested}, duplicates {summary.duplicates}, already archived "
+            f"{summary.already}, matches found {summary.matches}, failed {summary.failed} "
+            f"({summary.files} files, {summary.pages} pages, {summary.seconds:.1f} s; "
+            f"log size {summary.tree_size}, signed)",
+            markup=False,
+        )
+    raise typer.Exit(int(ExitCode.some_failed if summary.failed else ExitCode.ok))
+
+
+def search_command(
+    file: Annotated[Path, typer.Argument(help="A document (or saved record) to look up.")],
+    archive_path: ArchiveOption = Path(),
+    top: Annotated[int, typer.Option("--top", "-k", min=1, help="How many matches.")] = 10,
+    json_output: JsonOption = False,
+) -> None:
+    """Find archived documents matching FILE, each with its compare verdict and score."""
+    from verify.archive.query import found_json, search
+    from verify.cli import _options
+
+    with _open(archive_path) as archive:
+        found = search(archive, file, _options(cache_dir=archive.cache_dir), k=top)
+    rows = [found_json(f) for f in found]
+    if json_output:
+        _print_json({"query": str(file), "matches": rows})
+        return
+    if not rows:
+        _out.print("no match in the archive")
+    for row in rows:
+        _out.print(
+            f"{row['sha256']}  {row['verdict']:<14} {row['score']:.2f}  {row['reason']}",
+            markup=False,
+        )
+
+
+def show_command(
+    doc_id: Annotated[str, typer.Argument(help="Document id: its sha256 or 8+ leading digits.")],
+    archive_path: ArchiveOption = Path(),
+    json_output: JsonOption = False,
+) -> None:
+    """Show a document's record summary, receipts (sources, when) and matches."""
+    from verify.archive.query import show
+
+    with _open(archive_path) as archive:
+        info = show(archive, doc_id)
+    if json_output:
+        _print_json(info)
+        return
+    summary = info["summary"]
+    _out.print(
+        f"{info['sha256']}  {info['media_type']}  {info['size']} bytes  {info['status']}",
+        markup=False,
+    )
+    _out.print(f"  {summary['issuer']} No. {summary['number']} of {summary['date']}", markup=False)
+    for r in info["receipts"]:
+        note = f" ({r['note']})" if r["note"] else ""
+        _out.print(
+            f"  received {r['received_at']} from {r['source']}{note}: {r['path']}", markup=False
+        )
+    for link in info["links"]:
+        sources = ", ".join(link["sources"])
+        _out.print(
+            f"  {link['verdict']} {link['score']:.2f}: {link['sha256']} (from {sources})",
+            markup=False,
+        )
+    if info["quarantine"]:
+        _out.print(f"  quarantined: {info['quarantine']['reason']}", markup=False)
+
+
+@archive_app.command("verify")
+def verify_command(
+    path: Annotated[Path, typer.Argument(help="The archive folder.")],
+    public_key: Annotated[
+        Path | None, typer.Option("--public-key", help="Pin the key (default keys/signing.pub).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Re-hash every original and check the custody log, records and signed tree heads.
+
+    Exit code 11 when anything was changed, deleted or not signed by the key; every
+    affected document is named by its sha256.
+    """
+    from verify.archive import open_archive
+    from verify.archive.signing import load_public_key
+    from verify.archive.verify_archive import verify_archive
+
+    key = load_public_key(public_key) if public_key else None
+    with open_archive(path) as archive:
+        report = verify_archive(archive, key)
+    if json_output:
+        _print_json(report.to_json())
+    else:
+        for problem in report.problems:
+            who = problem.sha256 or "-"
+            _out.print(f"TAMPERED {problem.kind}: {who}: {problem.detail}", markup=False)
+        for note in report.notes:
+            _out.print(f"note: {note}", markup=False)
+        _out.print(
+            f"{'OK' if report.ok else 'FAILED'}: {report.documents} documents, "
+            f"{report.original_bytes / 1e6:.1f} MB re-hashed at "
+            f"{report.megabytes_per_second:.0f} MB/s, "
+            f"log {report.log_size} entries, {report.tree_heads} signed tree heads",
+            markup=False,
+        )
+    if not report.ok:
+        raise IntegrityError(
+            f"the archive does not verify: {len(report.problems)} problem(s), affected documents: "
+            + (", ".join(report.affected) or "none named")
+        )
+
+
+@archive_app.command("prove")
+def prove_command(
+    doc_id: Annotated[str, typer.Argument(help="Document id: its sha256 or 8+ leading digits.")],
+    archive_path: ArchiveOption = Path(),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the proof here.")
+    ] = None,
+) -> None:
+    """Emit an inclusion proof (leaf, audit path, signed tree head) for one document, as JSON."""
+    from verify.archive.proof import prove
+
+    with _open(archive_path, writes=True) as archive:
+        proof = prove(archive, doc_id)
+    text = json.dumps(proof, ensure_ascii=False, indent=1)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        _err.print(f"proof written to {output}", markup=False)
+    else:
+        print(text)
+
+
+@archive_app.command("reextract")
+def reextract_command(
+    path: Annotated[Path, typer.Argument(help="The archive folder.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Re-run extraction and fingerprints on every document (after a rules or model update).
+
+    Reuses the archive's OCR cache, so unchanged pages are not OCRed again.
+    """
+    from verify.archive.reextract import reextract
+
+    with _open(path, writes=True) as archive:
+        summary = reextract(archive)
+    if json_output:
+        _print_json(summary.to_json())
+    else:
+        _out.print(
+            f"{summary.documents} documents: {summary.changed} changed, {summary.unchanged} "
+            f"unchanged, {summary.failed} failed, {summary.new_links} new links",
+            markup=False,
+        )
+
+
+@proof_app.command("check")
+def proof_check_command(
+    proof: Annotated[Path, typer.Argument(help="A proof from `verify archive prove`.")],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", help="The archive's public key (PEM).")
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """Verify a proof with only the public key; exit code 11 if it does not hold."""
+    from verify.archive.proof import check_proof, load_proof
+    from verify.archive.signing import load_public_key
+
+    try:
+        text = proof.read_text(encoding="utf-8")
+    except OSError as error:
+        raise IntegrityError(f"cannot read {proof}: {error}") from error
+    result = check_proof(load_proof(text), load_public_key(public_key))
+    if json_output:
+        _print_json({"valid": True, **result.__dict__})
+    else:
+        _out.print(
+            f"VALID: document {result.document_sha256} was received {result.received_at}; "
+            f"in a log of {result.tree_size} entries signed {result.signed_at} "
+            f"by key {result.key_id}",
+            markup=False,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the archive commands to the main ``verify`` app."""
+    app.command("ingest")(ingest_command)
+    app.command("search")(search_command)
+    app.command("show")(show_command)
+    app.add_typer(archive_app, name="archive")
+    app.add_typer(proof_app, name="proof")
