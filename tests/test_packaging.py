@@ -18,7 +18,7 @@ def test_wheel_carries_models_and_finds_them_installed(tmp_path):
         [
             sys.executable,
             "-c",
-            "from hatchling.build import build_wheel; print(build_wheel(r'%s'))" % tmp_path,
+            f"from hatchling.build import build_wheel; print(build_wheel(r'{tmp_path}'))",
         ],
         cwd=ROOT,
         capture_output=True,
