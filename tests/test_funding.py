@@ -2,57 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
+from tests.textpages import CASES, lines_document, pdf_document
 from verify.fields.funding import extract_funding
-from verify.page import PageText, Word
-from verify.textmap import DocumentText
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
-CASES = sorted(p.name for p in FIXTURES.glob("*") if (p / "born_digital.pdf").is_file())
-
-
-def lines_document(lines: list[str], confidence: float = 0.95) -> DocumentText:
-    """A one-page DocumentText from text lines: one Word per token, synthetic boxes."""
-    words = []
-    for number, line in enumerate(lines):
-        x = 50.0
-        for token in line.split():
-            width = 6.0 * len(token)
-            words.append(
-                Word(
-                    token,
-                    (x, 40.0 + 14 * number, x + width, 52.0 + 14 * number),
-                    confidence,
-                    0,
-                    number,
-                )
-            )
-            x += width + 4
-    page = PageText(1, 595.0, 842.0, "pt", "text_layer", tuple(words), None, confidence)
-    return DocumentText([page])
-
-
-def pdf_document(case: str) -> tuple[DocumentText, dict]:
-    """Real words of a fixture's born-digital PDF (pymupdf), and its truth.json."""
-    pymupdf = pytest.importorskip("pymupdf")
-    pages = []
-    with pymupdf.open(FIXTURES / case / "born_digital.pdf") as pdf:
-        for number, page in enumerate(pdf, 1):
-            words = tuple(
-                Word(w[4], (w[0], w[1], w[2], w[3]), 1.0, w[5], w[5] * 1000 + w[6])
-                for w in page.get_text("words")
-            )
-            pages.append(
-                PageText(
-                    number, page.rect.width, page.rect.height, "pt", "text_layer", words, None, 1.0
-                )
-            )
-    truth = json.loads((FIXTURES / case / "truth.json").read_text(encoding="utf-8"))
-    return DocumentText(pages), truth
 
 
 @pytest.mark.parametrize(
