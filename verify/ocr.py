@@ -227,13 +227,24 @@ def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText
 
 
 def _without_specks(words: list[OcrWord], cfg: dict[str, Any]) -> list[OcrWord]:
-    """Drop short words read with almost no confidence: noise at edges, folds, shadows."""
-    return [
-        word
-        for word in words
-        if len(word["text"].strip()) > cfg["speck_max_length"]
-        or word["conf"] >= cfg["speck_max_confidence"]
-    ]
+    """Drop specks before anything reads them as text.
+
+    Short words read with almost no confidence are noise at edges, folds and shadows;
+    lone marks such as "|" or "°" are what paper speckle turns into.
+    """
+    marks = set(cfg["noise_marks"])
+    kept = []
+    for word in words:
+        text = word["text"].strip()
+        if len(text) <= cfg["speck_max_length"] and (
+            word["conf"] < cfg["speck_max_confidence"] or set(text) <= marks
+        ):
+            continue
+        leading = text.lstrip(cfg["leading_noise_marks"])
+        if leading != text and len(leading) >= 2 and leading.isalpha():
+            word = {**word, "text": leading}
+        kept.append(word)
+    return kept
 
 
 def _to_word(word: OcrWord) -> Word:
