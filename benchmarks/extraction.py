@@ -82,7 +82,7 @@ def predicted(record: Record, field: str) -> object:
     if field == "signatories":
         return sorted(norm(s.value) for s in value)
     if field == "deadlines":
-        return sorted((d.value, d.recurrence) for d in value)
+        return sorted(((d.value, d.recurrence) for d in value), key=repr)
     if field == "requested_specialties":
         return sorted({s.value for s in value})
     if field == "addressees":
@@ -95,9 +95,9 @@ def predicted(record: Record, field: str) -> object:
             digits(value.phone.value) if value.phone else None,
         )
     if field == "references":
-        return sorted((norm(r.number or ""), r.date) for r in value)
+        return sorted(((norm(r.number or ""), r.date) for r in value), key=repr)
     if field == "stamps":
-        return sorted((norm(s.value), s.date) for s in value)
+        return sorted(((norm(s.value), s.date) for s in value), key=repr)
     return None if value is None else norm(value.value)
 
 
@@ -106,7 +106,7 @@ def expected(truth: dict, field: str) -> object:
     if field == "signatories":
         return sorted(norm(s["name"]) for s in value or [])
     if field == "deadlines":
-        return sorted((d.get("value"), d.get("recurrence")) for d in value or [])
+        return sorted(((d.get("value"), d.get("recurrence")) for d in value or []), key=repr)
     if field == "requested_specialties":
         return sorted(set(value or []))
     if field == "addressees":
@@ -119,9 +119,9 @@ def expected(truth: dict, field: str) -> object:
             digits(value["phone"]) if value.get("phone") else None,
         )
     if field == "references":
-        return sorted((norm(r.get("number") or ""), r.get("date")) for r in value or [])
+        return sorted(((norm(r.get("number") or ""), r.get("date")) for r in value or []), key=repr)
     if field == "stamps":
-        return sorted((norm(s.get("number") or ""), s.get("date")) for s in value or [])
+        return sorted(((norm(s.get("number") or ""), s.get("date")) for s in value or []), key=repr)
     return None if value is None else norm(value)
 
 
@@ -229,18 +229,23 @@ def _print_table(rows: dict[str, dict[str, list]]) -> None:
         )
 
 
+def _concatenate(sources: list[Path], pages: int, target: Path) -> Path:
+    """A PDF of ``pages`` pages made by repeating the fixtures' pages in turn."""
+    with pymupdf.open() as doc:
+        while doc.page_count < pages:
+            for source in sources:
+                if doc.page_count < pages:
+                    with pymupdf.open(source) as part:
+                        doc.insert_pdf(part)
+        doc.save(target)
+    return target
+
+
 def born_digital_throughput(pages: int = 200) -> None:
     """Pages per second for a long born-digital PDF (text layer, no OCR), end to end."""
     sources = sorted(DOCUMENTS.glob("*/born_digital.pdf"))
     with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "long.pdf"
-        with pymupdf.open() as doc:
-            while doc.page_count < pages:
-                for source in sources:
-                    if doc.page_count < pages:
-                        with pymupdf.open(source) as part:
-                            doc.insert_pdf(part)
-            doc.save(target)
+        target = _concatenate(sources, pages, Path(tmp) / "long.pdf")
         extract(sources[0], ExtractOptions(cache_dir=None))  # warm up imports and models
         start = time.perf_counter()
         record = extract(target, ExtractOptions(cache_dir=None))
@@ -255,14 +260,7 @@ def scanned_memory(pages: int = 100) -> None:
     """Peak RSS of `verify extract` on a 100-page image-only PDF, in a child process."""
     sources = sorted(DOCUMENTS.glob("*/image_only.pdf"))
     with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "scanned.pdf"
-        with pymupdf.open() as doc:
-            while doc.page_count < pages:
-                for source in sources:
-                    if doc.page_count < pages:
-                        with pymupdf.open(source) as part:
-                            doc.insert_pdf(part)
-            doc.save(target)
+        target = _concatenate(sources, pages, Path(tmp) / "scanned.pdf")
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "verify", "extract", str(target), "--json", "--no-cache", "-q"],
