@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from verify.errors import ExitCode
+
+if TYPE_CHECKING:
+    from verify.record import Record
+    from verify.report import Report
 
 _stdout = Console(highlight=False)
 _stderr = Console(stderr=True, highlight=False)
@@ -34,7 +40,12 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def corroborate_command(
-    document: Annotated[Path, typer.Argument(help="The document (or a saved record .json).")],
+    document: Annotated[
+        str,
+        typer.Argument(
+            help="The document (or a saved record .json); with --archive also a document id."
+        ),
+    ],
     claims: Annotated[
         list[Path],
         typer.Option("--claims", help="A report's text (.txt): article, post, transcript."),
@@ -55,20 +66,34 @@ def corroborate_command(
         bool, typer.Option("--json", help="Print the report as JSON (verify.report/1).")
     ] = False,
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            "-a",
+            help="An archive: list the document's copies and sources, sign and log the report.",
+        ),
+    ] = None,
 ) -> None:
     """Check what reports say about a document: supported, contradicted or not in it.
 
-    Exit code 0 when every claims file was read (whatever the statuses), 1 when a claims
-    file was empty, not text or in another language (the report says which).
+    With --archive, DOCUMENT may be an archived document id; the report then lists every
+    archived copy and how many independent sources hold it, is signed with the archive's
+    key and recorded in its custody log. Exit code 0 when every claims file was read
+    (whatever the statuses), 1 when a claims file was empty, not text or in another
+    language (the report says which).
     """
     from verify.options import ExtractOptions
     from verify.report import corroborate_files, render_html, render_markdown
 
     when = _date(claims_date)
-    options = ExtractOptions(password=password)
-    report, record = corroborate_files(document, claims, when, options)
+    if archive is not None:
+        report, record, path = _corroborate_archived(archive, document, claims, when, password)
+    else:
+        path = Path(document)
+        report, record = corroborate_files(path, claims, when, ExtractOptions(password=password))
     if html is not None:
-        html.write_text(render_html(report, record, document), encoding="utf-8")
+        html.write_text(render_html(report, record, path), encoding="utf-8")
     if markdown is not None:
         markdown.write_text(render_markdown(report), encoding="utf-8")
     for message in report.summary.messages:
@@ -79,6 +104,36 @@ def corroborate_command(
         _print_summary(report)
     unusable = [f for f in report.claims_files if f.status not in ("ok", "no_claims")]
     raise typer.Exit(int(ExitCode.some_failed if unusable else ExitCode.ok))
+
+
+def _corroborate_archived(
+    root: Path,
+    document: str,
+    claims: list[Path],
+    when: dt.date | None,
+    password: str | None,
+) -> tuple[Report, Record, Path]:
+    """Open the archive (passphrase from the environment or a prompt) and report with it."""
+    from verify.archive import open_archive
+    from verify.archive.archive import PASSPHRASE_ENV
+    from verify.archive.signing import is_encrypted
+    from verify.options import ExtractOptions
+    from verify.report.archived import corroborate_archived
+
+    with open_archive(root) as opened:
+        if opened.encrypts_sources or is_encrypted(opened.key_path):
+            opened.passphrase = os.environ.get(PASSPHRASE_ENV) or (
+                typer.prompt("archive passphrase", hide_input=True) if sys.stdin.isatty() else None
+            )
+        options = ExtractOptions(password=password, cache_dir=opened.cache_dir)
+        done = corroborate_archived(opened, document, claims, when, options)
+    key = done.report.signature.key_id if done.report.signature else "?"
+    _stderr.print(
+        f"verify: note: signed with the archive key {key}; custody log entry "
+        f"{done.log_entry} (exported, report sha256 {done.report_sha256})",
+        markup=False,
+    )
+    return done.report, done.record, done.document
 
 
 def _print_summary(report: object) -> None:
@@ -93,6 +148,13 @@ def _print_summary(report: object) -> None:
         f"{summary.contradicted} contradicted, {summary.not_in_document} not in document",
         markup=False,
     )
+    copies = report.copies
+    if copies.copies:
+        _stdout.print(
+            f"copies in the archive: {len(copies.copies)}; independent sources: "
+            f"{copies.independent_sources} ({copies.note})",
+            markup=False,
+        )
     if not report.findings:
         return
     table = Table("#", "kind", "the report says", "status", "the document says")
@@ -115,19 +177,55 @@ def check_command(
         Path | None,
         typer.Option("--inputs", help="Folder holding the inputs, if they were moved."),
     ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            help="The signer's public key (PEM, e.g. an archive's keys/signing.pub) to pin.",
+        ),
+    ] = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive", "-a", help="Also find the report's 'exported' entry in this archive."
+        ),
+    ] = None,
 ) -> None:
     """Verify a saved report: its signature and the sha256 of every input.
 
-    Exit code 0 when nothing changed, 11 when an input changed or the signature fails.
+    Without --public-key the key embedded in the report is used: that proves the report
+    is unchanged, not who signed it. Exit code 0 when nothing changed, 11 when an input
+    changed, the signature fails, or the report was signed with another key.
     """
     from verify.report import check_report
 
-    result = check_report(report, inputs)
+    result = check_report(report, inputs, public_key=public_key)
     for role, path, state in result.inputs:
         _stdout.print(f"{role}: {path}: {state}", markup=False)
     _stdout.print(f"signature: {result.signature}", markup=False)
+    if archive is not None:
+        _stdout.print(f"custody: {_custody_entry(archive, report)}", markup=False)
     for note in result.notes:
         _stdout.print(f"note: {note}", markup=False)
+
+
+def _custody_entry(root: Path, report: Path) -> str:
+    """Which custody-log entry recorded this report; IntegrityError when none did."""
+    import json
+
+    from verify.archive import open_archive
+    from verify.errors import IntegrityError
+    from verify.report.archived import exported_entry
+
+    data = json.loads(report.read_text(encoding="utf-8"))
+    with open_archive(root) as opened:
+        seq = exported_entry(opened, data)
+    if seq is None:
+        raise IntegrityError(
+            f"{report}: no 'exported' entry in {root}'s custody log names this report: it "
+            "did not leave that archive as it is now"
+        )
+    return f"exported entry {seq} in {root}"
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ not failed, because an older report stays valid evidence of what an older verify
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from verify import __version__
 from verify.errors import IntegrityError, RecordError
 from verify.report.build import sha256_file
 from verify.report.model import REPORT_SCHEMA_ID, Report
-from verify.report.signing import verify_signature
+from verify.report.signing import canonical_bytes, verify_signature
 from verify.resources import models_versions
 
 
@@ -57,18 +58,31 @@ def load_report(path: Path) -> Report:
         raise RecordError(f"{path}: malformed report ({error.error_count()} errors)") from error
 
 
-def check_report(path: str | Path, base: Path | None = None) -> CheckResult:
+def check_report(
+    path: str | Path, base: Path | None = None, *, public_key: Path | bytes | None = None
+) -> CheckResult:
     """Check a saved report; raises ``IntegrityError`` if an input changed or the signature fails.
 
     Inputs that cannot be found are reported as missing (not a failure: the auditor may
     not hold them); pass ``base`` to look for them by file name in another folder.
+    ``public_key`` (a PEM file such as an archive's ``keys/signing.pub``, or the raw 32
+    bytes) pins the signer: an independent check that does not trust the key the report
+    carries; a report that is then unsigned fails too.
     """
     path = Path(path)
     report = load_report(path)
     raw = json.loads(path.read_text(encoding="utf-8"))
     result = CheckResult()
-    if report.signature is not None:
-        result.signature = f"valid (ed25519, key {verify_signature(raw)})"
+    expected = _raw_public_key(public_key) if public_key is not None else None
+    if report.signature is not None or expected is not None:
+        key = verify_signature(raw, expected_key=expected)
+        pinned = ", the expected key" if expected is not None else ", embedded key"
+        result.signature = f"valid (ed25519, key {key}{pinned})"
+        digest = hashlib.sha256(canonical_bytes(raw)).hexdigest()
+        result.notes.append(
+            f"signed bytes sha256 {digest}: an archive that signed it logged this in an "
+            "'exported' custody entry"
+        )
     changed = []
     for item in report.inputs:
         candidate = _locate(item.path, path.parent, base)
@@ -91,6 +105,17 @@ def check_report(path: str | Path, base: Path | None = None) -> CheckResult:
             "(sha256 differs): the report no longer describes these files"
         )
     return result
+
+
+def _raw_public_key(key: Path | bytes) -> bytes:
+    """The raw 32 bytes of an Ed25519 public key given as a PEM file or as raw bytes."""
+    if isinstance(key, bytes):
+        return key
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from verify.archive.signing import load_public_key
+
+    return load_public_key(key).public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def _locate(given: str, report_dir: Path, base: Path | None) -> Path | None:
