@@ -53,8 +53,22 @@ def test_recall_of_planted_near_duplicates_on_a_small_set() -> None:
 
 def test_pdq_at_the_pigeonhole_bound_is_found() -> None:
     index, originals, queries, _ = synthetic(2_000, 50, flips=31, keep=0.8, seed=1)
+    index.build(tables=True)  # a small index would scan: test the multi-index tables
     for row, (hex_hash, _sig) in zip(originals, queries, strict=True):
         assert row in index.query_pdq(hex_hash)[0]
+
+
+def test_a_small_index_scan_finds_what_the_tables_find() -> None:
+    scanned, originals, queries, _ = synthetic(1_000, 40, flips=25, keep=0.85, seed=2)
+    tabled, *_ = synthetic(1_000, 40, flips=25, keep=0.85, seed=2)
+    tabled.build(tables=True)
+    for row, (hex_hash, sig) in zip(originals, queries, strict=True):
+        scan_rows = sorted(scanned.query_pdq(hex_hash)[0].tolist())
+        assert scan_rows == sorted(tabled.query_pdq(hex_hash)[0].tolist())
+        assert row in scan_rows
+        # The scan estimates Jaccard against every signature: a superset of LSH's candidates.
+        assert set(tabled.query_text(sig)[0].tolist()) <= set(scanned.query_text(sig)[0].tolist())
+        assert row in scanned.query_text(sig)[0]
 
 
 def test_chunks_follow_hex_order() -> None:

@@ -154,6 +154,8 @@ class MatchIndex:
         self._pending_pdq: list[tuple[np.ndarray, np.ndarray]] = []
         self._pending_sig: list[tuple[np.ndarray, np.ndarray]] = []
         self._built = True
+        self._mih_ready = True  # tables match the arrays (both empty)
+        self._bands_ready = True
         self._mih_order = np.empty((self.chunks, 0), dtype=np.int32)
         self._mih_offsets = np.zeros((self.chunks, (1 << (256 // self.chunks)) + 1), np.int64)
         self._band_keys = np.empty((self.bands, 0), dtype=np.uint32)
@@ -231,20 +233,30 @@ class MatchIndex:
 
     # ------------------------------------------------------------------ building
 
-    def build(self) -> None:
-        """Merge pending additions and (re)build the lookup tables."""
-        if self._built:
-            return
+    def build(self, *, tables: bool = False) -> None:
+        """Merge pending additions and (re)build the lookup tables.
+
+        A small index (up to ``brute_force_max`` rows) is queried by a full numpy scan and
+        builds no tables unless ``tables`` is asked for (``save`` does): rebuilding them
+        after every add is what an ingest batch's growing index would otherwise pay.
+        """
+        small = int(parameters()["index"]["brute_force_max"])
         if self._pending_pdq:
             self._pdq = np.concatenate([self._pdq] + [w for w, _ in self._pending_pdq])
             self._pdq_doc = np.concatenate([self._pdq_doc] + [r for _, r in self._pending_pdq])
             self._pending_pdq = []
-            self._build_mih()
+            self._mih_ready = False
         if self._pending_sig:
             self._sig = np.concatenate([self._sig] + [s for s, _ in self._pending_sig])
             self._sig_doc = np.concatenate([self._sig_doc] + [r for _, r in self._pending_sig])
             self._pending_sig = []
+            self._bands_ready = False
+        if not self._mih_ready and (tables or len(self._pdq) > small):
+            self._build_mih()
+            self._mih_ready = True
+        if not self._bands_ready and (tables or len(self._sig) > small):
             self._build_bands()
+            self._bands_ready = True
         self._built = True
 
     def _build_mih(self) -> None:
@@ -269,6 +281,10 @@ class MatchIndex:
         if not len(self._pdq):
             return np.empty(0, np.int32), np.empty(0, np.int32)
         query = pdq_words([hex_hash])
+        if not self._mih_ready:  # a small index: scan every page
+            distances = popcount_distance(self._pdq, query[0])
+            keep = distances <= self.max_distance
+            return self._pdq_doc[keep], distances[keep]
         chunk_values = _chunks(query, self.chunks)[:, 0]
         bits = 256 // self.chunks
         parts = []
@@ -290,6 +306,10 @@ class MatchIndex:
         self.build()
         if not len(self._sig):
             return np.empty(0, np.int32), np.empty(0, np.float64)
+        if not self._bands_ready:  # a small index: estimate Jaccard against every signature
+            jaccard = (self._sig == values).mean(axis=1)
+            keep = jaccard >= self.min_jaccard
+            return self._sig_doc[keep], jaccard[keep]
         keys = _band_keys(np.asarray(values, np.uint32)[None, :], self.bands, self.rows)[:, 0]
         parts = []
         for b in range(self.bands):
@@ -372,7 +392,7 @@ class MatchIndex:
 
     def save(self, path: str | Path) -> None:
         """Write the index to directory ``path`` (created; existing files overwritten)."""
-        self.build()
+        self.build(tables=True)
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         arrays = {
@@ -440,4 +460,5 @@ class MatchIndex:
             index._build_mih()
         if index._band_keys.shape[1] != len(index._sig):
             index._build_bands()
+        index._mih_ready = index._bands_ready = True
         return index
