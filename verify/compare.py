@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -162,6 +163,7 @@ def _fallback_fold(name: str) -> str:
     return " ".join(re.findall(r"[a-z]+", name.lower().translate(table)))
 
 
+@lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """Script-independent key of a person's name."""
     return fold_name(name) if fold_name is not None else _fallback_fold(name)
@@ -180,6 +182,7 @@ def names_match(a: str, b: str) -> bool:
     return not (ia and ib and ia[0] != ib[0])
 
 
+@lru_cache(maxsize=8192)
 def _text_key(value: str) -> str:
     return " ".join(words(normalise_text(value)))
 
@@ -475,6 +478,7 @@ def _raws(record: Record, field: str, values: list[str]) -> list[str]:
     return raws
 
 
+@lru_cache(maxsize=8192)
 def _letters_only(text: str) -> str:
     """Normalised text without punctuation: OCR adds and drops commas, quotes, dots."""
     return " ".join(_PUNCTUATION.sub(" ", normalise_text(text)).split())
