@@ -35,7 +35,7 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from verify import extract  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
-from verify.record import Record  # noqa: E402
+from verify.record import EXTRACTED_FIELDS, Record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "fixtures" / "documents"
@@ -47,21 +47,7 @@ RENDITIONS = {
     "photo.jpg": "photo",
 }
 TESSERACT_LANG = {"ru": "rus", "uk": "ukr", "en": "eng"}
-FIELDS = [
-    "issuer",
-    "document_kind",
-    "document_number",
-    "document_date",
-    "addressees",
-    "subject",
-    "signatories",
-    "deadlines",
-    "requested_specialties",
-    "funding_source",
-    "executor",
-    "references",
-    "stamps",
-]
+FIELDS = list(EXTRACTED_FIELDS)
 QUOTES = str.maketrans({c: '"' for c in "«»“”„‟\u201e'’`"} | {c: "-" for c in "‐‑‒–—―−"})
 
 

@@ -19,6 +19,8 @@ import pymupdf
 import pytest
 from PIL import Image
 
+from verify.record import EXTRACTED_FIELDS
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 DOCUMENTS = FIXTURES / "documents"
@@ -33,23 +35,7 @@ RENDITIONS = {
     "image_only.pdf": "image_only",
     "truth.json": "truth",
 }
-TRUTH_KEYS = {
-    "issuer",
-    "document_kind",
-    "document_number",
-    "document_date",
-    "addressees",
-    "subject",
-    "signatories",
-    "deadlines",
-    "requested_specialties",
-    "funding_source",
-    "executor",
-    "references",
-    "stamps",
-    "language",
-    "text",
-}
+TRUTH_KEYS = {*EXTRACTED_FIELDS, "language", "text"}
 SPECIALTIES = {
     "trauma_surgeon",
     "cardiovascular_surgeon",

@@ -13,6 +13,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_ID = "verify.record/1"
 
+EXTRACTED_FIELDS = (
+    "issuer",
+    "document_kind",
+    "document_number",
+    "document_date",
+    "addressees",
+    "subject",
+    "signatories",
+    "deadlines",
+    "requested_specialties",
+    "funding_source",
+    "executor",
+    "references",
+    "stamps",
+)
+"""The fields read from a document's text, in the order the record and the reports show them;
+fixtures' ground truth and the benchmarks use the same list."""
+
 BBox = tuple[float, float, float, float]
 
 
