@@ -54,7 +54,7 @@ def extract_many(
                 continue
             finally:
                 if bar is not None and task is not None:
-                    bar.remove_task(task)  # type: ignore[arg-type]
+                    bar.remove_task(task)
             if json_output:
                 out.file.write(record.to_json() + "\n")
                 out.file.flush()

@@ -136,9 +136,7 @@ def is_index(folder: Path) -> bool:
     return (folder / "header.json").is_file()
 
 
-def match(
-    query: Record, index: MatchIndex, records: dict[str, Record], k: int = 10
-) -> list[Match]:
+def match(query: Record, index: MatchIndex, records: dict[str, Record], k: int = 10) -> list[Match]:
     """Candidates from the index, each compared in full when its record is known."""
     matches = []
     for candidate in index.query(fingerprints_of(query), k=k):

@@ -16,6 +16,7 @@ our vocabularies.
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -25,7 +26,7 @@ from verify.errors import VerifyError
 
 
 @cache
-def _analyser(language: str):  # type: ignore[no-untyped-def]
+def _analyser(language: str) -> Any:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang=language)

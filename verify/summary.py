@@ -7,13 +7,15 @@ running commands, and so the CLI stays a thin layer (STYLE.md 1).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from verify.record import Evidence, Record
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # compare pulls in numpy and datasketch: not needed for a summary
     from verify.compare import Comparison
@@ -29,6 +31,11 @@ def _row(table: Table, label: str, value: str | None, evidence: Evidence | None)
         table.add_row(label, Text("—", style="dim"), "")
     else:
         table.add_row(label, value, Text(_where(evidence), style="dim"))
+
+
+def _or_none(items: Sequence[T]) -> list[T | None]:
+    """The items, or a single None so that an empty list still shows its row (as a dash)."""
+    return list(items) if items else [None]
 
 
 def render_summary(record: Record) -> Group:
@@ -52,23 +59,23 @@ def render_summary(record: Record) -> Group:
         ("Date", record.document_date),
     ):
         _row(table, label, field.value if field else None, field)
-    for addressee in record.addressees or [None]:
+    for addressee in _or_none(record.addressees):
         _row(table, "Addressee", addressee.value if addressee else None, addressee)
     _row(table, "Subject", record.subject.value if record.subject else None, record.subject)
-    for person in record.signatories or [None]:
+    for person in _or_none(record.signatories):
         value = None
         if person is not None:
             latin = f" [{person.latin[0]}]" if person.latin else ""
             position = f"{person.position}, " if person.position else ""
             value = f"{position}{person.value}{latin}"
         _row(table, "Signed by", value, person)
-    for deadline in record.deadlines or [None]:
+    for deadline in _or_none(record.deadlines):
         value = None
         if deadline is not None:
             shown = deadline.value if not deadline.recurring else f"recurring {deadline.recurrence}"
             value = f"{shown}  «{deadline.raw}»"
         _row(table, "Deadline", value, deadline)
-    for specialty in record.requested_specialties or [None]:
+    for specialty in _or_none(record.requested_specialties):
         value = None
         if specialty is not None:
             value = f"{specialty.label_en or specialty.value}  «{specialty.raw}»"

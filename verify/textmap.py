@@ -130,4 +130,3 @@ class DocumentText:
             return None
         line = self.lines[index]
         return line if offset <= line.end else None
-

@@ -36,7 +36,12 @@ def field_from_span(
     return model(
         raw=evidence.raw,
         page=evidence.page,
-        bbox=tuple(round(v, 1) for v in evidence.bbox),
+        bbox=(
+            round(evidence.bbox[0], 1),
+            round(evidence.bbox[1], 1),
+            round(evidence.bbox[2], 1),
+            round(evidence.bbox[3], 1),
+        ),
         confidence=round(min(1.0, evidence.confidence * rule_confidence), 4),
         source=source,
         **values,

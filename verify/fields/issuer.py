@@ -9,6 +9,7 @@ spelling, which repairs OCR noise; any other name is reported as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -97,7 +98,7 @@ def extract_issuer(doc: DocumentText, layout: Layout, language: str | None) -> T
 
 
 def _from_abbreviation(
-    doc: DocumentText, segments: list[Segment], language: str | None
+    doc: DocumentText, segments: Sequence[Segment], language: str | None
 ) -> TextField | None:
     """A known issuer named by its abbreviation line in the letterhead, if any."""
     for segment in segments:

@@ -183,7 +183,7 @@ class SpecialtyMatcher:
             head: [_phrase_keys(p, language) for p in phrases.get(language, [])]
             for head, phrases in self.taxonomy.heads.items()
         }
-        self._modifiers: dict[str, list[tuple[str, list[set[str]]]]] = {}
+        self._modifiers: dict[str, list[tuple[str, list[frozenset[str]]]]] = {}
         for specialty, spec in self.taxonomy.modifiers.items():
             for phrase in spec.get(language, []):
                 self._modifiers.setdefault(spec["head"], []).append(
@@ -301,7 +301,7 @@ class SpecialtyMatcher:
         content: list[int],
         keys: list[set[str]],
         position: int,
-        modifiers: list[tuple[str, list[set[str]]]],
+        modifiers: list[tuple[str, list[frozenset[str]]]],
     ) -> tuple[list[str], int]:
         ids: list[str] = []
         first = position
@@ -326,7 +326,7 @@ class SpecialtyMatcher:
         content: list[int],
         keys: list[set[str]],
         position: int,
-        modifiers: list[tuple[str, list[set[str]]]],
+        modifiers: list[tuple[str, list[frozenset[str]]]],
     ) -> tuple[list[str], int] | None:
         cursor = position
         while cursor < len(content) and doc[content[cursor]].text in self._fillers:
@@ -366,7 +366,7 @@ def _norm(text: str) -> str:
     return text.lower().replace("ё", "е")
 
 
-def _match_any(keys: list[set[str]], position: int, sequences: list[list[set[str]]]) -> int:
+def _match_any(keys: list[set[str]], position: int, sequences: list[list[frozenset[str]]]) -> int:
     """Length of the longest sequence matching at ``position`` (0 if none)."""
     best = 0
     for sequence in sequences:
@@ -379,7 +379,7 @@ def _match_any(keys: list[set[str]], position: int, sequences: list[list[set[str
 
 
 def _match_ending(
-    keys: list[set[str]], end: int, modifiers: list[tuple[str, list[set[str]]]]
+    keys: list[set[str]], end: int, modifiers: list[tuple[str, list[frozenset[str]]]]
 ) -> tuple[str, int] | None:
     """The longest modifier whose words end just before content position ``end``."""
     best: tuple[str, int] | None = None
