@@ -311,20 +311,22 @@ class Ingestor:
             return
         record, fingerprints = extracted
         commit_record(self.store, sha256, size, record, fingerprints)
-        for item in found:
-            link_seq = custody.append(
-                self.store,
-                "matched",
-                sha256,
-                other=item.sha256,
-                verdict=item.comparison.verdict,
-                score=item.comparison.score,
-            )
-            self.store.put_link(
-                LinkRow(
-                    sha256, item.sha256, item.comparison.verdict, item.comparison.score, link_seq
-                )
-            )
+        record_links(self.store, sha256, found)
+
+
+def record_links(store: ArchiveStore, sha256: str, found: Sequence[Found]) -> int:
+    """Log a 'matched' event and store a link for each match; return how many links are new.
+
+    Inside the caller's transaction, so a document and its links land together.
+    """
+    new = 0
+    for item in found:
+        verdict, score = item.comparison.verdict, item.comparison.score
+        seq = custody.append(
+            store, "matched", sha256, other=item.sha256, verdict=verdict, score=score
+        )
+        new += store.put_link(LinkRow(sha256, item.sha256, verdict, score, seq))
+    return new
 
 
 def commit_record(
@@ -428,18 +430,7 @@ def _retry_one(
     found = [f for f in matcher.find(record, fingerprints) if f.comparison.verdict in LINK_VERDICTS]
     with archive.store.atomic():
         commit_record(archive.store, sha256, size, record, fingerprints)
-        for item in found:
-            seq = custody.append(
-                archive.store,
-                "matched",
-                sha256,
-                other=item.sha256,
-                verdict=item.comparison.verdict,
-                score=item.comparison.score,
-            )
-            archive.store.put_link(
-                LinkRow(sha256, item.sha256, item.comparison.verdict, item.comparison.score, seq)
-            )
+        record_links(archive.store, sha256, found)
     matcher.add(sha256, record, fingerprints)
     links = tuple((f.sha256, f.comparison.verdict, f.comparison.score) for f in found)
     return FileOutcome(shown, "new", sha256, len(record.pages), links)

@@ -20,9 +20,10 @@ from verify.archive.ingest import (
     commit_record,
     extract_original,
     record_digest,
+    record_links,
 )
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher
-from verify.archive.store import FailureRow, LinkRow
+from verify.archive.store import FailureRow
 from verify.errors import VerifyError
 from verify.options import ExtractOptions
 
@@ -85,20 +86,7 @@ def reextract(
             ]
             with archive.store.atomic():
                 commit_record(archive.store, document.sha256, document.size, record, fingerprints)
-                for item in found:
-                    verdict, score = item.comparison.verdict, item.comparison.score
-                    seq = custody.append(
-                        archive.store,
-                        "matched",
-                        document.sha256,
-                        other=item.sha256,
-                        verdict=verdict,
-                        score=score,
-                    )
-                    if archive.store.put_link(
-                        LinkRow(document.sha256, item.sha256, verdict, score, seq)
-                    ):
-                        summary.new_links += 1
+                summary.new_links += record_links(archive.store, document.sha256, found)
     finally:
         custody.sign_pending(archive.store, key)
         matcher.save(rebuild=True)
