@@ -271,6 +271,8 @@ def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
     for field, match in matchers.items():
         left, right = _values(a, field), _values(b, field)
         similarity = None
+        only_left: list[str] = []
+        only_right: list[str] = []
         if not left and not right:
             status: Status = "missing_both"
         elif not left:
@@ -282,20 +284,16 @@ def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
             status = "differ" if only_left or only_right else "agree"
             if field in ("issuer", "subject", "funding_source", "document_number"):
                 similarity = round(fuzz.ratio(_text_key(left[0]), _text_key(right[0])) / 100, 3)
-            rows.append(
-                FieldComparison(
-                    field=field,
-                    status=status,
-                    left=left,
-                    right=right,
-                    similarity=similarity,
-                    only_left=only_left,
-                    only_right=only_right,
-                )
-            )
-            continue
         rows.append(
-            FieldComparison(field=field, status=status, left=left, right=right, similarity=None)
+            FieldComparison(
+                field=field,
+                status=status,
+                left=left,
+                right=right,
+                similarity=similarity,
+                only_left=only_left,
+                only_right=only_right,
+            )
         )
     return rows
 
