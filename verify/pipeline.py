@@ -19,7 +19,6 @@ from verify.page import PageText
 from verify.read import read_pages
 from verify.record import SCHEMA_ID, PageInfo, Record, Warning
 from verify.resources import models_versions
-from verify.textmap import DocumentText
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -54,7 +53,7 @@ def extract(
         source=source.info(),
         language=extraction.language,
         pages=[_page_info(page) for page in pages],
-        text=DocumentText(pages).text,
+        text=extraction.text,
         warnings=_page_warnings(pages, total) + list(extraction.warnings),
         **extraction.fields,
     )

@@ -28,11 +28,16 @@ _NO_TEXT = "the document has no text: the pages are empty or OCR found no words"
 
 @dataclass(frozen=True)
 class Extraction:
-    """What extraction found: the language, ``Record`` keyword arguments and warnings."""
+    """What extraction found: the language, ``Record`` keyword arguments and warnings.
+
+    ``text`` is the document text the fields were read from, returned so the record
+    carries the very same text without joining and ordering the words a second time.
+    """
 
     language: str | None
     fields: dict[str, Any]
     warnings: list[Warning]
+    text: str = ""
 
 
 def document_language(pages: Sequence[PageText], doc: DocumentText) -> str | None:
@@ -95,7 +100,7 @@ def extract_fields(pages: Sequence[PageText], language: str | None = None) -> Ex
     date_field = fields["document_date"]
     document_date = dt.date.fromisoformat(date_field.value) if date_field else None
     warnings.extend(_body_fields(doc, lang, document_date, fields))
-    return Extraction(language=lang, fields=fields, warnings=warnings)
+    return Extraction(language=lang, fields=fields, warnings=warnings, text=doc.text)
 
 
 def _body_fields(
