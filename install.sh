@@ -15,6 +15,8 @@ dev=0
 apt_packages=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-osd
               tesseract-ocr-rus tesseract-ocr-ukr tesseract-ocr-eng)
 apt_packages+=(chromium)  # headless browser: the tests open the HTML reports in it
+# The fixture generator (used by the tests and benchmarks) sets letters in Liberation fonts.
+((dev)) && apt_packages+=(fonts-liberation)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

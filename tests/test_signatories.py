@@ -55,6 +55,14 @@ def test_fuzzy_position_with_dropped_letter() -> None:
     assert signatory.confidence == pytest.approx(0.85 * 0.95)
 
 
+def test_text_layer_position_is_matched_exactly() -> None:
+    # A text layer has no OCR damage: "Минисра" there is what the letter says, not a misreading.
+    doc = lines_document(["Заместитель Минисра", "Е.Г. Камкин"], confidence=1.0)
+    assert extract_signatories(doc, "ru") == []
+    exact = lines_document(["Заместитель Министра", "Е.Г. Камкин"], confidence=1.0)
+    assert [s.position_id for s in extract_signatories(exact, "ru")] == ["deputy_minister"]
+
+
 def test_ukrainian_first_name_and_capitalised_surname() -> None:
     doc = lines_document(["Заступник Міністра", "Олег МЕЛЬНИЧУК", "Ірина Бондаренко"])
     [signatory] = extract_signatories(doc, "uk")

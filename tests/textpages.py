@@ -19,7 +19,10 @@ CASES = sorted(p.name for p in FIXTURES.glob("*") if (p / "born_digital.pdf").is
 
 
 def lines_document(lines: list[str], confidence: float = 0.95) -> DocumentText:
-    """A one-page DocumentText from text lines: one Word per token, synthetic boxes."""
+    """A one-page DocumentText from text lines: one Word per token, synthetic boxes.
+
+    The default confidence (0.95) makes it an OCRed page; pass 1.0 for a text layer.
+    """
     words = []
     for number, line in enumerate(lines):
         x = 50.0
@@ -35,7 +38,10 @@ def lines_document(lines: list[str], confidence: float = 0.95) -> DocumentText:
                 )
             )
             x += width + 4
-    page = PageText(1, 595.0, 842.0, "pt", "text_layer", tuple(words), None, confidence)
+    # Below full confidence the lines stand for OCR output, which the rules treat as
+    # possibly misread (fuzzy matching); at 1.0 for a text layer, read exactly.
+    method = "text_layer" if confidence >= 1.0 else "ocr"
+    page = PageText(1, 595.0, 842.0, "pt", method, tuple(words), None, confidence)
     return DocumentText([page])
 
 

@@ -53,6 +53,9 @@ class ExtractOptions:
     forensics: bool = False  # add forensic findings to the record (costs 1-3 s a page)
 
     def __post_init__(self) -> None:
+        if isinstance(self.cache_dir, str):
+            # A Python caller's "cache_dir='/tmp/x'" is as good as a Path (frozen: set it directly).
+            object.__setattr__(self, "cache_dir", Path(self.cache_dir))
         if self.languages is not None:
             unknown = [lang for lang in self.languages if lang not in SUPPORTED_LANGUAGES]
             if unknown or not self.languages:

@@ -25,6 +25,7 @@ class Line:
     words: tuple[Word, ...]
     start: int  # offset of the line's first character in DocumentText.text
     end: int  # offset just past its last character
+    ocr: bool = False  # read by OCR (may hold misread letters), not from a text layer
 
     @property
     def text(self) -> str:
@@ -82,7 +83,14 @@ class DocumentText:
                     parts.append(word.text)
                     offset += len(word.text)
                 self.lines.append(
-                    Line(page.number, len(self.lines), tuple(line_words), line_start, offset)
+                    Line(
+                        page.number,
+                        len(self.lines),
+                        tuple(line_words),
+                        line_start,
+                        offset,
+                        ocr=page.method == "ocr",
+                    )
                 )
                 parts.append("\n")
                 offset += 1

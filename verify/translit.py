@@ -166,25 +166,37 @@ def fold_lookalikes(text: str, script: str, *, whole: bool = False) -> str:
     initials "A.H." belong to the same script as the surname). The result has the same
     length as the input, so offsets into it are offsets into the original.
     """
+    table, strangers = _lookalike_table(script)
+    if whole:
+        return text.translate(table)
+    if strangers.search(text) is None:
+        return text  # nothing to swap: the common case, and the cheap one
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if strangers.search(word) is None:
+            return word
+        cyrillic = sum(1 for char in word if _is_cyrillic(char))
+        latin = sum(1 for char in word if char.isascii() and char.isalpha())
+        target_majority = cyrillic >= latin if script == "cyrillic" else latin >= cyrillic
+        return word.translate(table) if target_majority else word
+
+    return _WORD.sub(swap, text)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def _lookalike_table(script: str) -> tuple[dict[int, str], re.Pattern[str]]:
+    """The translation table into ``script`` and a pattern finding letters it would swap."""
     table = _data()["lookalikes"]
     mapping: dict[str, str] = (
         table["latin_to_cyrillic"] if script == "cyrillic" else table["cyrillic_to_latin"]
     )
-    mapping = {key: value for key, value in mapping.items() if key.isalpha()}
-
-    if whole:
-        return "".join(mapping.get(char, char) for char in text)
-
-    def swap(match: re.Match[str]) -> str:
-        word = match.group(0)
-        cyrillic = sum(1 for char in word if _is_cyrillic(char))
-        latin = sum(1 for char in word if char.isascii() and char.isalpha())
-        target_majority = cyrillic >= latin if script == "cyrillic" else latin >= cyrillic
-        if not target_majority:
-            return word
-        return "".join(mapping.get(char, char) for char in word)
-
-    return re.sub(r"[^\W\d_]+", swap, text)
+    letters = {key: value for key, value in mapping.items() if key.isalpha()}
+    strangers = re.compile("[" + "".join(re.escape(key) for key in letters) + "]")
+    return str.maketrans(letters), strangers
 
 
 def fold_name(name: str) -> str:

@@ -19,6 +19,10 @@ from verify.record import Reference
 from verify.textmap import DocumentText
 
 _CONNECTOR = r"[\s,]*(?:(?:от|від|of|dated|from)\s*)?[\s,]*"
+# Looked for only in the few characters before a date: searching the whole text before every
+# date made a long document quadratic.
+_PREPOSITION_BEFORE = re.compile(r"(?:от|від|of|dated)\s*$", re.IGNORECASE)
+_PREPOSITION_REACH = 24
 _VALUE_FORMAT = {"ru": "№ {number} от {date}", "uk": "№ {number} від {date}"}
 _VALUE_FORMAT_EN = "No. {number} of {date}"
 
@@ -87,7 +91,7 @@ def extract_references(doc: DocumentText, layout: Layout, language: str | None) 
         if before is not None:
             # "от 25.02.2022 № 30-2/И/2-2757": take the preposition into the evidence.
             start = before.start
-            lead = re.search(r"(?:от|від|of|dated)\s*$", text[: before.start], re.IGNORECASE)
+            lead = _PREPOSITION_BEFORE.search(text, max(0, start - _PREPOSITION_REACH), start)
             add(lead.start() if lead else start, number_end, value, before.iso, "date_number")
     for labels in patterns()["your_ref_labels"].values():
         for label in labels:

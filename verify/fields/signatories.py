@@ -90,12 +90,18 @@ def _fold_name(text: str, language: str) -> str:
     return fold_lookalikes(text, "latin" if language == "en" else "cyrillic", whole=True)
 
 
-def _match_position(text: str, language: str) -> _Position | None:
-    """The position that starts ``text`` (a line), exact or fuzzy; longest form wins."""
+def _match_position(text: str, language: str, fuzzy: bool = True) -> _Position | None:
+    """The position that starts ``text`` (a line), exact or fuzzy; longest form wins.
+
+    ``fuzzy`` False for a line from a text layer: it has no OCR damage to forgive, and the
+    fuzzy pass is most of the time spent on a long born-digital document.
+    """
     lowered = _fold(text, language).lower().replace("ё", "е")
     for form, position_id in _positions(language):
         if lowered.startswith(form) and _boundary(lowered, len(form)):
             return _Position(position_id, form, len(form), 1.0)
+    if not fuzzy:
+        return None
     first_word = lowered.split(" ", 1)[0] if lowered else ""
     for form, position_id in _positions(language):
         if len(form) < 8 or len(lowered) < len(form) - 1:
@@ -132,9 +138,10 @@ def _match_name(text: str, language: str, anchored_start: bool) -> tuple[int, in
     return -1, -1, "", 0.0
 
 
-def _is_name_line(text: str, language: str) -> tuple[int, int, str, float]:
+def _is_name_line(line: Line, language: str) -> tuple[int, int, str, float]:
     """A line that is only a name (and not itself a position)."""
-    if _match_position(text, language) is not None:
+    text = line.text
+    if _match_position(text, language, line.ocr) is not None:
         return -1, -1, "", 0.0
     return _match_name(text, language, anchored_start=True)
 
@@ -150,7 +157,7 @@ def _find(doc: DocumentText, language: str) -> tuple[_Found, ...]:
     lines = doc.lines
     found: list[_Found] = []
     for index, line in enumerate(lines):
-        position = _match_position(line.text, language)
+        position = _match_position(line.text, language, line.ocr)
         if position is None:
             continue
         hit = _name_after(doc, lines, index, position, language, max_lines)
@@ -184,12 +191,14 @@ def _name_after(
             if start >= 0 and start < position.length:
                 start = -1  # the name may not eat into the position itself
         else:
-            start, end, rule, confidence = _is_name_line(text, language)
+            start, end, rule, confidence = _is_name_line(line, language)
         if start >= 0:
             parts.append(text[:start])
             return _build(doc, line, start, end, parts, position, first, rule, confidence)
         if offset and (
-            _match_position(text, language) or len(text) > 80 or any(c.isdigit() for c in text)
+            _match_position(text, language, line.ocr)
+            or len(text) > 80
+            or any(c.isdigit() for c in text)
         ):
             return None  # another position, body text or an address: not a continuation
         parts.append(text)
@@ -201,7 +210,7 @@ def _name_before(
 ) -> _Found | None:
     """English style: the name on the line above the position."""
     line = lines[index - 1]
-    start, end, rule, confidence = _is_name_line(line.text, language)
+    start, end, rule, confidence = _is_name_line(line, language)
     if start < 0 or line.page != lines[index].page:
         return None
     position_line = lines[index]

@@ -183,6 +183,10 @@ class SpecialtyMatcher:
             head: [_phrase_keys(p, language) for p in phrases.get(language, [])]
             for head, phrases in self.taxonomy.heads.items()
         }
+        self._head_firsts = {
+            head: frozenset(key for sequence in sequences if sequence for key in sequence[0])
+            for head, sequences in self._heads.items()
+        }
         self._modifiers: dict[str, list[tuple[str, list[frozenset[str]]]]] = {}
         for specialty, spec in self.taxonomy.modifiers.items():
             for phrase in spec.get(language, []):
@@ -216,7 +220,15 @@ class SpecialtyMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         """Find specialties in ``doc``; spans go to ``doc.spans["specialties"]``."""
-        doc._.verify_fuzzy = self._fuzzy_keys(doc)
+        return self.match(doc)
+
+    def match(self, doc: Doc, fuzzy: bool = True) -> Doc:
+        """``__call__`` with a choice of the fuzzy pass.
+
+        ``fuzzy`` False skips the search for OCR-damaged words, which text from a PDF text
+        layer does not have.
+        """
+        doc._.verify_fuzzy = self._fuzzy_keys(doc) if fuzzy else {}
         doc._.verify_token_keys = [sorted(_token_keys(token)) for token in doc]
         # The Matcher compares NORM in C; a custom-attribute predicate cost 0.3 ms a token.
         # Each token's NORM becomes its one key that is in the vocabulary (the phrase
@@ -260,12 +272,17 @@ class SpecialtyMatcher:
 
     def _compounds(self, doc: Doc) -> list[_Candidate]:
         """Coordinated modifiers before a head, and modifiers after an 'including' cue."""
-        content = [t.i for t in doc if not t._.verify_glue]
-        keys = [set(doc[i]._.verify_keys) for i in content]
+        # Read straight from the per-document table: a spaCy extension attribute costs
+        # microseconds a lookup, and a long document has tens of thousands of tokens.
+        table = doc._.verify_token_keys
+        content = [t.i for t in doc if not _is_glue(t.text)]
+        keys = [set(table[i]) for i in content]
         found: list[_Candidate] = []
         for head, sequences in self._heads.items():
             modifiers = self._modifiers.get(head, [])
-            for position in range(len(content)):
+            firsts = self._head_firsts[head]
+            # Only positions whose word can start the head are tried: most words start none.
+            for position in (p for p, k in enumerate(keys) if not k.isdisjoint(firsts)):
                 length = _match_any(keys, position, sequences)
                 if not length:
                     continue
@@ -431,14 +448,17 @@ def _matcher(language: str) -> SpecialtyMatcher:
     return SpecialtyMatcher(get_nlp(language).vocab, language)
 
 
-def find_specialties(text: str, language: str) -> list[tuple[str, int, int, str]]:
+def find_specialties(
+    text: str, language: str, fuzzy: bool = True
+) -> list[tuple[str, int, int, str]]:
     """(id, start char, end char, rule) of each specialty in plain text, in text order.
 
     Used by ``extract_specialties`` and by whoever needs the same matching on a news
     report ("trauma, heart ... surgeons"). Only windows of lines that contain a word
     starting like a vocabulary word (and their neighbours, for phrases broken across
     lines) are lemmatised and matched: lemmatising a 50-page document whole took 80 ms a
-    page, most of it on lines that cannot name a specialty.
+    page, most of it on lines that cannot name a specialty. ``fuzzy`` False (text that no
+    OCR read) skips matching misread words.
     """
     if language not in ("ru", "uk", "en"):
         return []
@@ -447,10 +467,10 @@ def find_specialties(text: str, language: str) -> list[tuple[str, int, int, str]
     matcher = _matcher(language)
     found = []
     for start, end in _candidate_windows(folded, matcher.prefixes):
-        doc = matcher(lemmatise(folded[start:end], language))
-        fuzzy = doc._.verify_fuzzy or {}
+        doc = matcher.match(lemmatise(folded[start:end], language), fuzzy)
+        misread = doc._.verify_fuzzy or {}
         for span in doc.spans[SPAN_KEY]:
-            rule = "fuzzy" if any(i in fuzzy for i in range(span.start, span.end)) else "lemma"
+            rule = "fuzzy" if any(i in misread for i in range(span.start, span.end)) else "lemma"
             first, last = start + span.start_char, start + span.end_char
             if folded[first:last] != text[first:last]:
                 rule = "lookalike"
@@ -506,7 +526,8 @@ def extract_specialties(
     tax = taxonomy()
     seen: set[str] = set()
     results: list[Specialty] = []
-    for specialty, start, end, rule in find_specialties(doc.text, language):
+    read_by_ocr = any(page.method == "ocr" for page in doc.pages)
+    for specialty, start, end, rule in find_specialties(doc.text, language, read_by_ocr):
         if specialty in seen or any(s < end and start < e for s, e in exclude):
             continue
         built = field_from_span(
