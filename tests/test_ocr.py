@@ -185,3 +185,21 @@ def test_blank_fixture_gives_a_warning():
     options = _options()
     page = ocr_page(page_image(open_source(path), 0, options), 1, options)
     assert page.words == () and page.warnings
+
+
+DOCUMENTS = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
+
+
+@pytest.mark.parametrize(
+    ("letter", "rendition", "number"),
+    [("ru_region_health", "lowq.jpg", "412"), ("uk_oblast", "photo.jpg", "87")],
+)
+def test_a_stamp_lost_by_the_full_page_pass_is_read_in_its_frame(letter, rendition, number):
+    from verify import extract
+
+    # Tesseract's page segmentation takes these ruled frames for pictures and reads
+    # nothing inside; the frame pass reads them alone.
+    record = extract(DOCUMENTS / letter / rendition, _options())
+    assert any(s.startswith("framed_boxes:") for s in record.pages[0].preparation)
+    [stamp] = record.stamps
+    assert stamp.value == number and stamp.page == 1

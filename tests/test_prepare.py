@@ -205,3 +205,40 @@ def test_image_hash_depends_on_pixels_and_shape():
     b = a.copy()
     b[0, 0] = 1
     assert prepare.image_sha256(a) != prepare.image_sha256(b)
+
+
+def _stamped_page(x: int, y: int, w: int, h: int, double: bool) -> np.ndarray:
+    """The Russian page with a ruled frame (double rule if asked) and a stamp's text in it."""
+    page = render_page(RU, width=2480)
+    page = np.vstack([page, np.full((1400, page.shape[1]), 255, np.uint8)])
+    cv2.rectangle(page, (x, y), (x + w, y + h), 0, 3)
+    if double:
+        cv2.rectangle(page, (x + 8, y + 8), (x + w - 8, y + h - 8), 0, 2)
+    image = Image.fromarray(page)
+    ImageDraw.Draw(image).text(
+        (x + 30, y + 30), "Вх. № 412\nот 28.02.2022", font=ImageFont.truetype(FONT, 40), fill=0
+    )
+    return np.array(image)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    x=st.integers(100, 1500),
+    y=st.integers(900, 1500),
+    w=st.integers(450, 800),
+    h=st.integers(160, 260),
+    double=st.booleans(),
+)
+def test_a_stamp_frame_is_found_and_its_rule_left_out(params, x, y, w, h, double) -> None:
+    boxes = prepare.framed_boxes(_stamped_page(x, y, w, h, double), params)
+    assert len(boxes) == 1
+    x0, y0, x1, y1 = boxes[0]
+    assert x < x0 < x + 40 and y < y0 < y + 40  # inside the (inner) rule, not on it
+    assert x + w - 40 < x1 < x + w and y + h - 40 < y1 < y + h
+
+
+def test_text_without_frames_and_a_page_border_give_no_frames(params, page) -> None:
+    assert prepare.framed_boxes(page, params) == []
+    bordered = page.copy()
+    cv2.rectangle(bordered, (10, 10), (page.shape[1] - 10, page.shape[0] - 10), 0, 3)
+    assert prepare.framed_boxes(bordered, params) == []  # far larger than a stamp

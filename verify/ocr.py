@@ -42,16 +42,17 @@ class _Reading:
 
 
 def _ocr(
-    pixels: np.ndarray, langs: str, options: ExtractOptions, sha256: str | None = None
+    pixels: np.ndarray, langs: str, options: ExtractOptions, psm: int | None = None
 ) -> tuple[str, list[OcrWord]]:
     """OCR through the cache; return the image hash and the words."""
     cfg = _params()["ocr"]
-    digest = sha256 or prepare.image_sha256(pixels)
-    request = f"words|{langs}|psm={cfg['psm']}|{cfg['config']}"
+    digest = prepare.image_sha256(pixels)
+    psm = cfg["psm"] if psm is None else psm
+    request = f"words|{langs}|psm={psm}|{cfg['config']}"
 
     def run() -> list[OcrWord]:
         return _tesseract.ocr_words(
-            pixels, langs, cfg["psm"], cfg["config"], timeout=cfg["timeout_seconds"]
+            pixels, langs, psm, cfg["config"], timeout=cfg["timeout_seconds"]
         )
 
     words = ocr_cache.cached(options.cache_dir, digest, request, _tesseract.tesseract_version, run)
@@ -205,7 +206,10 @@ def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText
         languages: tuple[str, ...] = ()
     else:
         reading, languages = _read(prepared, options, steps)
-    words = _without_specks(reading.words, params["ocr"])
+    words = reading.words
+    if not prepared.blank:
+        words = words + _framed_words(reading.pixels, words, languages, options, steps)
+    words = _without_specks(words, params["ocr"])
     warnings = () if words else (f"page {number}: no text found (blank or unreadable page)",)
     pdq, pdq_quality = page_pdq(prepare.thumbnail(reading.pixels))
     return PageText(
@@ -224,6 +228,50 @@ def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText
         pdq_quality=pdq_quality,
         warnings=warnings,
     )
+
+
+def _framed_words(
+    pixels: np.ndarray,
+    words: list[OcrWord],
+    languages: tuple[str, ...],
+    options: ExtractOptions,
+    steps: list[str],
+) -> list[OcrWord]:
+    """Words of ruled frames (stamps) that the full-page pass left empty, read alone.
+
+    Coordinates are moved into the page's pixel space; each frame gets its own block
+    number after the page's, so its lines stay apart. Adds ``framed_boxes:N`` to
+    ``steps`` when N frames gave words.
+    """
+    params = _params()
+    cfg = params["ocr"]
+    found: list[OcrWord] = []
+    first_block = max((w["block"] for w in words), default=0) + 1
+    if len(languages) == 1:
+        langs = cfg["frame_languages"][languages[0]]
+    else:
+        langs = _tess_langs(languages or ("ru", "uk", "en"))
+    for x0, y0, x1, y1 in prepare.framed_boxes(pixels, params["prepare"]):
+        if any(_centre_inside(word, (x0, y0, x1, y1)) for word in words):
+            continue  # the full-page pass read this frame
+        _, inside = _ocr(
+            np.ascontiguousarray(pixels[y0:y1, x0:x1]), langs, options, cfg["frame_psm"]
+        )
+        if not inside or _mean_conf(inside) < cfg["frame_min_confidence"]:
+            continue
+        block = first_block + len({w["block"] for w in found})
+        found.extend(
+            {**w, "left": w["left"] + x0, "top": w["top"] + y0, "block": block} for w in inside
+        )
+    if found:
+        steps.append(f"framed_boxes:{len({w['block'] for w in found})}")
+    return found
+
+
+def _centre_inside(word: OcrWord, box: tuple[int, int, int, int]) -> bool:
+    x = word["left"] + word["width"] / 2
+    y = word["top"] + word["height"] / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
 def _without_specks(words: list[OcrWord], cfg: dict[str, Any]) -> list[OcrWord]:

@@ -357,6 +357,62 @@ def binarise(grey: np.ndarray, method: str, text_px: float = 20.0) -> np.ndarray
     return np.where(image > threshold, 255, 0).astype(np.uint8)
 
 
+# --- framed boxes (incoming stamps) ------------------------------------------------------
+
+
+def framed_boxes(grey: np.ndarray, params: dict[str, Any]) -> list[tuple[int, int, int, int]]:
+    """Interiors (x0, y0, x1, y1) of ruled rectangles the size of a stamp, innermost first.
+
+    A registry's incoming stamp is printed or stamped inside a ruled frame, and tesseract's
+    page segmentation often takes the frame for a picture and reads nothing inside it (a
+    lost stamp made two copies of one sheet look like two recipients' copies). Only
+    rectangles whose area is within ``frame_min_area``..``frame_max_area`` of the page and
+    whose outline is close to a rectangle are kept; of nested frames (a double rule) the
+    inner one. The interior excludes a margin of ``frame_margin`` times the frame's height,
+    so the rule itself is not read as letters.
+    """
+    small, scale = _shrink(grey, params["frame_search_side"])  # rules survive shrinking
+    height, width = small.shape[:2]
+    page_area = float(height * width)
+    _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    # Keep only long straight strokes (the rules), so letters touching a blurred rule do
+    # not bend its outline: opening with a line kernel erases everything shorter.
+    across = max(8, round(params["frame_rule_length"] * width))
+    down = max(8, round(params["frame_rule_length"] * height / 2))
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, across), np.uint8)),
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((down, 1), np.uint8)),
+    )
+    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(rules, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    boxes: list[tuple[int, int, int, int]] = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        area = w * h
+        if not params["frame_min_area"] * page_area <= area <= params["frame_max_area"] * page_area:
+            continue
+        if not 1.0 <= w / h <= params["frame_max_aspect"]:
+            continue
+        outline = cv2.approxPolyDP(contour, 0.02 * cv2.arcLength(contour, True), True)
+        if len(outline) != 4 or cv2.contourArea(outline) < params["frame_min_fill"] * area:
+            continue
+        boxes.append(
+            (round(x / scale), round(y / scale), round((x + w) / scale), round((y + h) / scale))
+        )
+    inner = [
+        box for box in boxes if not any(other != box and _inside(other, box) for other in boxes)
+    ]
+    interiors = set()
+    for x0, y0, x1, y1 in inner:
+        margin = max(2, round(params["frame_margin"] * (y1 - y0)))
+        interiors.add((x0 + margin, y0 + margin, x1 - margin, y1 - margin))
+    return sorted(box for box in interiors if box[2] > box[0] and box[3] > box[1])
+
+
+def _inside(small: tuple[int, int, int, int], big: tuple[int, int, int, int]) -> bool:
+    return big[0] <= small[0] and big[1] <= small[1] and small[2] <= big[2] and small[3] <= big[3]
+
+
 # --- helpers for the language/orientation probe ------------------------------------------
 
 
