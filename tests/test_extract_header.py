@@ -240,3 +240,18 @@ def test_orchestrator_fills_every_record_field():
     warned = {w.field for w in extraction.warnings}
     assert "document_date" not in warned and "issuer" not in warned
     assert dt.date.fromisoformat(extraction.fields["document_date"].value).year == 2022
+
+
+def test_executor_phone_read_with_an_asterisk_for_plus() -> None:
+    import dataclasses
+
+    [page] = pdf_pages("ru_minzdrav_founding")
+    words = tuple(
+        dataclasses.replace(w, text="*7") if w.text == "+7" and w.bbox[1] > 600 else w
+        for w in page.words
+    )  # the executor's "+7" as OCR misreads it
+    doc = DocumentText([dataclasses.replace(page, words=words)])
+    executor = extract_executor(doc, analyse_layout(doc), "ru")
+    assert executor is not None and executor.phone is not None
+    assert executor.phone.value == "+7 (495) 627-29-44"
+    assert executor.phone.raw == "*7 (495) 627-29-44"  # the evidence as read

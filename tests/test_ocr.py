@@ -203,3 +203,22 @@ def test_a_stamp_lost_by_the_full_page_pass_is_read_in_its_frame(letter, renditi
     assert any(s.startswith("framed_boxes:") for s in record.pages[0].preparation)
     [stamp] = record.stamps
     assert stamp.value == number and stamp.page == 1
+
+
+def _word(text: str, conf: float, left: int, line: int = 1) -> dict:
+    return {"text": text, "left": left, "top": 100, "width": 14 * len(text), "height": 24,
+            "conf": conf, "block": 1, "par": 1, "line": line}  # fmt: skip
+
+
+def test_a_low_confidence_digit_before_a_clear_word_is_kept_and_speckle_is_not() -> None:
+    from verify.ocr import _params, _without_specks
+
+    cfg = _params()["ocr"]
+    phone = [_word("7", 0, 215), _word("(495)", 82, 250), _word("627-29-44", 96, 330)]
+    assert [w["text"] for w in _without_specks(phone, cfg)] == ["7", "(495)", "627-29-44"]
+    far = [_word("7", 0, 10), _word("(495)", 82, 250)]  # alone at the margin: a speck
+    assert [w["text"] for w in _without_specks(far, cfg)] == ["(495)"]
+    letters = [_word("ых", 0, 215), _word("Министерство", 90, 250)]  # no digit: a speck
+    assert [w["text"] for w in _without_specks(letters, cfg)] == ["Министерство"]
+    other_line = [_word("7", 0, 215, line=1), _word("(495)", 82, 250, line=2)]
+    assert [w["text"] for w in _without_specks(other_line, cfg)] == ["(495)"]

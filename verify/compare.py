@@ -280,7 +280,8 @@ def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
         elif not right:
             status = "missing_right"
         else:
-            only_left, only_right = _set_compare(left, right, match)
+            if sorted(left) != sorted(right):  # equal values agree under every matcher
+                only_left, only_right = _set_compare(left, right, match)
             status = "differ" if only_left or only_right else "agree"
             if field in ("issuer", "subject", "funding_source", "document_number"):
                 similarity = round(fuzz.ratio(_text_key(left[0]), _text_key(right[0])) / 100, 3)

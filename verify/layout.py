@@ -282,6 +282,10 @@ def _reading_key(segment: Segment) -> tuple[int, float, float]:
     return (segment.page, round(segment.bbox[1]), segment.bbox[0])
 
 
+_LINE_OVERLAP = 0.25
+"""How far (share of a line's height) the boxes of two successive lines may overlap."""
+
+
 def _mark_stamps(segments: list[Segment], roles: dict[int, Role]) -> None:
     stamp = _regex("stamp_starts")
     for index, segment in enumerate(segments):
@@ -294,7 +298,9 @@ def _mark_stamps(segments: list[Segment], roles: dict[int, Role]) -> None:
             candidate = segments[other]
             overlaps = candidate.bbox[0] < top.bbox[2] and top.bbox[0] < candidate.bbox[2]
             gap = top.bbox[1] - candidate.bbox[3]
-            if not (overlaps and 0 <= gap < 0.8 * (top.bbox[3] - top.bbox[1])):
+            height = top.bbox[3] - top.bbox[1]
+            # Boxes of an upscaled photo's lines may touch or overlap by a few pixels.
+            if not (overlaps and -_LINE_OVERLAP * height <= gap < 0.8 * height):
                 break
             if candidate.column != segment.column or find_dates(candidate.text, None):
                 break
@@ -304,9 +310,8 @@ def _mark_stamps(segments: list[Segment], roles: dict[int, Role]) -> None:
         for other in range(index + 1, min(index + 4, len(segments))):
             candidate = segments[other]
             overlaps = candidate.bbox[0] < segment.bbox[2] and segment.bbox[0] < candidate.bbox[2]
-            near = (
-                0 <= candidate.bbox[1] - segment.bbox[3] < 2 * (segment.bbox[3] - segment.bbox[1])
-            )
+            height = segment.bbox[3] - segment.bbox[1]
+            near = -_LINE_OVERLAP * height <= candidate.bbox[1] - segment.bbox[3] < 2 * height
             if (
                 overlaps
                 and near

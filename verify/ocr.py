@@ -278,14 +278,19 @@ def _without_specks(words: list[OcrWord], cfg: dict[str, Any]) -> list[OcrWord]:
     """Drop specks before anything reads them as text.
 
     Short words read with almost no confidence are noise at edges, folds and shadows;
-    lone marks such as "|" or "°" are what paper speckle turns into.
+    lone marks such as "|" or "°" are what paper speckle turns into. A short word with a
+    digit that leads a confident word on its line is kept (see ``_leads_a_word``).
     """
     marks = set(cfg["noise_marks"])
     kept = []
-    for word in words:
+    for index, word in enumerate(words):
         text = word["text"].strip()
-        if len(text) <= cfg["speck_max_length"] and (
-            word["conf"] < cfg["speck_max_confidence"] or set(text) <= marks
+        if set(text) <= marks and len(text) <= cfg["speck_max_length"]:
+            continue
+        if (
+            len(text) <= cfg["speck_max_length"]
+            and word["conf"] < cfg["speck_max_confidence"]
+            and not (any(c.isdigit() for c in text) and _leads_a_word(words, index, cfg))
         ):
             continue
         leading = text.lstrip(cfg["leading_noise_marks"])
@@ -293,6 +298,29 @@ def _without_specks(words: list[OcrWord], cfg: dict[str, Any]) -> list[OcrWord]:
             word = {**word, "text": leading}
         kept.append(word)
     return kept
+
+
+def _leads_a_word(words: list[OcrWord], index: int, cfg: dict[str, Any]) -> bool:
+    """Whether a confident word follows ``words[index]`` closely on the same line.
+
+    Speckle lies apart; a digit printed just before a clearly read word is text that
+    tesseract was unsure of, such as the "7" of "+7 (495) 627-29-44".
+    """
+    word = words[index]
+    if index + 1 >= len(words):
+        return False
+    after = words[index + 1]
+    same_line = (after["block"], after["par"], after["line"]) == (
+        word["block"],
+        word["par"],
+        word["line"],
+    )
+    gap = after["left"] - (word["left"] + word["width"])
+    return (
+        same_line
+        and after["conf"] >= cfg["speck_neighbour_confidence"]
+        and 0 <= gap <= cfg["speck_neighbour_gap"] * max(word["height"], after["height"])
+    )
 
 
 def _to_word(word: OcrWord) -> Word:

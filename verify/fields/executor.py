@@ -15,6 +15,7 @@ from verify.layout import Layout
 from verify.record import Executor, TextField
 from verify.textmap import DocumentText
 
+_OCR_PLUS = re.compile(r"^\*")  # "*7 (495)": OCR's reading of "+7"
 MISSING = "no executor lines (a name with a phone) were found below the signature"
 
 
@@ -44,7 +45,7 @@ def extract_executor(doc: DocumentText, layout: Layout, language: str | None) ->
                 segment.start + match.end(),
                 source=rule("executor_phone", language, "bottom"),
                 rule_confidence=0.9,
-                value=match.group().strip(),
+                value=_OCR_PLUS.sub("+", match.group().strip()),
             )
         if name is not None:
             continue
