@@ -36,6 +36,7 @@ byte order, whatever the machine:
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
 from collections import defaultdict
@@ -347,7 +348,7 @@ class MatchIndex:
             rows, jaccard = self.query_text(fingerprints.text_minhash.array())
             for row, j in zip(rows.tolist(), jaccard.tolist(), strict=True):
                 found[row]["text"] = j
-        out = []
+        scored = []
         for row, hit in found.items():
             score = max(
                 1.0 if hit.get("sha256") else 0.0,
@@ -355,19 +356,21 @@ class MatchIndex:
                 hit.get("text", 0.0),
                 1 - hit["pdq"] / 64 if "pdq" in hit else 0.0,
             )
-            out.append(
-                Candidate(
-                    doc_id=self._ids[row],
-                    score=round(max(score, 0.0), 4),
-                    sha256_equal=bool(hit.get("sha256")),
-                    identity_key_equal=bool(hit.get("identity_key")),
-                    body_digest_equal=bool(hit.get("body_digest")),
-                    pdq_distance=hit.get("pdq"),
-                    text_jaccard=hit.get("text"),
-                )
+            scored.append((-round(max(score, 0.0), 4), self._ids[row], hit))
+        # Only the best k become Candidate models: a letter with a hundred archived copies
+        # hits them all, and building a model for each was most of a query's time.
+        return [
+            Candidate(
+                doc_id=doc_id,
+                score=-negative,
+                sha256_equal=bool(hit.get("sha256")),
+                identity_key_equal=bool(hit.get("identity_key")),
+                body_digest_equal=bool(hit.get("body_digest")),
+                pdq_distance=hit.get("pdq"),
+                text_jaccard=hit.get("text"),
             )
-        out.sort(key=lambda c: (-c.score, c.doc_id))
-        return out[:k]
+            for negative, doc_id, hit in heapq.nsmallest(k, scored, key=lambda s: s[:2])
+        ]
 
     # ------------------------------------------------------------------ storage
 
