@@ -138,3 +138,13 @@ _RU_LABELS = [taxonomy().label(s, "ru") for s in REQUIRED_IDS]
 def test_listed_russian_labels_are_all_found(labels: list[str]) -> None:
     text = "по специальностям: " + "; ".join(taxonomy().label(s, "ru") for s in labels) + "."
     assert set(ids(text, "ru")) >= set(labels)
+
+
+def test_an_ocr_letter_confusion_is_undone_only_in_ocr_text() -> None:
+    # A 90-dpi photo read "burn specialists" as "bum specialists" (rn -> m).
+    found = extract_specialties(lines_document(["- bum specialists;"]), "en")
+    assert [(s.value, s.source) for s in found] == [("burn_specialist", "rule:specialty.en.fuzzy")]
+    assert found[0].raw == "bum specialists"
+    assert extract_specialties(lines_document(["- bum specialists;"], confidence=1.0), "en") == []
+    # Ordinary words are left alone: only a repair that lands in the vocabulary counts.
+    assert extract_specialties(lines_document(["- the drum and the team;"]), "en") == []

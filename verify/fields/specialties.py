@@ -38,6 +38,7 @@ _GLUE = "\x00glue"  # NORM of tokens that may sit inside a compound (dashes, OCR
 _DASHES = {"-", "–", "—", "‑", "‐", "−"}
 _FUZZY_MIN_LENGTH = 8  # shorter words are too easily confused ("хирургии" vs "хирург")
 _FUZZY_CUTOFF = 88.0
+_CONFUSION_MIN_LENGTH = 3  # "bum" for "burn" is the shortest confusion worth undoing
 
 if not Token.has_extension("verify_keys"):
     Token.set_extension("verify_keys", getter=lambda token: _keys_of(token))
@@ -205,6 +206,11 @@ class SpecialtyMatcher:
             for cue in self.taxonomy.including.get(language, [])
         ]
         self._fillers = set(self.taxonomy.including_fillers)
+        script = "latin" if language == "en" else "cyrillic"
+        self._confusions = [
+            (wrong, right)
+            for wrong, right in load_json("specialties.json")["ocr_confusions"][script]
+        ]
         # Three-letter starts of every vocabulary key: a line without any such word start
         # cannot hold a specialty (see find_specialties).
         self.prefixes = frozenset(key[:3] for key in self._vocabulary if len(key) >= 3)
@@ -253,14 +259,24 @@ class SpecialtyMatcher:
         return doc
 
     def _fuzzy_keys(self, doc: Doc) -> dict[int, str]:
-        """Map long OCR-damaged words to the vocabulary key they most resemble."""
+        """Map OCR-damaged words to the vocabulary key they stand for.
+
+        A word of any length is tried with OCR's usual letter confusions undone ("bum"
+        read for "burn"); a long word is also matched by similarity.
+        """
         found: dict[int, str] = {}
         long_words = [key for key in self._vocabulary if len(key) >= _FUZZY_MIN_LENGTH - 1]
         for token in doc:
-            if len(token.text) < _FUZZY_MIN_LENGTH or not token.is_alpha:
+            if len(token.text) < _CONFUSION_MIN_LENGTH or not token.is_alpha:
                 continue
             keys = _word_keys(token.text, token.lemma_, self.language)
             if keys & self._vocabulary:
+                continue
+            repaired = self._confusion_key(token.text)
+            if repaired is not None:
+                found[token.i] = repaired
+                continue
+            if len(token.text) < _FUZZY_MIN_LENGTH:
                 continue
             stem = _stem(token.text.lower(), self.language)
             best = process.extractOne(
@@ -269,6 +285,19 @@ class SpecialtyMatcher:
             if best and best[0][:2] == stem[:2]:
                 found[token.i] = best[0]
         return found
+
+    def _confusion_key(self, word: str) -> str | None:
+        """The vocabulary key ``word`` gives once one OCR letter confusion is undone."""
+        lowered = word.lower()
+        for wrong, right in self._confusions:
+            start = lowered.find(wrong)
+            while start >= 0:
+                variant = lowered[:start] + right + lowered[start + len(wrong) :]
+                hit = _word_keys(variant, variant, self.language) & self._vocabulary
+                if hit:
+                    return min(hit)
+                start = lowered.find(wrong, start + 1)
+        return None
 
     def _compounds(self, doc: Doc) -> list[_Candidate]:
         """Coordinated modifiers before a head, and modifiers after an 'including' cue."""
