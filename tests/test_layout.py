@@ -146,3 +146,31 @@ def test_empty_document_has_no_segments():
     layout = analyse_layout(DocumentText([empty]))
     assert layout.segments == ()
     assert layout.blocks == ()
+
+
+def _ocr_line(text: str, x: float, top: float, line: int, height: float = 44.0) -> list[Word]:
+    """Words of one OCRed line: tesseract's boxes hug the letters (no line spacing)."""
+    words, left = [], x
+    for token in text.split():
+        words.append(Word(token, (left, top, left + 18 * len(token), top + height), 0.9, 1, line))
+        left += 18 * len(token) + 14
+    return words
+
+
+def test_ocr_header_keeps_the_registration_line_in_its_column() -> None:
+    # The founding letter's 300-dpi scan: the letterhead (left) ends 47 px above the
+    # registration line, the addressee block (right) ends higher. In tight OCR boxes that
+    # gap is about one line height: not a cut between two parts of the page.
+    left = ["МИНИСТЕРСТВО ЗДРАВООХРАНЕНИЯ", "РОССИЙСКОЙ ФЕДЕРАЦИИ", "Москва, 127994",
+            "тел.: (495) 628-44-53"]  # fmt: skip
+    right = ["Руководителям органов", "исполнительной власти", "в сфере охраны здоровья"]
+    words = []
+    for i, text in enumerate(left):
+        words += _ocr_line(text, 300, 381 + 53 * i, i)  # the last ends at 584
+    for i, text in enumerate(right):
+        words += _ocr_line(text, 1430, 330 + 60 * i, 10 + i)
+    words += _ocr_line("25.02.2022 № 30-2/И/2-2781", 460, 631, 20)
+    words += _ocr_line("О предоставлении информации", 300, 750, 21)
+    page = PageText(1, 2481.0, 3508.0, "px", "ocr", tuple(words), "ru", 0.9)
+    lines = DocumentText([page]).text.splitlines()
+    assert lines == [*left, "25.02.2022 № 30-2/И/2-2781", *right, "О предоставлении информации"]

@@ -90,11 +90,14 @@ def _xy_cut(segments: list[Segment], cut_gap: float, line_height: float) -> list
     return result
 
 
-def reading_order(words: Sequence[Word]) -> list[Segment]:
+def reading_order(words: Sequence[Word], ocr: bool = False) -> list[Segment]:
     """Group words into printed line segments, in reading order.
 
     Input line ids (tesseract's, or pymupdf's block/line) say which words share a line;
-    this function decides the order and splits lines that span two columns.
+    this function decides the order and splits lines that span two columns. ``ocr`` says
+    the boxes are tesseract's, hugging the letters, where a text layer's boxes include the
+    line spacing: the same gap between two lines is more line heights in OCR boxes, so
+    OCRed pages are cut at a wider gap (``cut_gap`` in models/reading_order.json).
     """
     if not words:
         return []
@@ -108,4 +111,5 @@ def reading_order(words: Sequence[Word]) -> list[Segment]:
         for segment in _split_line(line, float(settings["split_gap"]))
     ]
     line_height = median(_box(s)[3] - _box(s)[1] for s in segments) or 1.0
-    return _xy_cut(segments, float(settings["cut_gap"]), line_height)
+    cut_gap = settings["cut_gap"]["ocr" if ocr else "text_layer"]
+    return _xy_cut(segments, float(cut_gap), line_height)

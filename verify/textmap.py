@@ -72,7 +72,7 @@ class DocumentText:
             if self.lines and page.words:
                 parts.append("\n")
                 offset += 1
-            for line_words in reading_order(page.words):
+            for line_words in reading_order(page.words, ocr=page.method == "ocr"):
                 line_start = offset
                 for position, word in enumerate(line_words):
                     if position:
