@@ -16,25 +16,18 @@ our vocabularies.
 from __future__ import annotations
 
 from functools import cache, lru_cache
-from typing import Any
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from verify.errors import VerifyError
-
-
-@cache
-def _analyser(language: str) -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang=language)
+from verify.morphology import analyser
 
 
 @lru_cache(maxsize=200_000)
 def _lemma(word: str, language: str) -> str:
-    normal_forms = {parse.normal_form for parse in _analyser(language).parse(word)}
+    normal_forms = {parse.normal_form for parse in analyser(language).parse(word)}
     return next(iter(normal_forms)) if len(normal_forms) == 1 else word
 
 

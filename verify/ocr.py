@@ -17,6 +17,7 @@ import numpy as np
 
 from verify import _tesseract, ocr_cache, prepare
 from verify._tesseract import OcrWord
+from verify.apostrophe import join_apostrophes
 from verify.fingerprint import page_pdq
 from verify.language import detect_language
 from verify.options import ExtractOptions
@@ -210,6 +211,10 @@ def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText
     if not prepared.blank:
         words = words + _framed_words(reading.pixels, words, languages, options, steps)
     words = _without_specks(words, params["ocr"])
+    if languages == ("uk",):
+        words, joined = join_apostrophes(words, params["ocr"])
+        if joined:
+            steps.append(f"apostrophes_joined:{joined}")
     warnings = () if words else (f"page {number}: no text found (blank or unreadable page)",)
     pdq, pdq_quality = page_pdq(prepare.thumbnail(reading.pixels))
     return PageText(

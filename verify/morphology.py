@@ -1,0 +1,24 @@
+"""The pymorphy3 dictionaries of Russian and Ukrainian, without spaCy.
+
+Kept apart from ``verify.nlp`` so that OCR workers, which only need to ask whether a word
+exists, do not import spaCy.
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from typing import Any
+
+
+@cache
+def analyser(language: str) -> Any:
+    """pymorphy3's analyser for "ru" or "uk" (dictionaries from PyPI, loaded once)."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang=language)
+
+
+@lru_cache(maxsize=50_000)
+def is_known_word(word: str, language: str) -> bool:
+    """Whether ``word`` is in the language's dictionary (not guessed from its ending)."""
+    return bool(analyser(language).word_is_known(word))
