@@ -319,3 +319,19 @@ def test_full_disk_is_a_clear_error_and_leaves_the_archive_consistent(filled, tm
         summary = ingest(opened, [new], source="A")
         assert summary.ingested == 1
         assert verify_archive(opened).ok
+
+
+def test_archived_records_are_parsed_once_per_stored_text() -> None:
+    from verify import extract
+    from verify.archive.matches import _parsed
+    from verify.options import ExtractOptions
+    from verify.record import Record
+
+    text = extract(
+        DOCUMENTS / FOUNDING / "born_digital.pdf", ExtractOptions(cache_dir=None)
+    ).to_json()
+    first = _parsed(text)
+    assert isinstance(first, Record) and _parsed(str(text)) is first  # same text: same model
+    changed = text.replace(first.document_number.value, first.document_number.value + "-1")
+    assert _parsed(changed) is not first  # a re-extracted record is parsed afresh
+    assert _parsed(changed).document_number.value == first.document_number.value + "-1"

@@ -17,7 +17,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rapidfuzz import fuzz
@@ -139,8 +139,12 @@ def fingerprints_of(record: Record) -> Fingerprints:
     """The record's stored fingerprints if made with these parameters, else fresh ones.
 
     Fresh fingerprints of a saved record lack PDQ (no pixels): compare then relies on
-    text, fields and hashes.
+    text, fields and hashes. Read once per record object.
     """
+    return _record_fingerprints(record)
+
+
+def _read_fingerprints(record: Record) -> Fingerprints:
     stored = record.fingerprints
     if stored and stored.get("parameters_version") == parameters_version():
         try:
@@ -206,27 +210,59 @@ def _values(record: Record, field: str) -> list[str]:
     return [str(value.value)]
 
 
-_VALUE_CACHE: OrderedDict[int, tuple[weakref.ref[Record], dict[str, list[str]]]] = OrderedDict()
-_VALUE_CACHE_SIZE = 4096
+_COMPARED_FIELDS = (
+    "issuer",
+    "document_kind",
+    "document_number",
+    "document_date",
+    "subject",
+    "addressees",
+    "signatories",
+    "deadlines",
+    "requested_specialties",
+    "funding_source",
+    "executor",
+    "references",
+    "stamps",
+)
+"""The fields of the field-by-field table, in its order."""
 
 
-def _record_values(record: Record) -> dict[str, list[str]]:
-    """Every compared field's values of ``record``, computed once per record object.
+_T = TypeVar("_T")
+_PER_RECORD_KEPT = 4096
 
-    An archive batch compares each archived record with many new ones; reading the same
-    values out of the model again was a third of ``compare``'s time. Keyed by identity,
-    and the weak reference proves the key still names the same object.
+
+class _PerRecord(Generic[_T]):
+    """Something derived from a record, computed once per record object.
+
+    An archive batch compares each archived record with many new ones; deriving the same
+    values and fingerprints from the model again was most of ``compare``'s time. Keyed by
+    identity; the weak reference proves the key still names the same object.
     """
-    key = id(record)
-    hit = _VALUE_CACHE.get(key)
-    if hit is not None and hit[0]() is record:
-        _VALUE_CACHE.move_to_end(key)
-        return hit[1]
-    values = {field: _values(record, field) for field in _COMPARED_FIELDS}
-    _VALUE_CACHE[key] = (weakref.ref(record), values)
-    if len(_VALUE_CACHE) > _VALUE_CACHE_SIZE:
-        _VALUE_CACHE.popitem(last=False)
-    return values
+
+    def __init__(self, derive: Callable[[Record], _T]) -> None:
+        self._derive = derive
+        self._kept: OrderedDict[int, tuple[weakref.ref[Record], _T]] = OrderedDict()
+
+    def __call__(self, record: Record) -> _T:
+        key = id(record)
+        hit = self._kept.get(key)
+        if hit is not None and hit[0]() is record:
+            self._kept.move_to_end(key)
+            return hit[1]
+        value = self._derive(record)
+        self._kept[key] = (weakref.ref(record), value)
+        if len(self._kept) > _PER_RECORD_KEPT:
+            self._kept.popitem(last=False)
+        return value
+
+
+_record_values = _PerRecord(
+    lambda record: {field: _values(record, field) for field in _COMPARED_FIELDS}
+)
+"""Every compared field's values of a record."""
+
+_record_fingerprints = _PerRecord(_read_fingerprints)
 
 
 def _set_compare(
@@ -267,24 +303,6 @@ def _low_confidence(a: Record, b: Record, field: str) -> bool:
     threshold = parameters()["compare"]["low_confidence"]
     values = [getattr(r, field) for r in (a, b)]
     return any(v is not None and v.confidence < threshold for v in values)
-
-
-_COMPARED_FIELDS = (
-    "issuer",
-    "document_kind",
-    "document_number",
-    "document_date",
-    "subject",
-    "addressees",
-    "signatories",
-    "deadlines",
-    "requested_specialties",
-    "funding_source",
-    "executor",
-    "references",
-    "stamps",
-)
-"""The fields of the field-by-field table, in its order."""
 
 
 def compare_fields(a: Record, b: Record) -> list[FieldComparison]:

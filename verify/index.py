@@ -276,13 +276,22 @@ class MatchIndex:
 
     # ------------------------------------------------------------------ querying
 
+    @staticmethod
+    def _small(rows: np.ndarray) -> bool:
+        """Whether a numpy scan beats the tables (up to ``brute_force_max`` rows).
+
+        Probing a table enumerates thousands of neighbouring keys in Python, so a small
+        index is scanned even when a saved index brought its tables along.
+        """
+        return len(rows) <= int(parameters()["index"]["brute_force_max"])
+
     def query_pdq(self, hex_hash: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows of documents with a page within ``pdq_max_distance`` bits, and distances."""
         self.build()
         if not len(self._pdq):
             return np.empty(0, np.int32), np.empty(0, np.int32)
         query = pdq_words([hex_hash])
-        if not self._mih_ready:  # a small index: scan every page
+        if not self._mih_ready or self._small(self._pdq):  # a small index: scan every page
             distances = popcount_distance(self._pdq, query[0])
             keep = distances <= self.max_distance
             return self._pdq_doc[keep], distances[keep]
@@ -307,7 +316,7 @@ class MatchIndex:
         self.build()
         if not len(self._sig):
             return np.empty(0, np.int32), np.empty(0, np.float64)
-        if not self._bands_ready:  # a small index: estimate Jaccard against every signature
+        if not self._bands_ready or self._small(self._sig):  # small: compare every signature
             jaccard = (self._sig == values).mean(axis=1)
             keep = jaccard >= self.min_jaccard
             return self._sig_doc[keep], jaccard[keep]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,30 @@ LINK_VERDICTS = ("same_document", "variant", "conflict")
 """Verdicts recorded as links (same_document and variant corroborate; conflict warns)."""
 
 STAMP = "stamp.json"
+
+ARCHIVED_RECORDS_KEPT = 512
+"""Archived records kept parsed (about 20 KB of JSON each): copies of one letter are
+candidates for every new copy, batch after batch."""
+
+_PARSED: OrderedDict[str, Record] = OrderedDict()
+
+
+def _parsed(record_json: str) -> Record:
+    """A stored record's model, parsed once per distinct JSON text.
+
+    Keyed by the text itself, so a record that a re-extraction replaced is parsed afresh,
+    and the same object comes back for the same text (compare caches what it reads from
+    a record object).
+    """
+    record = _PARSED.get(record_json)
+    if record is not None:
+        _PARSED.move_to_end(record_json)
+        return record
+    record = as_record(json.loads(record_json))
+    _PARSED[record_json] = record
+    if len(_PARSED) > ARCHIVED_RECORDS_KEPT:
+        _PARSED.popitem(last=False)
+    return record
 
 
 @dataclass(frozen=True)
@@ -99,7 +124,7 @@ class ArchiveMatcher:
         if sha256 in self._records:
             return self._records[sha256]
         text = self.store.record_json(sha256)
-        return as_record(json.loads(text)) if text else None
+        return _parsed(text) if text else None
 
     def find(self, record: Record, fingerprints: Fingerprints, k: int = 10) -> list[Found]:
         """The best ``k`` archived matches, each with its compare verdict, best first."""
