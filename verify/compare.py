@@ -33,7 +33,7 @@ from verify.fingerprint import (
     pdq_distance,
     words,
 )
-from verify.record import SCHEMA_ID, Record
+from verify.record import EXTRACTED_FIELDS, SCHEMA_ID, Record
 
 try:  # the shared name folding (another helper's module); a small fallback otherwise
     from verify.translit import fold_name
@@ -210,22 +210,8 @@ def _values(record: Record, field: str) -> list[str]:
     return [str(value.value)]
 
 
-_COMPARED_FIELDS = (
-    "issuer",
-    "document_kind",
-    "document_number",
-    "document_date",
-    "subject",
-    "addressees",
-    "signatories",
-    "deadlines",
-    "requested_specialties",
-    "funding_source",
-    "executor",
-    "references",
-    "stamps",
-)
-"""The fields of the field-by-field table, in its order."""
+_COMPARED_FIELDS = EXTRACTED_FIELDS
+"""The fields of the field-by-field table, in the record's order."""
 
 
 _T = TypeVar("_T")

@@ -56,16 +56,26 @@ def _bands(intervals: list[tuple[float, float, int]], min_gap: float) -> list[li
     return groups
 
 
-def _xy_cut(segments: list[Segment], cut_gap: float, line_height: float) -> list[Segment]:
+def _xy_cut(
+    segments: list[Segment],
+    cut_gap: float,
+    line_height: float,
+    box_of: dict[int, tuple[float, float, float, float]],
+) -> list[Segment]:
+    """Order ``segments`` by cutting at empty bands, recursively.
+
+    ``box_of`` maps id(segment) to its box, computed once: each level of the recursion
+    looks at the same segments again.
+    """
     if len(segments) <= 1:
         return segments
-    boxes = [_box(s) for s in segments]
+    boxes = [box_of[id(s)] for s in segments]
     rows = _bands([(b[1], b[3], i) for i, b in enumerate(boxes)], cut_gap * line_height)
     if len(rows) > 1:
         return [
             segment
             for row in rows
-            for segment in _xy_cut([segments[i] for i in row], cut_gap, line_height)
+            for segment in _xy_cut([segments[i] for i in row], cut_gap, line_height, box_of)
         ]
     columns = _bands([(b[0], b[2], i) for i, b in enumerate(boxes)], 0.0)
     # A column needs more than one line: three single words side by side ("date  place  №")
@@ -74,7 +84,7 @@ def _xy_cut(segments: list[Segment], cut_gap: float, line_height: float) -> list
         return [
             segment
             for column in columns
-            for segment in _xy_cut([segments[i] for i in column], cut_gap, line_height)
+            for segment in _xy_cut([segments[i] for i in column], cut_gap, line_height, box_of)
         ]
     centre = [((b[1] + b[3]) / 2, b[0]) for b in boxes]
     # Rows: segments whose vertical centres lie within half a line height read left to right.
@@ -110,6 +120,7 @@ def reading_order(words: Sequence[Word], ocr: bool = False) -> list[Segment]:
         for line in lines.values()
         for segment in _split_line(line, float(settings["split_gap"]))
     ]
-    line_height = median(_box(s)[3] - _box(s)[1] for s in segments) or 1.0
+    box_of = {id(s): _box(s) for s in segments}
+    line_height = median(b[3] - b[1] for b in box_of.values()) or 1.0
     cut_gap = settings["cut_gap"]["ocr" if ocr else "text_layer"]
-    return _xy_cut(segments, float(cut_gap), line_height)
+    return _xy_cut(segments, float(cut_gap), line_height, box_of)
