@@ -223,7 +223,9 @@ class _PerRecord(Generic[_T]):
 
     An archive batch compares each archived record with many new ones; deriving the same
     values and fingerprints from the model again was most of ``compare``'s time. Keyed by
-    identity; the weak reference proves the key still names the same object.
+    identity; the weak reference proves the key still names the same object. Records are
+    not changed once made (verify makes a new one with ``model_copy``), so a kept value
+    stays true for its object.
     """
 
     def __init__(self, derive: Callable[[Record], _T]) -> None:
