@@ -242,3 +242,15 @@ def test_text_without_frames_and_a_page_border_give_no_frames(params, page) -> N
     bordered = page.copy()
     cv2.rectangle(bordered, (10, 10), (page.shape[1] - 10, page.shape[0] - 10), 0, 3)
     assert prepare.framed_boxes(bordered, params) == []  # far larger than a stamp
+
+
+def test_the_empty_cells_of_a_table_are_not_taken_for_stamps(params) -> None:
+    page = np.full((3508, 2481), 255, np.uint8)
+    for row in range(6):  # a 6 x 3 form of cells the size of a stamp
+        for col in range(3):
+            x, y = 200 + col * 700, 1200 + row * 250
+            cv2.rectangle(page, (x, y), (x + 650, y + 200), 0, 3)
+    assert prepare.framed_boxes(page, params) == []
+    one = np.full((3508, 2481), 255, np.uint8)
+    cv2.rectangle(one, (1600, 3000), (2250, 3200), 0, 3)
+    assert len(prepare.framed_boxes(one, params)) == 1

@@ -369,7 +369,8 @@ def framed_boxes(grey: np.ndarray, params: dict[str, Any]) -> list[tuple[int, in
     rectangles whose area is within ``frame_min_area``..``frame_max_area`` of the page and
     whose outline is close to a rectangle are kept; of nested frames (a double rule) the
     inner one. The interior excludes a margin of ``frame_margin`` times the frame's height,
-    so the rule itself is not read as letters.
+    so the rule itself is not read as letters. More than ``frame_max_count`` frames on a
+    page are a table's cells, not stamps: none is returned.
     """
     small, scale = _shrink(grey, params["frame_search_side"])  # rules survive shrinking
     height, width = small.shape[:2]
@@ -406,7 +407,10 @@ def framed_boxes(grey: np.ndarray, params: dict[str, Any]) -> list[tuple[int, in
     for x0, y0, x1, y1 in inner:
         margin = max(2, round(params["frame_margin"] * (y1 - y0)))
         interiors.add((x0 + margin, y0 + margin, x1 - margin, y1 - margin))
-    return sorted(box for box in interiors if box[2] > box[0] and box[3] > box[1])
+    found = sorted(box for box in interiors if box[2] > box[0] and box[3] > box[1])
+    # A page has a stamp or two; many frames are the cells of a table (a form to fill in),
+    # and reading each empty cell alone would cost a tesseract run apiece.
+    return found if len(found) <= params["frame_max_count"] else []
 
 
 def _inside(small: tuple[int, int, int, int], big: tuple[int, int, int, int]) -> bool:
