@@ -48,6 +48,18 @@ class OcrWord(TypedDict):
     line: int
 
 
+def gap_on_line(left: OcrWord, right: OcrWord) -> float | None:
+    """The gap from ``left`` to ``right`` in line heights, or None if on different lines.
+
+    Measured in the taller word's height; negative when the boxes overlap. Both the speck
+    filter and the apostrophe joiner ask whether two words touch on one line.
+    """
+    if (left["block"], left["par"], left["line"]) != (right["block"], right["par"], right["line"]):
+        return None
+    gap = right["left"] - (left["left"] + left["width"])
+    return gap / max(left["height"], right["height"], 1)
+
+
 class Osd(TypedDict):
     """What tesseract's orientation and script detection said about a page."""
 

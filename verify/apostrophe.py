@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from verify._tesseract import OcrWord
+from verify._tesseract import OcrWord, gap_on_line
 from verify.morphology import is_known_word
 
 
@@ -27,7 +27,8 @@ def join_apostrophes(words: list[OcrWord], cfg: dict[str, Any]) -> tuple[list[Oc
             previous is not None
             and previous["text"][-1:].lower() in before
             and word["text"][:1].lower() in after
-            and _touching(previous, word, cfg["apostrophe_max_gap"])
+            and (gap := gap_on_line(previous, word)) is not None
+            and gap <= cfg["apostrophe_max_gap"]
         ):
             candidate = f"{previous['text']}'{word['text']}"
             if is_known_word(candidate.rstrip(".,;:)»").lower(), "uk"):
@@ -36,16 +37,6 @@ def join_apostrophes(words: list[OcrWord], cfg: dict[str, Any]) -> tuple[list[Oc
                 continue
         out.append(word)
     return out, joined
-
-
-def _touching(left: OcrWord, right: OcrWord, max_gap: float) -> bool:
-    same_line = (left["block"], left["par"], left["line"]) == (
-        right["block"],
-        right["par"],
-        right["line"],
-    )
-    gap = right["left"] - (left["left"] + left["width"])
-    return same_line and gap <= max_gap * max(left["height"], right["height"])
 
 
 def _merged(left: OcrWord, right: OcrWord, text: str) -> OcrWord:

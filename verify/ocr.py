@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from verify import _tesseract, ocr_cache, prepare
-from verify._tesseract import OcrWord
+from verify._tesseract import OcrWord, gap_on_line
 from verify.apostrophe import join_apostrophes
 from verify.fingerprint import page_pdq
 from verify.language import detect_language
@@ -251,6 +251,7 @@ def _framed_words(
     params = _params()
     cfg = params["ocr"]
     found: list[OcrWord] = []
+    frames_read = 0
     first_block = max((w["block"] for w in words), default=0) + 1
     if len(languages) == 1:
         langs = cfg["frame_languages"][languages[0]]
@@ -264,12 +265,13 @@ def _framed_words(
         )
         if not inside or _mean_conf(inside) < cfg["frame_min_confidence"]:
             continue
-        block = first_block + len({w["block"] for w in found})
+        block = first_block + frames_read
         found.extend(
             {**w, "left": w["left"] + x0, "top": w["top"] + y0, "block": block} for w in inside
         )
-    if found:
-        steps.append(f"framed_boxes:{len({w['block'] for w in found})}")
+        frames_read += 1
+    if frames_read:
+        steps.append(f"framed_boxes:{frames_read}")
     return found
 
 
@@ -315,16 +317,11 @@ def _leads_a_word(words: list[OcrWord], index: int, cfg: dict[str, Any]) -> bool
     if index + 1 >= len(words):
         return False
     after = words[index + 1]
-    same_line = (after["block"], after["par"], after["line"]) == (
-        word["block"],
-        word["par"],
-        word["line"],
-    )
-    gap = after["left"] - (word["left"] + word["width"])
+    gap = gap_on_line(word, after)
     return (
-        same_line
+        gap is not None
+        and 0 <= gap <= cfg["speck_neighbour_gap"]
         and after["conf"] >= cfg["speck_neighbour_confidence"]
-        and 0 <= gap <= cfg["speck_neighbour_gap"] * max(word["height"], after["height"])
     )
 
 

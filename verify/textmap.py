@@ -72,7 +72,8 @@ class DocumentText:
             if self.lines and page.words:
                 parts.append("\n")
                 offset += 1
-            for line_words in reading_order(page.words, ocr=page.method == "ocr"):
+            ocr = page.method == "ocr"
+            for line_words in reading_order(page.words, ocr=ocr):
                 line_start = offset
                 for position, word in enumerate(line_words):
                     if position:
@@ -89,7 +90,7 @@ class DocumentText:
                         tuple(line_words),
                         line_start,
                         offset,
-                        ocr=page.method == "ocr",
+                        ocr=ocr,
                     )
                 )
                 parts.append("\n")

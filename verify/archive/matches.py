@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from verify.archive.store import ArchiveStore
@@ -33,9 +33,8 @@ ARCHIVED_RECORDS_KEPT = 512
 """Archived records kept parsed (about 20 KB of JSON each): copies of one letter are
 candidates for every new copy, batch after batch."""
 
-_PARSED: OrderedDict[str, Record] = OrderedDict()
 
-
+@lru_cache(maxsize=ARCHIVED_RECORDS_KEPT)
 def _parsed(record_json: str) -> Record:
     """A stored record's model, parsed once per distinct JSON text.
 
@@ -43,15 +42,7 @@ def _parsed(record_json: str) -> Record:
     and the same object comes back for the same text (compare caches what it reads from
     a record object).
     """
-    record = _PARSED.get(record_json)
-    if record is not None:
-        _PARSED.move_to_end(record_json)
-        return record
-    record = as_record(json.loads(record_json))
-    _PARSED[record_json] = record
-    if len(_PARSED) > ARCHIVED_RECORDS_KEPT:
-        _PARSED.popitem(last=False)
-    return record
+    return as_record(json.loads(record_json))
 
 
 @dataclass(frozen=True)
