@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import sqlite3
 import stat
 import subprocess
@@ -119,6 +120,38 @@ def test_ingest_reingest_two_sources_and_variant_link(archive):
     report = verify_archive(archive)
     assert report.ok, report.problems
     assert report.log_size == report.signed_size
+
+
+def test_one_group_links_its_own_files_and_extracts_shared_bytes_once(archive, tmp_path):
+    twin = tmp_path / "same bytes, another name.pdf"
+    twin.write_bytes(FOUNDING_PDF.read_bytes())
+    summary = ingest(archive, [FOUNDING_PDF, twin, VARIANT_PDF], source="A")
+    assert [o.status for o in summary.outcomes] == ["new", "duplicate", "new"]
+    assert summary.outcomes[2].matches[0][:2] == (sha(FOUNDING_PDF), "variant")
+    events = [row.data for row in archive.store.leaves()]
+    assert sum(b'"event":"extracted"' in e for e in events) == 2  # the twin was not re-read
+    assert sum(b'"event":"received"' in e for e in events) == 3
+    assert len(archive.store.receipts(sha(FOUNDING_PDF))) == 2
+
+
+def test_files_prepared_before_a_failure_are_committed(archive, tmp_path, monkeypatch):
+    from verify.archive.originals import Originals
+
+    real_put = Originals.put
+
+    def put(self, source, sha256):
+        if source == OTHER_PDF:
+            raise ArchiveError("cannot write the original: the disk is full")
+        return real_put(self, source, sha256)
+
+    monkeypatch.setattr(Originals, "put", put)
+    with pytest.raises(ArchiveError, match="disk is full"):
+        ingest(archive, [FOUNDING_PDF, VARIANT_PDF, OTHER_PDF], source="A")
+    assert archive.store.document(sha(FOUNDING_PDF)) is not None
+    assert archive.store.document(sha(VARIANT_PDF)) is not None
+    assert archive.store.document(sha(OTHER_PDF)) is None
+    report = verify_archive(archive)
+    assert report.ok and report.log_size == report.signed_size
 
 
 def test_quarantine_keeps_the_bytes_and_retry_reruns_only_those(archive, tmp_path):
@@ -321,17 +354,42 @@ def test_full_disk_is_a_clear_error_and_leaves_the_archive_consistent(filled, tm
         assert verify_archive(opened).ok
 
 
-def test_archived_records_are_parsed_once_per_stored_text() -> None:
-    from verify import extract
-    from verify.archive.matches import _parsed
-    from verify.options import ExtractOptions
+def test_archived_records_are_parsed_once_per_version(filled) -> None:
+    from verify.archive.ingest import commit_record
+    from verify.archive.matches import ARCHIVED_RECORDS_KEPT, _ParsedRecords
+    from verify.compare import fingerprints_of
     from verify.record import Record
 
-    text = extract(
-        DOCUMENTS / FOUNDING / "born_digital.pdf", ExtractOptions(cache_dir=None)
-    ).to_json()
-    first = _parsed(text)
-    assert isinstance(first, Record) and _parsed(str(text)) is first  # same text: same model
-    changed = text.replace(first.document_number.value, first.document_number.value + "-1")
-    assert _parsed(changed) is not first  # a re-extracted record is parsed afresh
-    assert _parsed(changed).document_number.value == first.document_number.value + "-1"
+    parsed = _ParsedRecords(ARCHIVED_RECORDS_KEPT)
+    with open_archive(filled) as opened:
+        store, key_id = opened.store, opened.store.get_meta("key_id") or ""
+        first = parsed.get(store, key_id, sha(FOUNDING_PDF))
+        assert isinstance(first, Record)
+        assert parsed.get(store, key_id, sha(FOUNDING_PDF)) is first  # same version: same model
+        assert parsed.get(store, "another archive", sha(FOUNDING_PDF)) is not first
+        assert parsed.get(store, key_id, "0" * 64) is None  # not archived
+        number = first.document_number.model_copy(
+            update={"value": first.document_number.value + "-1"}
+        )
+        changed = first.model_copy(update={"document_number": number})
+        with store.atomic():  # what a re-extraction does: a new record, a new log entry
+            commit_record(store, sha(FOUNDING_PDF), 1, changed, fingerprints_of(changed))
+        again = parsed.get(store, key_id, sha(FOUNDING_PDF))
+        assert again is not first and again.document_number.value == number.value
+
+
+def test_temporaries_of_killed_writes_are_removed_and_live_ones_kept(filled) -> None:
+    with open_archive(filled) as opened:
+        incoming = opened.originals.root / ".incoming"
+        incoming.mkdir(exist_ok=True)
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        (incoming / f".tmp-0123456789abcdef-{dead}").write_bytes(b"half a file")
+        live = incoming / f".tmp-fedcba9876543210-{os.getpid()}"
+        live.write_bytes(b"being written")
+        assert opened.originals.clean_temporaries() == 1
+        assert sorted(p.name for p in incoming.iterdir()) == [live.name]

@@ -28,7 +28,7 @@ import os, signal, sys
 from pathlib import Path
 point, nth = sys.argv[1], int(sys.argv[2])
 import verify.archive.custody as custody
-import verify.archive.matches as matches
+from verify.archive.ingest import IngestProgress
 import verify.archive.originals as originals
 calls = {"n": 0}
 
@@ -53,8 +53,8 @@ if point == "original":
     originals.Originals.put = after(originals.Originals.put)
 elif point == "transaction":
     custody.append = after(custody.append)
-elif point == "commit":
-    matches.ArchiveMatcher.add = after(matches.ArchiveMatcher.add)
+elif point == "commit":  # reported after its group's transaction committed
+    IngestProgress.file_done = after(IngestProgress.file_done)
 elif point == "sign":
     custody.sign_pending = before(custody.sign_pending)
 sys.argv = ["verify", *sys.argv[3:]]

@@ -549,7 +549,7 @@ def _in_text(raw: str, text: str, min_fuzzy_length: int | None, ratio: float) ->
         return True
     if min_fuzzy_length is None or len(needle) < min_fuzzy_length:
         return False
-    return fuzz.partial_ratio(needle, haystack) >= ratio
+    return fuzz.partial_ratio(needle, haystack, score_cutoff=ratio) >= ratio
 
 
 def _misread(row: FieldComparison, a: Record, b: Record) -> bool:

@@ -21,7 +21,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -159,14 +159,21 @@ class MinHashSignature(BaseModel):
     values: str = Field(description="base64 of num_perm little-endian uint32 (<u4).")
 
     def array(self) -> np.ndarray:
-        """The hash values as a ``uint32`` numpy array (native order)."""
+        """The hash values as a read-only ``uint32`` numpy array (native order)."""
+        return self._decoded
+
+    @cached_property
+    def _decoded(self) -> np.ndarray:
+        # Decoded once per signature: an archive batch compares each signature with many.
         raw = base64.b64decode(self.values)
         if len(raw) != 4 * self.num_perm:
             raise VerifyError(
                 f"MinHash signature holds {len(raw)} bytes, expected {4 * self.num_perm}: "
                 "the record's fingerprints are damaged; re-run fingerprinting"
             )
-        return np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+        values = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+        values.setflags(write=False)
+        return values
 
     def minhash(self) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` with these values (for datasketch's own tools)."""

@@ -7,16 +7,18 @@ Per file, in this order (docs/archive.md, "Ingest"):
 2. write the original (write-once) *before* any database row names it;
 3. if these bytes are new, extract the record and fingerprints and look for matches;
    an extraction failure quarantines the document with its reason, bytes kept;
-4. one transaction: document, record, receipt, links and their log entries.
+4. one transaction for a group of files (up to ``GROUP_FILES``, or what ``GROUP_SECONDS``
+   gathered): documents, records, receipts, links and their log entries.
 
-A ``kill -9`` anywhere leaves either no trace of a file (step 4 not committed; at most an
-original with no row, which the next run reuses) or all of it. The batch ends with a signed
-tree head over every entry, including any left unsigned by a killed run. Only this parent
-process writes the archive; extraction may use worker processes for OCR pages.
+A ``kill -9`` anywhere leaves either no trace of a file (its group not committed; at most
+an original with no row, which the next run reuses) or all of it. The batch ends with a
+signed tree head over every entry, including any left unsigned by a killed run. Only this
+parent process writes the archive; extraction may use worker processes for OCR pages.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -177,8 +179,35 @@ def record_digest(record_json: str) -> str:
     return hashlib.sha256(record_json.encode("utf-8")).hexdigest()
 
 
+GROUP_FILES = 64
+"""At most this many files share one transaction (one ``fsync`` of the database)."""
+
+GROUP_SECONDS = 2.0
+"""A group is committed once its first file waited this long: a ``kill -9`` costs at most
+about this much work (plus one file), which the next run redoes."""
+
+
+@dataclass
+class _Prepared:
+    """One file read, archived as bytes, extracted and matched; its rows not yet written."""
+
+    shown: str
+    sha256: str
+    size: int
+    receipt_id: str
+    extracted: tuple[Record, Fingerprints] | None = None
+    failure: VerifyError | None = None
+    found: list[Found] = field(default_factory=list)
+
+
 class Ingestor:
-    """One batch: holds the open archive, the matcher and the source's identity."""
+    """One batch: holds the open archive, the matcher and the source's identity.
+
+    Files are prepared one by one (hash, original, extraction, matching: no database
+    writes) and their rows committed in groups (``GROUP_FILES`` / ``GROUP_SECONDS``): each
+    commit costs an ``fsync``, which on a network disk is worth many born-digital files.
+    A file's originals are durable before its group commits; a group is all or nothing.
+    """
 
     def __init__(
         self,
@@ -201,6 +230,9 @@ class Ingestor:
         self.note = note
         self.matcher = ArchiveMatcher(self.store, archive.index_dir)
         self.archive.originals.clean_temporaries()
+        self._pending: list[_Prepared | FileOutcome] = []
+        self._pending_new: set[str] = set()  # bytes extracted in the uncommitted group
+        self._group_started = 0.0
 
     def run(self, files: Sequence[Path]) -> IngestSummary:
         """Ingest every file; one failing file never stops the batch."""
@@ -210,9 +242,18 @@ class Ingestor:
         try:
             for path in files:
                 self.progress.file_started(path)
-                outcome = self.ingest_file(path)
-                summary.add(outcome)
-                self.progress.file_done(outcome)
+                if not self._pending:
+                    self._group_started = time.monotonic()
+                self._pending.append(self.prepare_file(path))
+                waited = time.monotonic() - self._group_started
+                if len(self._pending) >= GROUP_FILES or waited >= GROUP_SECONDS:
+                    self._commit_group(summary)
+            self._commit_group(summary)
+        except BaseException:
+            # The files prepared before the failure are whole: keep them, not redo them.
+            with contextlib.suppress(VerifyError):
+                self._commit_group(summary)
+            raise
         finally:
             self._finish(summary)
         summary.seconds = time.perf_counter() - started
@@ -226,8 +267,8 @@ class Ingestor:
         except OSError as error:  # the index is derived data: the next run rebuilds it
             raise ArchiveError(f"cannot save the match index: {error}") from error
 
-    def ingest_file(self, path: Path) -> FileOutcome:
-        """Archive one file (see the module docstring for the order of steps)."""
+    def prepare_file(self, path: Path) -> _Prepared | FileOutcome:
+        """Steps 1-3 of the module docstring for one file; an outcome when nothing is to write."""
         shown = str(path)
         try:
             sha256, size = sha256_file(path)
@@ -237,69 +278,86 @@ class Ingestor:
         if self.store.receipt(receipt_id) is not None:
             return FileOutcome(shown, "already", sha256)
         self.archive.originals.put(path, sha256)
-        known = self.store.document(sha256)
-        extracted: tuple[Record, Fingerprints] | None = None
-        failure: VerifyError | None = None
-        found: list[Found] = []
-        if known is None:
-            try:
-                extracted = extract_original(
-                    self.archive, sha256, shown, self.options, self.progress.page_done
-                )
-            except VerifyError as error:
-                # Name the file as received, not by its internal name in the archive.
-                internal = str(self.archive.originals.path(sha256))
-                failure = type(error)(str(error).replace(internal, shown))
-            if extracted is not None:
-                found = [
-                    f
-                    for f in self.matcher.find(*extracted)
-                    if f.comparison.verdict in LINK_VERDICTS
-                ]
-        with self.store.atomic():
-            if self.store.receipt(receipt_id) is not None:  # another process was quicker
-                return FileOutcome(shown, "already", sha256)
-            known = self.store.document(sha256)
-            new = known is None
-            received = custody.append(self.store, "received", sha256, receipt=receipt_id, size=size)
-            if new:
-                self._commit_document(sha256, size, shown, extracted, failure, found)
-            self.store.put_source(
-                self.source_id, self.cipher.encrypt(self.source, "source"), custody.now()
+        prepared = _Prepared(shown, sha256, size, receipt_id)
+        if sha256 in self._pending_new or self.store.document(sha256) is not None:
+            return prepared  # known bytes: a receipt, no extraction
+        try:
+            prepared.extracted = extract_original(
+                self.archive, sha256, shown, self.options, self.progress.page_done
             )
-            self.store.put_receipt(
-                ReceiptRow(
-                    receipt_id=receipt_id,
-                    sha256=sha256,
-                    source_id=self.source_id,
-                    source_name=None,
-                    path=self.cipher.encrypt(shown, "path"),
-                    note=self.cipher.encrypt(self.note, "note"),
-                    received_at=custody.now(),
-                    seq=received,
-                )
-            )
-        if new and extracted is not None:
-            self.matcher.add(sha256, *extracted)
-        pages = len(extracted[0].pages) if extracted else 0
-        if new and failure is not None:
-            return FileOutcome(shown, "failed", sha256, reason=str(failure))
-        links = tuple((f.sha256, f.comparison.verdict, f.comparison.score) for f in found)
-        return FileOutcome(
-            shown, "new" if new else "duplicate", sha256, pages, links if new else ()
-        )
+        except VerifyError as error:
+            # Name the file as received, not by its internal name in the archive.
+            internal = str(self.archive.originals.path(sha256))
+            prepared.failure = type(error)(str(error).replace(internal, shown))
+        self._pending_new.add(sha256)
+        if prepared.extracted is not None:
+            prepared.found = [
+                f
+                for f in self.matcher.find(*prepared.extracted)
+                if f.comparison.verdict in LINK_VERDICTS
+            ]
+            # Findable by the next files at once, before its group commits.
+            self.matcher.add(sha256, *prepared.extracted)
+        return prepared
 
-    def _commit_document(
-        self,
-        sha256: str,
-        size: int,
-        shown: str,
-        extracted: tuple[Record, Fingerprints] | None,
-        failure: VerifyError | None,
-        found: list[Found],
-    ) -> None:
-        """Rows and log entries of a new document (inside the file's transaction)."""
-        if extracted is None:
+    def _commit_group(self, summary: IngestSummary) -> None:
+        """Write the pending files' rows in one transaction, then report them."""
+        if not self._pending:
+            return
+        committed: list[tuple[FileOutcome, int | None]] = []
+        with self.store.atomic():
+            for item in self._pending:
+                if isinstance(item, FileOutcome):
+                    committed.append((item, None))
+                else:
+                    committed.append(self._commit_file(item))
+        for item, (outcome, seq) in zip(self._pending, committed, strict=True):
+            if isinstance(item, _Prepared) and item.extracted is not None and seq is not None:
+                self.matcher.committed(item.sha256, seq, item.extracted[0])
+            summary.add(outcome)
+            self.progress.file_done(outcome)
+        self._pending.clear()
+        self._pending_new.clear()
+
+    def _commit_file(self, item: _Prepared) -> tuple[FileOutcome, int | None]:
+        """Step 4 for one file, inside the group's transaction; its outcome and record entry."""
+        shown, sha256 = item.shown, item.sha256
+        if self.store.receipt(item.receipt_id) is not None:  # another process was quicker
+            return FileOutcome(shown, "already", sha256), None
+        new = self.store.document(sha256) is None
+        received = custody.append(
+            self.store, "received", sha256, receipt=item.receipt_id, size=item.size
+        )
+        seq = None
+        if new:
+            seq = self._commit_document(item)
+        self.store.put_source(
+            self.source_id, self.cipher.encrypt(self.source, "source"), custody.now()
+        )
+        self.store.put_receipt(
+            ReceiptRow(
+                receipt_id=item.receipt_id,
+                sha256=sha256,
+                source_id=self.source_id,
+                source_name=None,
+                path=self.cipher.encrypt(shown, "path"),
+                note=self.cipher.encrypt(self.note, "note"),
+                received_at=custody.now(),
+                seq=received,
+            )
+        )
+        if not new:
+            return FileOutcome(shown, "duplicate", sha256), None
+        if item.extracted is None:
+            return FileOutcome(shown, "failed", sha256, reason=str(item.failure)), None
+        pages = len(item.extracted[0].pages)
+        links = tuple((f.sha256, f.comparison.verdict, f.comparison.score) for f in item.found)
+        return FileOutcome(shown, "new", sha256, pages, links), seq
+
+    def _commit_document(self, item: _Prepared) -> int | None:
+        """Rows and log entries of a new document; its 'extracted' entry, None if it failed."""
+        sha256, size, failure = item.sha256, item.size, item.failure
+        if item.extracted is None:
             code = int(failure.exit_code) if failure else int(ExitCode.internal)
             custody.append(self.store, "failed", sha256, code=code)
             self.store.put_document(
@@ -308,10 +366,11 @@ class Ingestor:
             self.store.put_failure(
                 FailureRow(sha256, str(failure or "unknown failure"), code, custody.now())
             )
-            return
-        record, fingerprints = extracted
-        commit_record(self.store, sha256, size, record, fingerprints)
-        record_links(self.store, sha256, found)
+            return None
+        record, fingerprints = item.extracted
+        seq = commit_record(self.store, sha256, size, record, fingerprints)
+        record_links(self.store, sha256, item.found)
+        return seq
 
 
 def record_links(store: ArchiveStore, sha256: str, found: Sequence[Found]) -> int:
@@ -429,9 +488,10 @@ def _retry_one(
         return FileOutcome(shown, "failed", sha256, reason=str(error))
     found = [f for f in matcher.find(record, fingerprints) if f.comparison.verdict in LINK_VERDICTS]
     with archive.store.atomic():
-        commit_record(archive.store, sha256, size, record, fingerprints)
+        seq = commit_record(archive.store, sha256, size, record, fingerprints)
         record_links(archive.store, sha256, found)
     matcher.add(sha256, record, fingerprints)
+    matcher.committed(sha256, seq, record)
     links = tuple((f.sha256, f.comparison.verdict, f.comparison.score) for f in found)
     return FileOutcome(shown, "new", sha256, len(record.pages), links)
 

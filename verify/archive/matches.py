@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from verify.archive.store import ArchiveStore
@@ -34,15 +34,49 @@ ARCHIVED_RECORDS_KEPT = 512
 candidates for every new copy, batch after batch."""
 
 
-@lru_cache(maxsize=ARCHIVED_RECORDS_KEPT)
-def _parsed(record_json: str) -> Record:
-    """A stored record's model, parsed once per distinct JSON text.
+class _ParsedRecords:
+    """Archived records parsed once, by (archive, document, version of its record).
 
-    Keyed by the text itself, so a record that a re-extraction replaced is parsed afresh,
-    and the same object comes back for the same text (compare caches what it reads from
-    a record object).
+    The version is the log entry of the record's 'extracted' event, which a re-extraction
+    replaces; the archive is named by its signing key's id, so two archives in one process
+    never share an entry. Keying by version rather than by the stored JSON text means a
+    candidate costs one small row read, not a 20 KB fetch and a hash of it. Least recently
+    used records are dropped past ``ARCHIVED_RECORDS_KEPT``. The same object comes back
+    for the same version (compare caches what it derives from a record object).
     """
-    return as_record(json.loads(record_json))
+
+    def __init__(self, kept: int) -> None:
+        self._kept = kept
+        self._records: OrderedDict[tuple[str, str, int], Record] = OrderedDict()
+
+    def get(self, store: ArchiveStore, archive_id: str, sha256: str) -> Record | None:
+        document = store.document(sha256)
+        if document is None or document.extracted_seq is None:
+            return None
+        key = (archive_id, sha256, document.extracted_seq)
+        record = self._records.get(key)
+        if record is not None:
+            self._records.move_to_end(key)
+            return record
+        text = store.record_json(sha256)
+        if not text:
+            return None
+        record = as_record(json.loads(text))
+        self._remember(key, record)
+        return record
+
+    def put(self, archive_id: str, sha256: str, version: int, record: Record) -> None:
+        """Keep a record just committed as ``version``, so later batches need not parse it."""
+        self._remember((archive_id, sha256, version), record)
+
+    def _remember(self, key: tuple[str, str, int], record: Record) -> None:
+        self._records[key] = record
+        self._records.move_to_end(key)
+        if len(self._records) > self._kept:
+            self._records.popitem(last=False)
+
+
+_parsed = _ParsedRecords(ARCHIVED_RECORDS_KEPT)
 
 
 @dataclass(frozen=True)
@@ -106,6 +140,7 @@ class ArchiveMatcher:
         self.store = store
         self.folder = folder
         self._generation = int(store.get_meta("generation") or 0)
+        self._archive_id = store.get_meta("key_id") or str(folder.resolve())
         self.base = load_index(store, folder)
         self.batch = MatchIndex()
         self._records: dict[str, Record] = {}
@@ -114,8 +149,7 @@ class ArchiveMatcher:
     def _record(self, sha256: str) -> Record | None:
         if sha256 in self._records:
             return self._records[sha256]
-        text = self.store.record_json(sha256)
-        return _parsed(text) if text else None
+        return _parsed.get(self.store, self._archive_id, sha256)
 
     def find(self, record: Record, fingerprints: Fingerprints, k: int = 10) -> list[Found]:
         """The best ``k`` archived matches, each with its compare verdict, best first."""
@@ -144,6 +178,10 @@ class ArchiveMatcher:
         self.batch.add(sha256, fingerprints)
         self._records[sha256] = record
         self._added.append((sha256, fingerprints))
+
+    def committed(self, sha256: str, version: int, record: Record) -> None:
+        """The document's record was committed as log entry ``version`` (see _ParsedRecords)."""
+        _parsed.put(self._archive_id, sha256, version, record)
 
     def save(self, *, rebuild: bool = False) -> None:
         """Persist the base index with this batch merged in, under a fresh stamp.

@@ -1,8 +1,8 @@
 """Content-addressed, write-once originals: the evidence exactly as it was received.
 
 Layout: ``originals/<sha[0:2]>/<sha[2:4]>/<sha256>`` (no extension: the bytes, not a name,
-say what a file is). A file is written once: to a temporary name in the same folder,
-``fsync``ed, renamed into place, made read-only (0444), and the folder ``fsync``ed, so a
+say what a file is). A file is written once: to a temporary name in ``originals/.incoming``,
+``fsync``ed, made read-only (0444), renamed into place, and its folder ``fsync``ed, so a
 crash leaves either no original or a whole one, never a torn one. The same bytes arriving
 again are not written again. Reads re-hash the bytes, so a changed original is never
 handed out as if it were the one received.
@@ -24,6 +24,10 @@ from verify.errors import ArchiveError, InputMissingError, IntegrityError
 
 CHUNK = 1 << 20
 """Read and hash 1 MiB at a time: constant memory for any file size."""
+
+INCOMING = ".incoming"
+"""Folder under ``originals/`` for writes in progress: renamed into place when whole, so
+cleaning up after a killed write lists one folder, not the whole tree."""
 
 
 def disk_error(error: OSError, what: str) -> ArchiveError:
@@ -77,8 +81,9 @@ class Originals:
         target = self.path(sha256)
         if target.is_file():
             return False
-        tmp = target.parent / f".tmp-{sha256[:16]}-{os.getpid()}"
+        tmp = self.root / INCOMING / f".tmp-{sha256[:16]}-{os.getpid()}"
         try:
+            tmp.parent.mkdir(parents=True, exist_ok=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -136,13 +141,37 @@ class Originals:
                 yield path.name
 
     def clean_temporaries(self) -> int:
-        """Remove temporary files left by a write that was killed; returns how many."""
+        """Remove temporary files left by killed writes; returns how many.
+
+        One folder is listed, whatever the archive's size, and a file is removed only when
+        the process named in it is gone: a second process writing to the archive keeps its
+        own temporaries.
+        """
         removed = 0
-        for path in self.root.glob("??/??/.tmp-*"):
+        folder = self.root / INCOMING
+        if not folder.is_dir():
+            return 0
+        for path in folder.glob(".tmp-*"):
+            if _writer_alive(path.name):
+                continue
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed += 1
         return removed
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process whose id ends a temporary's name still runs."""
+    pid = name.rsplit("-", 1)[-1]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:
