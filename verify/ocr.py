@@ -1,7 +1,7 @@
 """Read a page image: prepare it, choose its language, OCR it, and return its words.
 
 Tesseract's full-page pass is the cost that matters, so everything around it is arranged
-to be small or conditional: the language comes from a *probe* — the page's two fullest
+to be small or conditional: the language comes from a *probe* — the page's fullest
 lines OCRed once with ``rus+ukr`` — and the upside-down check and alternative
 preparations run only when a reading is poor. Every tesseract answer goes through the OCR
 cache, so re-reading a file costs preparation only.
@@ -87,7 +87,7 @@ def _record_turn(steps: list[str], degrees: int) -> None:
 def _probe_language(
     grey: np.ndarray, options: ExtractOptions, steps: list[str]
 ) -> tuple[np.ndarray, str | None]:
-    """Guess the page's language from its two fullest lines, turning it if upside down.
+    """Guess the page's language from its fullest line(s), turning it if upside down.
 
     One tesseract call with ``rus+ukr`` settles the usual Cyrillic page (the letters
     і ї є against ы э ъ tell Ukrainian from Russian); a poor reading means Latin script
