@@ -356,7 +356,7 @@ def binarise(grey: np.ndarray, method: str, text_px: float = 20.0) -> np.ndarray
     np.maximum(variance, 0, out=variance)
     # threshold = mean * (1 + k * (std / R - 1)) with k = 0.2, R = 128, computed in place:
     # an upscaled photo is ~8 megapixels, and each temporary array costs a pass over it.
-    factor = cv2.sqrt(variance)
+    factor = np.asarray(cv2.sqrt(variance), dtype=np.float32)
     factor *= np.float32(0.2 / 128.0)
     factor += np.float32(0.8)
     return cv2.compare(image, cv2.multiply(mean, factor), cv2.CMP_GT)
