@@ -311,13 +311,13 @@ class Ingestor:
                     committed.append((item, None))
                 else:
                     committed.append(self._commit_file(item))
-        for item, (outcome, seq) in zip(self._pending, committed, strict=True):
+        # Committed: nothing of this group may be written again, whatever happens next.
+        pending, self._pending, self._pending_new = self._pending, [], set()
+        for item, (outcome, seq) in zip(pending, committed, strict=True):
             if isinstance(item, _Prepared) and item.extracted is not None and seq is not None:
                 self.matcher.committed(item.sha256, seq, item.extracted[0])
             summary.add(outcome)
             self.progress.file_done(outcome)
-        self._pending.clear()
-        self._pending_new.clear()
 
     def _commit_file(self, item: _Prepared) -> tuple[FileOutcome, int | None]:
         """Step 4 for one file, inside the group's transaction; its outcome and record entry."""

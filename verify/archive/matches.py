@@ -38,11 +38,11 @@ class _ParsedRecords:
     """Archived records parsed once, by (archive, document, version of its record).
 
     The version is the log entry of the record's 'extracted' event, which a re-extraction
-    replaces; the archive is named by its signing key's id, so two archives in one process
-    never share an entry. Keying by version rather than by the stored JSON text means a
-    candidate costs one small row read, not a 20 KB fetch and a hash of it. Least recently
-    used records are dropped past ``ARCHIVED_RECORDS_KEPT``. The same object comes back
-    for the same version (compare caches what it derives from a record object).
+    replaces; the archive is named by its signing key's id and its folder, so two archives
+    in one process never share an entry. Keying by version rather than by the stored JSON
+    text means a candidate costs one small row read, not a 20 KB fetch and a hash of it.
+    Least recently used records are dropped past ``ARCHIVED_RECORDS_KEPT``. The same object
+    comes back for the same version (compare caches what it derives from a record object).
     """
 
     def __init__(self, kept: int) -> None:
@@ -50,6 +50,7 @@ class _ParsedRecords:
         self._records: OrderedDict[tuple[str, str, int], Record] = OrderedDict()
 
     def get(self, store: ArchiveStore, archive_id: str, sha256: str) -> Record | None:
+        """The archived document's current record, parsed at most once; None if it has none."""
         document = store.document(sha256)
         if document is None or document.extracted_seq is None:
             return None
@@ -140,7 +141,8 @@ class ArchiveMatcher:
         self.store = store
         self.folder = folder
         self._generation = int(store.get_meta("generation") or 0)
-        self._archive_id = store.get_meta("key_id") or str(folder.resolve())
+        # Names this archive in the process-wide record cache: its key and its place.
+        self._archive_id = f"{store.get_meta('key_id')}:{folder.resolve()}"
         self.base = load_index(store, folder)
         self.batch = MatchIndex()
         self._records: dict[str, Record] = {}
