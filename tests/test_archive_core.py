@@ -393,3 +393,69 @@ def test_temporaries_of_killed_writes_are_removed_and_live_ones_kept(filled) -> 
         live.write_bytes(b"being written")
         assert opened.originals.clean_temporaries() == 1
         assert sorted(p.name for p in incoming.iterdir()) == [live.name]
+
+
+def _stamp_of(archive) -> dict:
+    return json.loads((archive.index_dir / "stamp.json").read_text(encoding="utf-8"))
+
+
+def test_a_small_batch_leaves_the_saved_index_alone_and_is_still_found(archive, monkeypatch):
+    import verify.archive.matches as matches
+    from verify.archive.query import search_record
+    from verify.compare import as_record
+
+    monkeypatch.setattr(matches, "RECENT_MIN", 1)  # the first two documents make a base
+    ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="A")
+    stamp = _stamp_of(archive)
+    monkeypatch.setattr(matches, "RECENT_MIN", 1000)
+    ingest(archive, [VARIANT_PDF], source="B")  # one more document: no index rewrite
+    assert _stamp_of(archive) == stamp
+    matcher = matches.ArchiveMatcher(archive.store, archive.index_dir)
+    assert len(matcher.base) == 2 and len(matcher.batch) == 1  # read back from the store
+    record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
+    found = search_record(archive, record)
+    assert [(f.sha256, f.comparison.verdict) for f in found][:1] == [(sha(VARIANT_PDF), "variant")]
+
+
+def test_recent_documents_are_merged_into_the_saved_index_past_the_limit(archive, monkeypatch):
+    import verify.archive.matches as matches
+
+    ingest(archive, [FOUNDING_PDF], source="A")
+    monkeypatch.setattr(matches, "RECENT_MIN", 1)
+    ingest(archive, [VARIANT_PDF, OTHER_PDF], source="A")  # two recent > 1: merged
+    stamp = _stamp_of(archive)
+    assert stamp["log_size"] == archive.store.log_size()
+    matcher = matches.ArchiveMatcher(archive.store, archive.index_dir)
+    assert len(matcher.base) == 3 and len(matcher.batch) == 0
+
+
+def test_an_index_that_does_not_account_for_the_store_is_rebuilt(archive):
+    from verify.archive.matches import ArchiveMatcher
+
+    ingest(archive, [FOUNDING_PDF, VARIANT_PDF], source="A")
+    with archive.store.atomic():  # as if a record had been replaced without a new entry
+        generation = int(archive.store.get_meta("generation"))
+        archive.store.set_meta("generation", str(generation + 1))
+    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    assert len(matcher.base) == 2 and len(matcher.batch) == 0
+    assert _stamp_of(archive)["generation"] == str(generation + 1)
+
+
+def test_an_archive_of_schema_1_is_migrated_on_open(tmp_path):
+    from verify.archive.sqlite_store import SCHEMA_VERSION
+
+    root_dir = tmp_path / "newsroom"
+    with init_archive(root_dir) as opened:
+        ingest(opened, [FOUNDING_PDF], source="A")
+    db = sqlite3.connect(root_dir / "archive.sqlite")
+    db.execute("DROP INDEX documents_extracted")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with open_archive(root_dir) as opened:
+        assert opened.store.schema_version == SCHEMA_VERSION == 2
+        assert opened.store.document(sha(FOUNDING_PDF)) is not None
+    db = sqlite3.connect(root_dir / "archive.sqlite")
+    names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    db.close()
+    assert "documents_extracted" in names

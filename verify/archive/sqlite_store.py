@@ -68,6 +68,10 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, tree_size INTEGER NOT NULL, head TEXT NOT NULL
     );
     """,
+    # 1 -> 2: find the records made since the match index was saved without a scan.
+    """
+    CREATE INDEX documents_extracted ON documents(extracted_seq);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -280,6 +284,15 @@ class SQLiteStore(ArchiveStore):
         marks = ",".join("?" * len(sha256s))
         rows = self._all(f"SELECT sha256, record FROM records WHERE sha256 IN ({marks})", *sha256s)
         return dict(rows)
+
+    def fingerprints_since(self, log_size: int) -> Iterator[tuple[str, str | None]]:
+        """See ``ArchiveStore``."""
+        cursor = self._db.execute(
+            "SELECT r.sha256, r.fingerprints FROM documents d JOIN records r "
+            "ON r.sha256 = d.sha256 WHERE d.extracted_seq >= ? ORDER BY d.extracted_seq",
+            (log_size,),
+        )
+        yield from cursor
 
     def fingerprints(self) -> Iterator[tuple[str, str]]:
         """See ``ArchiveStore``."""

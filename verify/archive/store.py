@@ -134,6 +134,14 @@ class ArchiveStore(abc.ABC):
     def fingerprints(self) -> Iterator[tuple[str, str]]:
         """(sha256, fingerprints JSON) of every document that has them."""
 
+    @abc.abstractmethod
+    def fingerprints_since(self, log_size: int) -> Iterator[tuple[str, str | None]]:
+        """(sha256, fingerprints JSON or None) of the records made since the log's size was this.
+
+        Entry numbers start at 0: a record whose 'extracted' entry is number ``log_size`` or
+        later was made after the log held ``log_size`` entries.
+        """
+
     # sources and receipts
     @abc.abstractmethod
     def put_source(self, source_id: str, name: str | None, created: str) -> None:
