@@ -3,7 +3,8 @@
 Comparing a new document against every known one costs a full scan per query; the index
 answers from lookups instead:
 
-* exact tables for ``sha256``, ``identity_key`` and ``body_digest`` (dicts);
+* exact tables for ``sha256``, ``identity_key`` and ``body_digest``: sorted 64-bit
+  digests of the keys with their rows (a dict for documents added since the last save);
 * multi-index hashing (Norouzi et al.) for 256-bit PDQ hashes: the hash is cut into
   ``pdq_chunks`` chunks of 16 bits, each chunk has a table from value to rows, and a query
   looks up every value within ``pdq_chunk_radius`` bits of each of its chunks. By the
@@ -24,10 +25,13 @@ byte order, whatever the machine:
 * ``header.json``: format, parameters (num_perm, seed, shingles, chunks, radius, bands,
   rows), counts;
 * ``doc_ids.json``: the document ids, row ``i`` is ``doc_ids[i]``;
-* ``exact.json``: ``{"sha256" | "identity_key" | "body_digest": {key: [row, ...]}}``;
+* ``exact_<kind>_keys.npy`` ``<u8`` and ``exact_<kind>_rows.npy`` ``<i4`` for each exact
+  kind: the keys' 64-bit BLAKE2b digests, sorted, and their rows (two documents whose keys
+  differ but share a digest, about one chance in 10^19 a pair, would only be compared);
 * ``pdq.npy`` ``<u8`` (pages, 4): each PDQ hash as four 64-bit words, word 0 holding the
   first 16 hex digits (ThreatExchange order); ``pdq_doc.npy`` ``<i4`` (pages,): its row;
 * ``sig.npy`` ``<u4`` (docs with text, num_perm): MinHash values; ``sig_doc.npy`` ``<i4``;
+* arrays are memory-mapped when loaded, so loading costs the ids, not the tables;
 * derived, rebuilt if absent: ``mih_order.npy`` ``<i4`` (chunks, pages) rows sorted by
   chunk value, ``mih_offsets.npy`` ``<i8`` (chunks, 65537) where value ``v``'s rows are
   ``order[off[v]:off[v+1]]``; ``band_keys.npy`` ``<u4`` (bands, sigs) sorted band hashes,
@@ -36,6 +40,7 @@ byte order, whatever the machine:
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import json
@@ -50,9 +55,14 @@ from pydantic import BaseModel, ConfigDict
 from verify.errors import RecordError, VerifyError
 from verify.fingerprint import Fingerprints, parameters, parameters_version
 
-FORMAT = "verify.match_index/1"
+FORMAT = "verify.match_index/2"
 _EXACT_KINDS = ("sha256", "identity_key", "body_digest")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _key64(key: str) -> int:
+    """The 64-bit digest an exact key is stored under."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 class Candidate(BaseModel):
@@ -148,6 +158,9 @@ class MatchIndex:
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
         self._exact: dict[str, dict[str, list[int]]] = {k: {} for k in _EXACT_KINDS}
+        # Saved exact tables: sorted key digests and their rows (see _key64).
+        self._exact_keys = {k: np.empty(0, dtype=np.uint64) for k in _EXACT_KINDS}
+        self._exact_rows = {k: np.empty(0, dtype=np.int32) for k in _EXACT_KINDS}
         self._pdq = np.empty((0, 4), dtype=np.uint64)
         self._pdq_doc = np.empty(0, dtype=np.int32)
         self._sig = np.empty((0, self.num_perm), dtype=np.uint32)
@@ -345,7 +358,7 @@ class MatchIndex:
         found: dict[int, dict[str, Any]] = defaultdict(dict)
         for kind in _EXACT_KINDS:
             key = getattr(fingerprints, kind)
-            for row in self._exact[kind].get(key, []) if key else []:
+            for row in self._exact_matches(kind, key) if key else []:
                 found[row][kind] = True
         for page in fingerprints.pages:
             if page.pdq and self._usable(page.pdq_quality):
@@ -380,6 +393,25 @@ class MatchIndex:
             )
             for negative, doc_id, hit in heapq.nsmallest(k, scored, key=lambda s: s[:2])
         ]
+
+    def _exact_matches(self, kind: str, key: str) -> list[int]:
+        """Rows whose ``kind`` key equals ``key``: saved tables, then recent additions."""
+        keys = self._exact_keys[kind]
+        digest = np.uint64(_key64(key))
+        start, stop = np.searchsorted(keys, digest, "left"), np.searchsorted(keys, digest, "right")
+        return self._exact_rows[kind][start:stop].tolist() + self._exact[kind].get(key, [])
+
+    def _exact_tables(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """The saved and the recent exact keys of ``kind`` as one sorted table."""
+        pairs = [(_key64(key), row) for key, rows in self._exact[kind].items() for row in rows]
+        keys = np.concatenate(
+            [self._exact_keys[kind], np.array([k for k, _ in pairs], dtype=np.uint64)]
+        )
+        rows = np.concatenate(
+            [self._exact_rows[kind], np.array([r for _, r in pairs], dtype=np.int32)]
+        )
+        order = np.argsort(keys, kind="stable")
+        return keys[order], rows[order]
 
     # ------------------------------------------------------------------ storage
 
@@ -420,7 +452,10 @@ class MatchIndex:
         for name, array in arrays.items():
             np.save(folder / f"{name}.npy", array, allow_pickle=False)
         (folder / "doc_ids.json").write_text(json.dumps(self._ids, ensure_ascii=False))
-        (folder / "exact.json").write_text(json.dumps(self._exact, ensure_ascii=False))
+        for kind in _EXACT_KINDS:
+            keys, rows = self._exact_tables(kind)
+            np.save(folder / f"exact_{kind}_keys.npy", keys.astype("<u8"), allow_pickle=False)
+            np.save(folder / f"exact_{kind}_rows.npy", rows.astype("<i4"), allow_pickle=False)
         # The header last: a folder without one is an interrupted save, refused by load.
         (folder / "header.json").write_text(json.dumps(self._header(), indent=1))
 
@@ -455,19 +490,25 @@ class MatchIndex:
         index.shingles = header["shingles"]
         index._ids = json.loads((folder / "doc_ids.json").read_text())
         index._row_of = {doc_id: row for row, doc_id in enumerate(index._ids)}
-        index._exact = json.loads((folder / "exact.json").read_text())
 
-        def array(name: str, dtype: str) -> np.ndarray:
-            return np.load(folder / f"{name}.npy", allow_pickle=False).astype(dtype, copy=False)
+        def array(name: str, dtype: type[np.generic]) -> np.ndarray:
+            # Mapped, not read: a query touches a few pages of the tables, and an archive
+            # that adds one file to a million documents should not read a gigabyte first.
+            # Arrays are only ever replaced (concatenated, rebuilt), never written in place.
+            mapped = np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode="r")
+            return mapped.astype(dtype, copy=False)
 
-        index._pdq = array("pdq", "u8").astype(np.uint64).reshape(-1, 4)
-        index._pdq_doc = array("pdq_doc", "i4").astype(np.int32)
-        index._sig = array("sig", "u4").astype(np.uint32).reshape(-1, index.num_perm)
-        index._sig_doc = array("sig_doc", "i4").astype(np.int32)
-        index._mih_order = array("mih_order", "i4").astype(np.int32)
-        index._mih_offsets = array("mih_offsets", "i8").astype(np.int64)
-        index._band_keys = array("band_keys", "u4").astype(np.uint32)
-        index._band_order = array("band_order", "i4").astype(np.int32)
+        index._pdq = array("pdq", np.uint64).reshape(-1, 4)
+        index._pdq_doc = array("pdq_doc", np.int32)
+        index._sig = array("sig", np.uint32).reshape(-1, index.num_perm)
+        index._sig_doc = array("sig_doc", np.int32)
+        index._mih_order = array("mih_order", np.int32)
+        index._mih_offsets = array("mih_offsets", np.int64)
+        index._band_keys = array("band_keys", np.uint32)
+        index._band_order = array("band_order", np.int32)
+        for kind in _EXACT_KINDS:
+            index._exact_keys[kind] = array(f"exact_{kind}_keys", np.uint64)
+            index._exact_rows[kind] = array(f"exact_{kind}_rows", np.int32)
         if index._mih_order.shape[1] != len(index._pdq):
             index._build_mih()
         if index._band_keys.shape[1] != len(index._sig):
