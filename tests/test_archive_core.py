@@ -459,3 +459,21 @@ def test_an_archive_of_schema_1_is_migrated_on_open(tmp_path):
     names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     db.close()
     assert "documents_extracted" in names
+
+
+def test_a_record_replaced_after_the_saved_index_makes_the_next_save_rebuild(archive, monkeypatch):
+    import verify.archive.matches as matches
+    from verify.archive.ingest import commit_record
+    from verify.compare import as_record, fingerprints_of
+
+    monkeypatch.setattr(matches, "RECENT_MIN", 1)
+    ingest(archive, [FOUNDING_PDF, VARIANT_PDF], source="A")  # both in the saved index
+    record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
+    with archive.store.atomic():  # a reextract killed before it saved the index
+        commit_record(archive.store, sha(FOUNDING_PDF), 1, record, fingerprints_of(record))
+    matcher = matches.ArchiveMatcher(archive.store, archive.index_dir)
+    assert len(matcher.base) == 2 and len(matcher.batch) == 1  # old and new fingerprints
+    matcher.save()
+    assert _stamp_of(archive)["log_size"] == archive.store.log_size()
+    fresh = matches.ArchiveMatcher(archive.store, archive.index_dir)
+    assert len(fresh.base) == 2 and len(fresh.batch) == 0

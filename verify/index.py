@@ -470,7 +470,10 @@ class MatchIndex:
             )
         header = json.loads(header_path.read_text())
         if header.get("format") != FORMAT:
-            raise VerifyError(f"{folder} holds {header.get('format')!r}, expected {FORMAT}")
+            raise VerifyError(
+                f"{folder} holds {header.get('format')!r}, this verify reads {FORMAT}: "
+                "rebuild it with `verify index`"
+            )
         if header["parameters_version"] != parameters_version():
             raise VerifyError(
                 f"{folder} was built with fingerprint parameters version "
