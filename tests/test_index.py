@@ -138,6 +138,26 @@ def test_save_load_round_trip(tmp_path) -> None:
     assert np.array_equal(rebuilt.query_text(queries[0][1])[0], extra.query_text(queries[0][1])[0])
 
 
+def test_a_loaded_index_grows_and_is_saved_over_itself(tmp_path) -> None:
+    index, fps = real_index()
+    names = sorted(fps)
+    first = MatchIndex()
+    for name in names[:3]:
+        first.add(name, fps[name])
+    first.save(tmp_path / "idx")
+    loaded = MatchIndex.load(tmp_path / "idx")  # its tables are mapped from those files
+    for name in names[3:]:
+        loaded.add(name, fps[name])
+    loaded.save(tmp_path / "idx")  # new files renamed over the mapped ones
+    assert loaded.query(fps[names[0]])[0].doc_id == names[0]  # the old mapping still reads
+    again = MatchIndex.load(tmp_path / "idx")
+    assert len(again) == 5
+    for name in names:
+        top = again.query(fps[name], k=1)[0]
+        assert top.doc_id == name and top.sha256_equal and top.identity_key_equal
+    assert not list((tmp_path / "idx").glob(".*tmp*"))
+
+
 def test_bad_use_is_refused(tmp_path) -> None:
     index, fps = real_index()
     with pytest.raises(VerifyError, match="already in the index"):

@@ -449,13 +449,17 @@ class MatchIndex:
             "band_keys": self._band_keys.astype("<u4"),
             "band_order": self._band_order.astype("<i4"),
         }
-        for name, array in arrays.items():
-            np.save(folder / f"{name}.npy", array, allow_pickle=False)
-        (folder / "doc_ids.json").write_text(json.dumps(self._ids, ensure_ascii=False))
         for kind in _EXACT_KINDS:
             keys, rows = self._exact_tables(kind)
-            np.save(folder / f"exact_{kind}_keys.npy", keys.astype("<u8"), allow_pickle=False)
-            np.save(folder / f"exact_{kind}_rows.npy", rows.astype("<i4"), allow_pickle=False)
+            arrays[f"exact_{kind}_keys"] = keys.astype("<u8")
+            arrays[f"exact_{kind}_rows"] = rows.astype("<i4")
+        for name, array in arrays.items():
+            # A new file renamed over the old one: a reader (this process included) may
+            # have the old one memory-mapped, and truncating a mapped file crashes it.
+            tmp = folder / f".{name}.tmp.npy"  # np.save adds ".npy" to other names
+            np.save(tmp, array, allow_pickle=False)
+            tmp.replace(folder / f"{name}.npy")
+        (folder / "doc_ids.json").write_text(json.dumps(self._ids, ensure_ascii=False))
         # The header last: a folder without one is an interrupted save, refused by load.
         (folder / "header.json").write_text(json.dumps(self._header(), indent=1))
 
