@@ -16,7 +16,6 @@ import os
 import re
 import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ from verify.errors import (
 from verify.fingerprint import page_pdq
 from verify.language import detect_language
 from verify.load import has_colour
+from verify.lru import LruCache
 from verify.options import ExtractOptions
 from verify.page import PageText, Word
 
@@ -78,7 +78,7 @@ _CID = re.compile(r"\(cid:\d+\)")
 _BAD_CATEGORIES = frozenset({"Cc", "Co", "Cs", "Cn"})  # control, private use, surrogate, unassigned
 
 _lock = threading.Lock()
-_documents: OrderedDict[tuple[str, str, str | None], pymupdf.Document] = OrderedDict()
+_documents: LruCache[tuple[str, str, str | None], pymupdf.Document] = LruCache(_CACHE_SIZE)
 
 
 def _forget_inherited_documents() -> None:
@@ -99,8 +99,7 @@ if hasattr(os, "register_at_fork"):
 def clear_cache() -> None:
     """Close every cached document (tests, or a long-running process between batches)."""
     with _lock:
-        while _documents:
-            _, document = _documents.popitem()
+        for document in _documents.clear():
             document.close()
 
 
@@ -292,12 +291,9 @@ def _document(source: Source, password: str | None) -> pymupdf.Document:
     with _lock:
         document = _documents.get(key)
         if document is not None:
-            _documents.move_to_end(key)
             return document
         document = _open(source, password)
-        _documents[key] = document
-        while len(_documents) > _CACHE_SIZE:
-            _, evicted = _documents.popitem(last=False)
+        for evicted in _documents.put(key, document):
             evicted.close()
         return document
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Generic, Literal, TypeVar
@@ -33,6 +32,7 @@ from verify.fingerprint import (
     pdq_distance,
     words,
 )
+from verify.lru import LruCache
 from verify.record import EXTRACTED_FIELDS, SCHEMA_ID, Record
 
 try:  # the shared name folding (another helper's module); a small fallback otherwise
@@ -230,18 +230,14 @@ class _PerRecord(Generic[_T]):
 
     def __init__(self, derive: Callable[[Record], _T]) -> None:
         self._derive = derive
-        self._kept: OrderedDict[int, tuple[weakref.ref[Record], _T]] = OrderedDict()
+        self._kept: LruCache[int, tuple[weakref.ref[Record], _T]] = LruCache(_PER_RECORD_KEPT)
 
     def __call__(self, record: Record) -> _T:
-        key = id(record)
-        hit = self._kept.get(key)
+        hit = self._kept.get(id(record))
         if hit is not None and hit[0]() is record:
-            self._kept.move_to_end(key)
             return hit[1]
         value = self._derive(record)
-        self._kept[key] = (weakref.ref(record), value)
-        if len(self._kept) > _PER_RECORD_KEPT:
-            self._kept.popitem(last=False)
+        self._kept.put(id(record), (weakref.ref(record), value))
         return value
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from verify.compare import Comparison, as_record, compare
 from verify.errors import VerifyError
 from verify.fingerprint import Fingerprints, parameters_version
 from verify.index import Candidate, MatchIndex
+from verify.lru import LruCache
 from verify.record import Record
 
 LINK_VERDICTS = ("same_document", "variant", "conflict")
@@ -52,8 +52,7 @@ class _ParsedRecords:
     """
 
     def __init__(self, kept: int) -> None:
-        self._kept = kept
-        self._records: OrderedDict[tuple[str, str, int], Record] = OrderedDict()
+        self._records: LruCache[tuple[str, str, int], Record] = LruCache(kept)
 
     def get(self, store: ArchiveStore, archive_id: str, sha256: str) -> Record | None:
         """The archived document's current record, parsed at most once; None if it has none."""
@@ -63,24 +62,17 @@ class _ParsedRecords:
         key = (archive_id, sha256, document.extracted_seq)
         record = self._records.get(key)
         if record is not None:
-            self._records.move_to_end(key)
             return record
         text = store.record_json(sha256)
         if not text:
             return None
         record = as_record(json.loads(text))
-        self._remember(key, record)
+        self._records.put(key, record)
         return record
 
     def put(self, archive_id: str, sha256: str, version: int, record: Record) -> None:
         """Keep a record just committed as ``version``, so later batches need not parse it."""
-        self._remember((archive_id, sha256, version), record)
-
-    def _remember(self, key: tuple[str, str, int], record: Record) -> None:
-        self._records[key] = record
-        self._records.move_to_end(key)
-        if len(self._records) > self._kept:
-            self._records.popitem(last=False)
+        self._records.put((archive_id, sha256, version), record)
 
 
 _parsed = _ParsedRecords(ARCHIVED_RECORDS_KEPT)
