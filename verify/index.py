@@ -178,6 +178,9 @@ class MatchIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._row_of
+
     # ------------------------------------------------------------------ adding
 
     def _new_rows(self, doc_ids: Sequence[str]) -> np.ndarray:

@@ -231,7 +231,6 @@ class Ingestor:
         self.matcher = ArchiveMatcher(self.store, archive.index_dir)
         self.archive.originals.clean_temporaries()
         self._pending: list[_Prepared | FileOutcome] = []
-        self._pending_new: set[str] = set()  # bytes extracted in the uncommitted group
         self._group_started = 0.0
 
     def run(self, files: Sequence[Path]) -> IngestSummary:
@@ -279,7 +278,7 @@ class Ingestor:
             return FileOutcome(shown, "already", sha256)
         self.archive.originals.put(path, sha256)
         prepared = _Prepared(shown, sha256, size, receipt_id)
-        if sha256 in self._pending_new or self.store.document(sha256) is not None:
+        if self._pending_bytes(sha256) or self.store.document(sha256) is not None:
             return prepared  # known bytes: a receipt, no extraction
         try:
             prepared.extracted = extract_original(
@@ -289,7 +288,6 @@ class Ingestor:
             # Name the file as received, not by its internal name in the archive.
             internal = str(self.archive.originals.path(sha256))
             prepared.failure = type(error)(str(error).replace(internal, shown))
-        self._pending_new.add(sha256)
         if prepared.extracted is not None:
             prepared.found = [
                 f
@@ -299,6 +297,10 @@ class Ingestor:
             # Findable by the next files at once, before its group commits.
             self.matcher.add(sha256, *prepared.extracted)
         return prepared
+
+    def _pending_bytes(self, sha256: str) -> bool:
+        """Whether a file of the uncommitted group has these bytes (extracted once, then)."""
+        return any(isinstance(p, _Prepared) and p.sha256 == sha256 for p in self._pending)
 
     def _commit_group(self, summary: IngestSummary) -> None:
         """Write the pending files' rows in one transaction, then report them."""
@@ -312,7 +314,7 @@ class Ingestor:
                 else:
                     committed.append(self._commit_file(item))
         # Committed: nothing of this group may be written again, whatever happens next.
-        pending, self._pending, self._pending_new = self._pending, [], set()
+        pending, self._pending = self._pending, []
         for item, (outcome, seq) in zip(pending, committed, strict=True):
             if isinstance(item, _Prepared) and item.extracted is not None and seq is not None:
                 self.matcher.committed(item.sha256, seq, item.extracted[0])

@@ -105,12 +105,18 @@ def _stamp(store: ArchiveStore) -> dict[str, object]:
     }
 
 
+def _current(fingerprints_json: str) -> Fingerprints | None:
+    """Stored fingerprints, if made with this verify's parameters (others are never matched)."""
+    fingerprints = Fingerprints.model_validate_json(fingerprints_json)
+    return fingerprints if fingerprints.parameters_version == parameters_version() else None
+
+
 def build_from_store(store: ArchiveStore) -> MatchIndex:
     """A fresh index of every stored fingerprint."""
     index = MatchIndex()
     for sha256, fingerprints_json in store.fingerprints():
-        fingerprints = Fingerprints.model_validate_json(fingerprints_json)
-        if fingerprints.parameters_version == index.parameters_version:
+        fingerprints = _current(fingerprints_json)
+        if fingerprints is not None:
             index.add(sha256, fingerprints)
     index.build()
     return index
@@ -138,10 +144,8 @@ def _recent_since(store: ArchiveStore, stamp: dict[str, object]) -> Recent | Non
     count = 0
     for sha256, fingerprints_json in store.fingerprints_since(log_size):
         count += 1
-        if fingerprints_json is None:
-            continue
-        fingerprints = Fingerprints.model_validate_json(fingerprints_json)
-        if fingerprints.parameters_version == parameters_version():
+        fingerprints = _current(fingerprints_json) if fingerprints_json is not None else None
+        if fingerprints is not None:
             recent.append((sha256, fingerprints))
     if saved_generation + count != int(store.get_meta("generation") or 0):
         return None
@@ -243,22 +247,19 @@ class ArchiveMatcher:
         generation = int(self.store.get_meta("generation") or 0)
         # Another process wrote fingerprints meanwhile: only a full rebuild includes them.
         rebuild = rebuild or generation != self._generation + self._added
-        limit = max(RECENT_MIN, int(RECENT_SHARE * len(self.base)))
         # A recent record that replaced one in the base (a reextract cut short) would
         # leave the old fingerprints in it: only a rebuild drops them.
-        rebuild = rebuild or any(sha256 in self.base._row_of for sha256, _ in self._recent)
-        if rebuild:
-            self.base = build_from_store(self.store)
-        elif len(self._recent) > limit:
-            for sha256, fingerprints in self._recent:
-                self.base.add(sha256, fingerprints)
-            self.base.build()
-        else:
-            self._records.clear()
-            self._added = 0
-            self._generation = generation
-            return
-        save_index(self.base, self.folder, _stamp(self.store))
-        self.batch, self._recent, self._added = MatchIndex(), [], 0
+        rebuild = rebuild or any(sha256 in self.base for sha256, _ in self._recent)
+        limit = max(RECENT_MIN, int(RECENT_SHARE * len(self.base)))
+        if rebuild or len(self._recent) > limit:
+            if rebuild:
+                self.base = build_from_store(self.store)
+            else:
+                for sha256, fingerprints in self._recent:
+                    self.base.add(sha256, fingerprints)
+                self.base.build()
+            save_index(self.base, self.folder, _stamp(self.store))
+            self.batch, self._recent = MatchIndex(), []
         self._records.clear()
+        self._added = 0
         self._generation = generation
