@@ -15,11 +15,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from verify.errors import ExitCode, VerifyError
+from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
 from verify.pipeline import extract
 from verify.summary import render_summary
 
 
+@fewer_collections()
 def extract_many(
     paths: Sequence[Path],
     options: ExtractOptions,

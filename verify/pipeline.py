@@ -13,6 +13,7 @@ from collections.abc import Callable
 from verify import __version__
 from verify.fields import extract_fields
 from verify.fingerprint import fingerprint_record
+from verify.gc_tuning import fewer_collections
 from verify.load import open_source, page_count
 from verify.options import ExtractOptions
 from verify.page import PageText
@@ -41,6 +42,13 @@ def extract(
         options = ExtractOptions(**option_values)  # type: ignore[arg-type]
     elif option_values:
         raise TypeError("pass either an ExtractOptions or keyword options, not both")
+    with fewer_collections():
+        return _extract(path, options, progress)
+
+
+def _extract(
+    path: str | os.PathLike[str], options: ExtractOptions, progress: ProgressCallback | None
+) -> Record:
     source = open_source(path)
     total = page_count(source, options)
     pages = list(read_pages(source, options, progress))

@@ -35,6 +35,7 @@ from verify.archive.store import ArchiveStore, DocumentRow, FailureRow, LinkRow,
 from verify.compare import fingerprints_of
 from verify.errors import ArchiveError, ExitCode, InputMissingError, VerifyError
 from verify.fingerprint import Fingerprints
+from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
 from verify.record import Record
 
@@ -233,6 +234,7 @@ class Ingestor:
         self._pending: list[_Prepared | FileOutcome] = []
         self._group_started = 0.0
 
+    @fewer_collections()
     def run(self, files: Sequence[Path]) -> IngestSummary:
         """Ingest every file; one failing file never stops the batch."""
         summary = IngestSummary()
@@ -438,6 +440,7 @@ def ingest(
     return Ingestor(archive, source, note, options, progress).run(files)
 
 
+@fewer_collections()
 def retry_failed(
     archive: Archive,
     *,

@@ -25,6 +25,7 @@ from verify.archive.ingest import (
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher
 from verify.archive.store import FailureRow
 from verify.errors import VerifyError
+from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
 
 
@@ -44,6 +45,7 @@ class ReextractSummary:
         return dict(self.__dict__)
 
 
+@fewer_collections()
 def reextract(
     archive: Archive, options: ExtractOptions | None = None, progress: IngestProgress | None = None
 ) -> ReextractSummary:
