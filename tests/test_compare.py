@@ -191,3 +191,21 @@ def test_fallback_sha_differs_from_identical() -> None:
     b = with_sha(a, hashlib.sha256(b"another file").hexdigest())
     result = compare(a, b)
     assert result.verdict == "same_document" and result.score > 0.9
+
+
+@pytest.mark.parametrize("confident_first", [True, False])
+def test_a_number_slip_is_forgiven_only_when_read_with_low_confidence(confident_first) -> None:
+    """Field rows are reused between comparisons: the confidence must still decide."""
+    truth = letter(FOUNDING)["truth"]["document_number"]
+    slipped = truth.replace("/", ".", 1)
+    clean = letter_record(FOUNDING)
+
+    def copy(confidence: float) -> Record:
+        number = {**ev(slipped, confidence), "value": slipped}
+        return with_sha(letter_record(FOUNDING, document_number=number), "b" * 64)
+
+    confident, unsure = copy(0.95), copy(0.5)
+    order = [confident, unsure] if confident_first else [unsure, confident]
+    statuses = {id(other): fields(compare(clean, other))["document_number"] for other in order}
+    assert statuses[id(confident)] == "differ"
+    assert statuses[id(unsure)] == "agree"

@@ -242,9 +242,19 @@ class _PerRecord(Generic[_T]):
 
 
 _record_values = _PerRecord(
-    lambda record: {field: _values(record, field) for field in _COMPARED_FIELDS}
+    lambda record: {field: tuple(_values(record, field)) for field in _COMPARED_FIELDS}
 )
-"""Every compared field's values of a record."""
+"""Every compared field's values of a record (tuples: they are keys of ``_rows``)."""
+
+_ROWS_KEPT = 8192
+_rows: LruCache[tuple[str, tuple[str, ...], tuple[str, ...], bool], FieldComparison] = LruCache(
+    _ROWS_KEPT
+)
+"""Rows of the field table already worked out, by field, both sides' values and whether
+the number was read with low confidence (all a row depends on; thresholds are fixed for
+the process). Copies of one letter carry the same values: an archive batch that compares
+a new copy with ten archived ones builds each row once. Rows are frozen, so sharing them
+between comparisons is safe."""
 
 _record_fingerprints = _PerRecord(_read_fingerprints)
 
@@ -293,6 +303,7 @@ def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
     """The field-by-field table: agree / differ / missing on one side or both."""
     spec = parameters()["compare"]
     text_match = _fuzzy(spec["text_field_ratio"])
+    number_low = _low_confidence(a, b, "document_number")
 
     def exact(x: str, y: str) -> bool:
         return x.strip() == y.strip()
@@ -300,7 +311,7 @@ def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
     matchers: dict[str, Callable[[str, str], bool]] = {
         "issuer": text_match,
         "document_kind": exact,
-        "document_number": _number_match(_low_confidence(a, b, "document_number")),
+        "document_number": _number_match(number_low),
         "document_date": exact,
         "subject": text_match,
         "addressees": text_match,
@@ -315,34 +326,46 @@ def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
     rows = []
     values_a, values_b = _record_values(a), _record_values(b)
     for field in _COMPARED_FIELDS:
-        match, left, right = matchers[field], values_a[field], values_b[field]
-        similarity = None
-        only_left: list[str] = []
-        only_right: list[str] = []
-        if not left and not right:
-            status: Status = "missing_both"
-        elif not left:
-            status = "missing_left"
-        elif not right:
-            status = "missing_right"
-        else:
-            if sorted(left) != sorted(right):  # equal values agree under every matcher
-                only_left, only_right = _set_compare(left, right, match)
-            status = "differ" if only_left or only_right else "agree"
-            if field in ("issuer", "subject", "funding_source", "document_number"):
-                similarity = round(fuzz.ratio(_text_key(left[0]), _text_key(right[0])) / 100, 3)
-        rows.append(
-            FieldComparison(
-                field=field,
-                status=status,
-                left=left,
-                right=right,
-                similarity=similarity,
-                only_left=only_left,
-                only_right=only_right,
-            )
-        )
+        key = (field, values_a[field], values_b[field], number_low and field == "document_number")
+        row = _rows.get(key)
+        if row is None:
+            row = _field_row(field, values_a[field], values_b[field], matchers[field])
+            _rows.put(key, row)
+        rows.append(row)
     return rows
+
+
+def _field_row(
+    field: str,
+    left: tuple[str, ...],
+    right: tuple[str, ...],
+    match: Callable[[str, str], bool],
+) -> FieldComparison:
+    """One row of the table: how the two sides' values of ``field`` relate."""
+    similarity = None
+    only_left: list[str] = []
+    only_right: list[str] = []
+    if not left and not right:
+        status: Status = "missing_both"
+    elif not left:
+        status = "missing_left"
+    elif not right:
+        status = "missing_right"
+    else:
+        if sorted(left) != sorted(right):  # equal values agree under every matcher
+            only_left, only_right = _set_compare(list(left), list(right), match)
+        status = "differ" if only_left or only_right else "agree"
+        if field in ("issuer", "subject", "funding_source", "document_number"):
+            similarity = round(fuzz.ratio(_text_key(left[0]), _text_key(right[0])) / 100, 3)
+    return FieldComparison(
+        field=field,
+        status=status,
+        left=list(left),
+        right=list(right),
+        similarity=similarity,
+        only_left=only_left,
+        only_right=only_right,
+    )
 
 
 # --------------------------------------------------------------------------- the verdict
