@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.test_fingerprint import letter_record, ocr_noise, page_pixels
 from verify.errors import RecordError, VerifyError
@@ -174,3 +176,89 @@ def test_an_empty_index_and_a_document_without_text() -> None:
     assert index.query(empty) == []
     index.add("blank", empty)
     assert index.query(empty)[0].doc_id == "blank"
+
+
+def _reference_query(index: MatchIndex, fingerprints, k: int) -> list[tuple]:
+    """The query's ranking written as plainly as possible: every hit looked at in Python."""
+    found: dict[int, dict] = {}
+    for kind in ("sha256", "identity_key", "body_digest"):
+        key = getattr(fingerprints, kind)
+        for row in index._exact_matches(kind, key) if key else []:
+            found.setdefault(row, {})[kind] = True
+    for page in fingerprints.pages:
+        rows, distances = index.query_pdq(page.pdq)
+        for row, d in zip(rows.tolist(), distances.tolist(), strict=True):
+            hit = found.setdefault(row, {})
+            hit["pdq"] = min(hit.get("pdq", d), d)
+    rows, jaccard = index.query_text(fingerprints.text_minhash.array())
+    for row, j in zip(rows.tolist(), jaccard.tolist(), strict=True):
+        found.setdefault(row, {})["text"] = j
+    scored = []
+    for row, hit in found.items():
+        score = max(
+            1.0 if hit.get("sha256") else 0.0,
+            0.9 if hit.get("identity_key") or hit.get("body_digest") else 0.0,
+            hit.get("text", 0.0),
+            1 - hit["pdq"] / 64 if "pdq" in hit else 0.0,
+        )
+        scored.append((round(score, 4), index._ids[row], hit))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [
+        (doc_id, score, bool(h.get("sha256")), bool(h.get("identity_key")), h.get("pdq"))
+        for score, doc_id, h in scored[:k]
+    ]
+
+
+def _fingerprints(sha: str, keys: tuple[str, str], pdq: np.ndarray, sig: np.ndarray, spec):
+    from verify.fingerprint import Fingerprints, MinHashSignature, PageFingerprint, parameters
+
+    minhash = MinHashSignature.from_array(sig, spec["seed"], spec["shingles"], spec["scheme"])
+    hex_pdq = pdq.astype(">u8").tobytes().hex()
+    return Fingerprints(
+        parameters_version=parameters()["version"],
+        sha256=sha,
+        pages=[PageFingerprint(number=1, pdq=hex_pdq, pdq_quality=100)],
+        text_minhash=minhash,
+        identity_key=keys[0],
+        body_digest=keys[1],
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 40),  # documents
+    st.integers(1, 12),  # k
+    st.integers(0, 2**31),  # seed
+)
+def test_query_ranks_as_the_plain_reading_of_its_rule(n: int, k: int, seed: int) -> None:
+    """Exact keys, PDQ distances and Jaccard estimates combined and ranked, ties by id."""
+    from verify.fingerprint import parameters
+
+    spec = {**parameters()["minhash"], "shingles": MatchIndex().shingles or "words:3"}
+    rng = np.random.default_rng(seed)
+    index = MatchIndex()
+    base_pdq = rng.integers(0, 2**64, size=4, dtype=np.uint64)
+    base_sig = rng.integers(0, 2**32, size=index.num_perm, dtype=np.uint32)
+
+    def near(flips: int, keep: float) -> tuple[np.ndarray, np.ndarray]:
+        pdq = base_pdq.copy()
+        for bit in rng.choice(256, size=flips, replace=False):
+            pdq[bit // 64] ^= np.uint64(1) << np.uint64(63 - bit % 64)
+        sig = base_sig.copy()
+        change = rng.random(index.num_perm) >= keep
+        sig[change] = rng.integers(0, 2**32, size=int(change.sum()), dtype=np.uint32)
+        return pdq, sig
+
+    for i in range(n):  # some close, some far, keys from a small set so that they collide
+        pdq, sig = near(int(rng.integers(0, 80)), float(rng.random()))
+        keys = (f"id-{rng.integers(0, 3)}", f"body-{rng.integers(0, 3)}")
+        index.add(f"d{i:02d}", _fingerprints(f"{i:064x}", keys, pdq, sig, spec))
+    query_pdq, query_sig = near(int(rng.integers(0, 40)), 0.7)
+    query = _fingerprints(
+        f"{int(rng.integers(0, n)):064x}", ("id-0", "body-1"), query_pdq, query_sig, spec
+    )
+    got = [
+        (c.doc_id, c.score, c.sha256_equal, c.identity_key_equal, c.pdq_distance)
+        for c in index.query(query, k=k)
+    ]
+    assert got == _reference_query(index, query, k)

@@ -41,7 +41,6 @@ byte order, whatever the machine:
 from __future__ import annotations
 
 import hashlib
-import heapq
 import itertools
 import json
 from collections import defaultdict
@@ -358,44 +357,60 @@ class MatchIndex:
         or body digest, else the best of the text Jaccard estimate and ``1 - d / 64`` for a
         PDQ distance ``d``. Whether a candidate is the same document is for ``compare``.
         """
-        found: dict[int, dict[str, Any]] = defaultdict(dict)
+        exact: dict[int, set[str]] = defaultdict(set)
         for kind in _EXACT_KINDS:
             key = getattr(fingerprints, kind)
             for row in self._exact_matches(kind, key) if key else []:
-                found[row][kind] = True
-        for page in fingerprints.pages:
-            if page.pdq and self._usable(page.pdq_quality):
-                rows, distances = self.query_pdq(page.pdq)
-                for row, d in zip(rows.tolist(), distances.tolist(), strict=True):
-                    best = found[row].get("pdq")
-                    found[row]["pdq"] = d if best is None else min(best, d)
-        if fingerprints.text_minhash is not None:
-            rows, jaccard = self.query_text(fingerprints.text_minhash.array())
-            for row, j in zip(rows.tolist(), jaccard.tolist(), strict=True):
-                found[row]["text"] = j
-        scored = []
-        for row, hit in found.items():
-            score = max(
-                1.0 if hit.get("sha256") else 0.0,
-                0.9 if hit.get("identity_key") or hit.get("body_digest") else 0.0,
-                hit.get("text", 0.0),
-                1 - hit["pdq"] / 64 if "pdq" in hit else 0.0,
-            )
-            scored.append((-round(max(score, 0.0), 4), self._ids[row], hit))
-        # Only the best k become Candidate models: a letter with a hundred archived copies
-        # hits them all, and building a model for each was most of a query's time.
-        return [
-            Candidate(
-                doc_id=doc_id,
-                score=-negative,
-                sha256_equal=bool(hit.get("sha256")),
-                identity_key_equal=bool(hit.get("identity_key")),
-                body_digest_equal=bool(hit.get("body_digest")),
-                pdq_distance=hit.get("pdq"),
-                text_jaccard=hit.get("text"),
-            )
-            for negative, doc_id, hit in heapq.nsmallest(k, scored, key=lambda s: s[:2])
+                exact[row].add(kind)
+        pdq_parts = [
+            self.query_pdq(page.pdq)
+            for page in fingerprints.pages
+            if page.pdq and self._usable(page.pdq_quality)
         ]
+        text_rows, text_j = np.empty(0, np.int32), np.empty(0, np.float64)
+        if fingerprints.text_minhash is not None:
+            text_rows, text_j = self.query_text(fingerprints.text_minhash.array())
+        pdq_rows = np.concatenate([r for r, _ in pdq_parts] or [np.empty(0, np.int32)])
+        pdq_d = np.concatenate([d for _, d in pdq_parts] or [np.empty(0, np.int32)])
+        exact_rows = np.fromiter(exact, dtype=np.int64, count=len(exact))
+        rows = np.unique(np.concatenate([exact_rows, pdq_rows, text_rows]).astype(np.int64))
+        if not len(rows):
+            return []
+        # Scores as arrays: a letter with a hundred archived copies hits them all, and a
+        # Python loop over the hits was most of a query's time.
+        jaccard = np.full(len(rows), np.nan)
+        jaccard[np.searchsorted(rows, text_rows)] = text_j
+        nearest = np.full(len(rows), np.iinfo(np.int64).max)
+        np.minimum.at(nearest, np.searchsorted(rows, pdq_rows), pdq_d.astype(np.int64))
+        has_pdq = nearest != np.iinfo(np.int64).max
+        score = np.maximum(np.nan_to_num(jaccard, nan=0.0), 0.0)
+        score = np.maximum(score, np.where(has_pdq, 1 - nearest / 64, 0.0))
+        # Equal bytes score 1, an equal identity key or body digest 0.9.
+        bonus = [1.0 if "sha256" in k else 0.9 if k - {"sha256"} else 0.0 for k in exact.values()]
+        at = np.searchsorted(rows, exact_rows)
+        score[at] = np.maximum(score[at], np.array(bonus, dtype=np.float64))
+        score = np.round(score, 4)
+        # Best k by score, ties by document id: every row tied with the k-th is sorted.
+        chosen = np.arange(len(rows))
+        if len(rows) > k:
+            kth = np.partition(-score, k - 1)[k - 1]
+            chosen = np.flatnonzero(-score <= kth)
+        best = sorted(chosen.tolist(), key=lambda i: (-score[i], self._ids[rows[i]]))[:k]
+        out = []
+        for i in best:
+            kinds = exact.get(int(rows[i]), set())
+            out.append(
+                Candidate(
+                    doc_id=self._ids[rows[i]],
+                    score=float(score[i]),
+                    sha256_equal="sha256" in kinds,
+                    identity_key_equal="identity_key" in kinds,
+                    body_digest_equal="body_digest" in kinds,
+                    pdq_distance=int(nearest[i]) if has_pdq[i] else None,
+                    text_jaccard=None if np.isnan(jaccard[i]) else float(jaccard[i]),
+                )
+            )
+        return out
 
     def _exact_matches(self, kind: str, key: str) -> list[int]:
         """Rows whose ``kind`` key equals ``key``: saved tables, then recent additions."""
