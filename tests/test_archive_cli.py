@@ -45,6 +45,7 @@ def test_end_to_end(cli_subprocess, tmp_path):
     assert run.code == 0, run.stderr
     summary = json.loads(run.stdout)
     assert (summary["ingested"], summary["matches"], summary["failed"]) == (2, 1, 0)
+    assert 0 < summary["extract_seconds"] < summary["seconds"]
     founding_id = summary["documents"][0]["sha256"]
 
     run = cli_subprocess("search", VARIANT_PDF, "--archive", archive, "--json")

@@ -82,12 +82,14 @@ def test_init_makes_a_private_key_and_refuses_an_existing_archive(tmp_path):
 def test_ingest_reingest_two_sources_and_variant_link(archive):
     first = ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="source A", note="by hand")
     assert (first.ingested, first.duplicates, first.failed) == (2, 0, 0)
+    assert 0 < first.extract_seconds < first.seconds  # the rest is the archive's own work
     original = archive.originals.path(sha(FOUNDING_PDF))
     assert original.read_bytes() == FOUNDING_PDF.read_bytes()
     assert stat.S_IMODE(original.stat().st_mode) == 0o444
 
     again = ingest(archive, [FOUNDING_PDF], source="source A", note="by hand")
     assert (again.ingested, again.already, again.duplicates) == (0, 1, 0)
+    assert again.extract_seconds == 0  # nothing was read again
 
     second = ingest(archive, [FOUNDING_PDF], source="source B")
     assert (second.ingested, second.duplicates) == (0, 1)
@@ -137,14 +139,14 @@ def test_one_group_links_its_own_files_and_extracts_shared_bytes_once(archive, t
 def test_files_prepared_before_a_failure_are_committed(archive, tmp_path, monkeypatch):
     from verify.archive.originals import Originals
 
-    real_put = Originals.put
+    real_write = Originals.write_temporary
 
-    def put(self, source, sha256):
+    def write_temporary(self, source, sha256):
         if source == OTHER_PDF:
             raise ArchiveError("cannot write the original: the disk is full")
-        return real_put(self, source, sha256)
+        return real_write(self, source, sha256)
 
-    monkeypatch.setattr(Originals, "put", put)
+    monkeypatch.setattr(Originals, "write_temporary", write_temporary)
     with pytest.raises(ArchiveError, match="disk is full"):
         ingest(archive, [FOUNDING_PDF, VARIANT_PDF, OTHER_PDF], source="A")
     assert archive.store.document(sha(FOUNDING_PDF)) is not None
@@ -166,6 +168,7 @@ def test_quarantine_keeps_the_bytes_and_retry_reruns_only_those(archive, tmp_pat
     assert archive.originals.read(sha(bad)) == bad.read_bytes()
     retried = retry_failed(archive)
     assert retried.files == 1 and retried.failed == 1
+    assert 0 < retried.extract_seconds <= retried.seconds  # a failed read is still counted
     assert verify_archive(archive).ok
 
 

@@ -1,8 +1,9 @@
 """kill -9 during a batch, then the same command again: nothing lost, nothing twice.
 
 Each run is a real ``python`` subprocess that SIGKILLs itself at a chosen point (after the
-n-th original is written, inside a file's transaction, after a commit, before the tree
-head is signed), plus one killed from outside at an arbitrary moment.
+n-th original is written, while a file is extracted from its temporary, inside a file's
+transaction, after a commit, before the tree head is signed), plus one killed from outside
+at an arbitrary moment.
 """
 
 from __future__ import annotations
@@ -50,7 +51,11 @@ def before(function):
     return wrapped
 
 if point == "original":
-    originals.Originals.put = after(originals.Originals.put)
+    originals.Originals.install = after(originals.Originals.install)
+elif point == "extracting":  # the original is still a temporary, being fsynced
+    import verify.archive.ingest
+    ingest_module = sys.modules["verify.archive.ingest"]  # the package exports ingest()
+    ingest_module.extract_original = before(ingest_module.extract_original)
 elif point == "transaction":
     custody.append = after(custody.append)
 elif point == "commit":  # reported after its group's transaction committed
@@ -97,16 +102,20 @@ def _assert_complete(archive: Path, inbox: Path) -> None:
         report = verify_archive(opened)
         assert report.ok, report.problems
         assert report.log_size == report.signed_size  # the resumed run signed everything
+    assert not list((archive / "originals" / ".incoming").glob(".tmp-*"))  # cleaned up
 
 
 @pytest.mark.parametrize(
-    ("point", "nth"), [("original", 2), ("transaction", 4), ("commit", 3), ("sign", 1)]
+    ("point", "nth"),
+    [("original", 2), ("extracting", 3), ("transaction", 4), ("commit", 3), ("sign", 1)],
 )
 def test_kill_at_a_point_then_resume(tmp_path, inbox, point, nth):
     archive = tmp_path / "newsroom"
     init_archive(archive).close()
     killed = _run([point, str(nth), *_command(archive, inbox)], "-c", KILLER)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    if point == "extracting":  # killed with a temporary not yet named
+        assert list((archive / "originals" / ".incoming").glob(".tmp-*"))
     resumed = _run(_command(archive, inbox), "-m", "verify")
     assert resumed.returncode == 0, resumed.stderr
     _assert_complete(archive, inbox)

@@ -143,7 +143,8 @@ def ingest_command(
         _out.print(
             f"ingested {summary.ingested}, duplicates {summary.duplicates}, already archived "
             f"{summary.already}, matches found {summary.matches}, failed {summary.failed} "
-            f"({summary.files} files, {summary.pages} pages, {summary.seconds:.1f} s; "
+            f"({summary.files} files, {summary.pages} pages, {summary.seconds:.1f} s, "
+            f"{summary.extract_seconds:.1f} s of them extracting; "
             f"log size {summary.tree_size}, signed)",
             markup=False,
         )

@@ -4,9 +4,11 @@ Per file, in this order (docs/archive.md, "Ingest"):
 
 1. hash the file; the receipt key is (source, path, sha256): a receipt already held means
    this file was archived by an earlier run of the same command, so it is skipped;
-2. write the original (write-once) *before* any database row names it;
-3. if these bytes are new, extract the record and fingerprints and look for matches;
-   an extraction failure quarantines the document with its reason, bytes kept;
+2. copy the bytes to a temporary in the archive, hashed as written; new bytes are
+   extracted from it while a thread ``fsync``s it, then it is named as the original
+   (write-once), always *before* any database row names it;
+3. match the new record against the archive; an extraction failure quarantines the
+   document with its reason, bytes kept;
 4. one transaction for a group of files (up to ``GROUP_FILES``, or what ``GROUP_SECONDS``
    gathered): documents, records, receipts, links and their log entries.
 
@@ -23,6 +25,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -66,6 +69,7 @@ class IngestSummary:
     failed: int = 0  # quarantined (bytes archived) or unreadable (not archived)
     pages: int = 0
     seconds: float = 0.0
+    extract_seconds: float = 0.0  # of ``seconds``, spent extracting: the rest is the archive's
     tree_size: int = 0
     outcomes: list[FileOutcome] = field(default_factory=list)
 
@@ -95,6 +99,7 @@ class IngestSummary:
             "failed": self.failed,
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
+            "extract_seconds": round(self.extract_seconds, 3),
             "tree_size": self.tree_size,
             "documents": [
                 {
@@ -157,15 +162,20 @@ def extract_original(
     display_path: str,
     options: ExtractOptions,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    temporary: Path | None = None,
 ) -> tuple[Record, Fingerprints]:
     """Extract from the archived original (the bytes as hashed, never a file changed since).
 
-    The record's ``source.path`` and ``file_name`` are those of the first receipt, not the
-    archive's internal name; its fingerprints are stored inside it.
+    ``temporary`` is where those bytes are while their original is being written (see
+    ``Originals.write_temporary``). The record's ``source.path`` and ``file_name`` are
+    those of the first receipt, not the archive's internal name; its fingerprints are
+    stored inside it.
     """
     from verify.pipeline import extract
 
-    record = extract(archive.originals.path(sha256), options, progress=progress)
+    where = temporary if temporary is not None else archive.originals.path(sha256)
+    record = extract(where, options, progress=progress)
     source = record.source.model_copy(
         update={"path": display_path, "file_name": Path(display_path).name}
     )
@@ -233,6 +243,8 @@ class Ingestor:
         self.archive.originals.clean_temporaries()
         self._pending: list[_Prepared | FileOutcome] = []
         self._group_started = 0.0
+        self._extract_seconds = 0.0
+        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-fsync")
 
     @fewer_collections()
     def run(self, files: Sequence[Path]) -> IngestSummary:
@@ -258,9 +270,11 @@ class Ingestor:
         finally:
             self._finish(summary)
         summary.seconds = time.perf_counter() - started
+        summary.extract_seconds = self._extract_seconds
         return summary
 
     def _finish(self, summary: IngestSummary) -> None:
+        self._syncer.shutdown(wait=True)
         custody.sign_pending(self.store, self.key)
         summary.tree_size = self.store.log_size()
         try:
@@ -278,18 +292,47 @@ class Ingestor:
         receipt_id = self.cipher.receipt_id(self.source_id, shown, sha256)
         if self.store.receipt(receipt_id) is not None:
             return FileOutcome(shown, "already", sha256)
-        self.archive.originals.put(path, sha256)
         prepared = _Prepared(shown, sha256, size, receipt_id)
         if self._pending_bytes(sha256) or self.store.document(sha256) is not None:
+            self.archive.originals.put(path, sha256)  # normally there (a lost one comes back)
             return prepared  # known bytes: a receipt, no extraction
+        originals = self.archive.originals
+        temporary = originals.write_temporary(path, sha256)  # None: a killed run's, whole
+        # The original's fsync runs beside its extraction, which reads the temporary; it
+        # is named only once durable, and before any row names it (the group's commit).
+        synced = self._syncer.submit(originals.sync, temporary) if temporary else None
+        started = time.perf_counter()
         try:
             prepared.extracted = extract_original(
-                self.archive, sha256, shown, self.options, self.progress.page_done
+                self.archive,
+                sha256,
+                shown,
+                self.options,
+                self.progress.page_done,
+                temporary=temporary,
             )
         except VerifyError as error:
-            # Name the file as received, not by its internal name in the archive.
-            internal = str(self.archive.originals.path(sha256))
-            prepared.failure = type(error)(str(error).replace(internal, shown))
+            # Name the file as received, not by the archive's names for its bytes.
+            message = str(error)
+            for internal in (temporary, originals.path(sha256)):
+                if internal is not None:
+                    message = message.replace(str(internal), shown)
+            prepared.failure = type(error)(message)
+        except BaseException:
+            if temporary is not None and synced is not None:
+                with contextlib.suppress(VerifyError):
+                    synced.result()
+                originals.discard(temporary)
+            raise
+        finally:
+            self._extract_seconds += time.perf_counter() - started
+        if temporary is not None and synced is not None:
+            try:
+                synced.result()
+            except BaseException:
+                originals.discard(temporary)
+                raise
+            originals.install(temporary, sha256)
         if prepared.extracted is not None:
             prepared.found = [
                 f
@@ -462,7 +505,7 @@ def retry_failed(
             shown = archive.cipher().decrypt(receipts[0].path, "path") if receipts else None
             shown = shown or failure.sha256
             progress.file_started(Path(shown))
-            outcome = _retry_one(archive, matcher, failure, shown, options, progress)
+            outcome = _retry_one(archive, matcher, failure, shown, options, progress, summary)
             summary.add(outcome)
             progress.file_done(outcome)
     finally:
@@ -480,17 +523,25 @@ def _retry_one(
     shown: str,
     options: ExtractOptions,
     progress: IngestProgress,
+    summary: IngestSummary,
 ) -> FileOutcome:
     sha256 = failure.sha256
     document = archive.store.document(sha256)
     size = document.size if document else 0
+    started = time.perf_counter()
     try:
         archive.originals.read(sha256)  # re-hashed: never extract from changed bytes
         record, fingerprints = extract_original(archive, sha256, shown, options, progress.page_done)
     except VerifyError as error:
+        failed: VerifyError | None = error
+    else:
+        failed = None
+    finally:
+        summary.extract_seconds += time.perf_counter() - started
+    if failed is not None:
         with archive.store.atomic():
-            archive.store.put_failure(replace(failure, reason=str(error), at=custody.now()))
-        return FileOutcome(shown, "failed", sha256, reason=str(error))
+            archive.store.put_failure(replace(failure, reason=str(failed), at=custody.now()))
+        return FileOutcome(shown, "failed", sha256, reason=str(failed))
     found = [f for f in matcher.find(record, fingerprints) if f.comparison.verdict in LINK_VERDICTS]
     with archive.store.atomic():
         seq = commit_record(archive.store, sha256, size, record, fingerprints)

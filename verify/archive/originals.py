@@ -74,17 +74,33 @@ class Originals:
     def put(self, source: Path, sha256: str) -> bool:
         """Copy ``source`` in as the original ``sha256``; False if it was already there.
 
+        The three steps below in a row; ingest runs them apart, so that the ``fsync``
+        overlaps the file's extraction (read from the temporary meanwhile).
+        """
+        temporary = self.write_temporary(source, sha256)
+        if temporary is None:
+            return False
+        try:
+            self.sync(temporary)
+            self.install(temporary, sha256)
+        except BaseException:
+            self.discard(temporary)
+            raise
+        return True
+
+    def write_temporary(self, source: Path, sha256: str) -> Path | None:
+        """Copy ``source`` to a temporary in ``originals/.incoming``; None if already stored.
+
         The copy is hashed as it is written: if ``source`` changed since it was hashed the
         copy is discarded and an ``IntegrityError`` raised, so an original is never stored
-        under a name its bytes do not have.
+        under a name its bytes do not have. The temporary holds exactly the bytes named
+        ``sha256`` from then on, but is not yet durable (``sync``) nor named (``install``).
         """
-        target = self.path(sha256)
-        if target.is_file():
-            return False
+        if self.path(sha256).is_file():
+            return None
         tmp = self.root / INCOMING / f".tmp-{sha256[:16]}-{os.getpid()}"
         try:
             tmp.parent.mkdir(parents=True, exist_ok=True)
-            target.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
@@ -95,24 +111,49 @@ class Originals:
                         while view:
                             written = os.write(fd, view)
                             view = view[written:]
-                os.fsync(fd)
             finally:
                 os.close(fd)
             if digest.hexdigest() != sha256:
                 raise IntegrityError(
                     f"{source} changed while it was being archived: run the command again"
                 )
-            tmp.chmod(0o444)
-            tmp.replace(target)
-            tmp = None  # type: ignore[assignment]
+        except BaseException as error:
+            self.discard(tmp)
+            if isinstance(error, OSError):
+                raise disk_error(error, f"cannot write the original of {source}") from error
+            raise
+        return tmp
+
+    def sync(self, temporary: Path) -> None:
+        """Make the temporary's bytes durable (``fsync``); safe to run on another thread."""
+        try:
+            fd = os.open(temporary, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            raise disk_error(error, f"cannot write the original {temporary.name}") from error
+
+    def install(self, temporary: Path, sha256: str) -> None:
+        """Name a synced temporary as the original ``sha256``: read-only, renamed, folder synced.
+
+        Only after ``sync``: a name in the tree must always hold whole bytes.
+        """
+        target = self.path(sha256)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary.chmod(0o444)
+            temporary.replace(target)
             _fsync_dir(target.parent)
         except OSError as error:
-            raise disk_error(error, f"cannot write the original of {source}") from error
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    tmp.unlink(missing_ok=True)
-        return True
+            self.discard(temporary)
+            raise disk_error(error, f"cannot write the original {sha256}") from error
+
+    def discard(self, temporary: Path) -> None:
+        """Remove a temporary that will not be installed (nothing if it is gone)."""
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
     def read(self, sha256: str) -> bytes:
         """The original's bytes, re-hashed: IntegrityError if they no longer match the name."""
