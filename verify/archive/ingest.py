@@ -25,7 +25,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -245,6 +245,7 @@ class Ingestor:
         self._group_started = 0.0
         self._extract_seconds = 0.0
         self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-fsync")
+        self._naming: list[Future[None]] = []  # folder fsyncs the next commit waits for
 
     @fewer_collections()
     def run(self, files: Sequence[Path]) -> IngestSummary:
@@ -332,7 +333,8 @@ class Ingestor:
             except BaseException:
                 originals.discard(temporary)
                 raise
-            originals.install(temporary, sha256)
+            originals.install(temporary, sha256, sync_folder=False)
+            self._naming.append(self._syncer.submit(originals.sync_folder, sha256))
         if prepared.extracted is not None:
             prepared.found = [
                 f
@@ -351,6 +353,11 @@ class Ingestor:
         """Write the pending files' rows in one transaction, then report them."""
         if not self._pending:
             return
+        # Rows name originals: their names must be durable first. A failed fsync raises
+        # here and again at every later try, so this group is never committed.
+        for future in self._naming:
+            future.result()
+        self._naming = []
         committed: list[tuple[FileOutcome, int | None]] = []
         with self.store.atomic():
             for item in self._pending:

@@ -135,19 +135,29 @@ class Originals:
         except OSError as error:
             raise disk_error(error, f"cannot write the original {temporary.name}") from error
 
-    def install(self, temporary: Path, sha256: str) -> None:
+    def install(self, temporary: Path, sha256: str, *, sync_folder: bool = True) -> None:
         """Name a synced temporary as the original ``sha256``: read-only, renamed, folder synced.
 
-        Only after ``sync``: a name in the tree must always hold whole bytes.
+        Only after ``sync``: a name in the tree must always hold whole bytes. With
+        ``sync_folder=False`` the caller runs ``sync_folder`` itself (ingest does, on its
+        fsync thread) and must wait for it before any row names the original.
         """
         target = self.path(sha256)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary.chmod(0o444)
             temporary.replace(target)
-            _fsync_dir(target.parent)
         except OSError as error:
             self.discard(temporary)
+            raise disk_error(error, f"cannot write the original {sha256}") from error
+        if sync_folder:
+            self.sync_folder(sha256)
+
+    def sync_folder(self, sha256: str) -> None:
+        """Make the original's name durable (``fsync`` of its folder); safe on another thread."""
+        try:
+            _fsync_dir(self.path(sha256).parent)
+        except OSError as error:
             raise disk_error(error, f"cannot write the original {sha256}") from error
 
     def discard(self, temporary: Path) -> None:
