@@ -233,12 +233,14 @@ def born_digital_throughput(pages: int = 200) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         target = _concatenate(sources, pages, Path(tmp) / "long.pdf")
         extract(sources[0], ExtractOptions(cache_dir=None))  # warm up imports and models
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         record = extract(target, ExtractOptions(cache_dir=None))
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    # CPU time beside wall time: a shared VM's stolen time slows the clock, not the work.
     print(
         f"\nborn-digital: {len(record.pages)} pages in {seconds:.2f} s = "
-        f"{len(record.pages) / seconds:.0f} pages/s (target >= 50)"
+        f"{len(record.pages) / seconds:.0f} pages/s (target >= 50); {cpu:.2f} s of CPU = "
+        f"{len(record.pages) / cpu:.0f} pages per CPU second"
     )
 
 

@@ -177,7 +177,9 @@ class SpecialtyMatcher:
         self.matcher = Matcher(vocab)
         self._vocabulary: set[str] = set()
         for specialty, forms in self.taxonomy.forms.items():
-            patterns = [self._pattern(form) for form in forms.get(language, [])]
+            patterns = [
+                pattern for form in forms.get(language, []) for pattern in self._patterns(form)
+            ]
             if patterns:
                 self.matcher.add(specialty, patterns)
         self._heads = {
@@ -215,14 +217,23 @@ class SpecialtyMatcher:
         # cannot hold a specialty (see find_specialties).
         self.prefixes = frozenset(key[:3] for key in self._vocabulary if len(key) >= 3)
 
-    def _pattern(self, phrase: str) -> list[dict[str, Any]]:
-        pattern: list[dict[str, Any]] = []
-        for keys in _phrase_keys(phrase, self.language):
+    def _patterns(self, phrase: str) -> list[list[dict[str, Any]]]:
+        """Matcher patterns of a phrase: one per key of its first word.
+
+        A token has one NORM, so ``{"NORM": {"IN": keys}}`` equals one pattern per key; a
+        plain first token is compared in C, while an ``IN`` predicate is a Python call for
+        every token of the document and every pattern (most of the Matcher's time).
+        """
+        words = _phrase_keys(phrase, self.language)
+        rest: list[dict[str, Any]] = []
+        for keys in words:
             self._vocabulary.update(keys)
-            if pattern:
-                pattern.append({"NORM": _GLUE, "OP": "*"})
-            pattern.append({"NORM": {"IN": sorted(keys)}})
-        return pattern
+        for keys in words[1:]:
+            rest.append({"NORM": _GLUE, "OP": "*"})
+            rest.append({"NORM": {"IN": sorted(keys)}})
+        if not words:
+            return []
+        return [[{"NORM": key}, *rest] for key in sorted(words[0])]
 
     def __call__(self, doc: Doc) -> Doc:
         """Find specialties in ``doc``; spans go to ``doc.spans["specialties"]``."""
