@@ -6,9 +6,10 @@
   copy gets a different reference line and number, so bytes and text differ), extracted
   with ``verify.extract`` and then ingested into a fresh archive: documents/s, pages/s and
   the overhead of ingest beyond extraction (target < 10%), the two timed in turns, 50 files
-  at a time, each turn's pair in alternating order, in wall time and in CPU time (the latter is what a shared VM does not blur),
-  and within ingest itself: its time beyond what it spent extracting (the archive's own
-  work per document), which needs no second run to compare with;
+  at a time, each turn's pair in alternating order, in wall time and in CPU time (the
+  latter is what a shared VM does not blur), and within ingest itself: its time beyond
+  what it spent extracting (the archive's own work per document), which needs no second
+  run to compare with;
 * scanned: ``--scanned`` image renditions (scan_300dpi.png of each letter with a few pixels
   changed per copy, so OCR really runs; the OCR cache is disabled for both runs);
 * search: an archive of ``--search-docs`` records inserted directly (no OCR: the founding
