@@ -26,6 +26,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -304,35 +305,32 @@ class Ingestor:
         synced = self._syncer.submit(originals.sync, temporary) if temporary else None
         started = time.perf_counter()
         try:
-            prepared.extracted = extract_original(
-                self.archive,
-                sha256,
-                shown,
-                self.options,
-                self.progress.page_done,
-                temporary=temporary,
-            )
-        except VerifyError as error:
-            # Name the file as received, not by the archive's names for its bytes.
-            message = str(error)
-            for internal in (temporary, originals.path(sha256)):
-                if internal is not None:
-                    message = message.replace(str(internal), shown)
-            prepared.failure = type(error)(message)
+            try:
+                prepared.extracted = extract_original(
+                    self.archive,
+                    sha256,
+                    shown,
+                    self.options,
+                    self.progress.page_done,
+                    temporary=temporary,
+                )
+            except VerifyError as error:
+                # Name the file as received, not by the archive's names for its bytes.
+                message = str(error)
+                for internal in (temporary, originals.path(sha256)):
+                    if internal is not None:
+                        message = message.replace(str(internal), shown)
+                prepared.failure = type(error)(message)
+            finally:
+                self._extract_seconds += time.perf_counter() - started
+            if synced is not None:
+                synced.result()  # a failed fsync raises (disk full): never named
         except BaseException:
             if temporary is not None and synced is not None:
-                with contextlib.suppress(VerifyError):
-                    synced.result()
+                wait_for([synced])  # the thread must be done with it before it goes
                 originals.discard(temporary)
             raise
-        finally:
-            self._extract_seconds += time.perf_counter() - started
-        if temporary is not None and synced is not None:
-            try:
-                synced.result()
-            except BaseException:
-                originals.discard(temporary)
-                raise
+        if temporary is not None:
             originals.install(temporary, sha256, sync_folder=False)
             self._naming.append(self._syncer.submit(originals.sync_folder, sha256))
         if prepared.extracted is not None:
