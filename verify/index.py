@@ -391,13 +391,14 @@ class MatchIndex:
         nearest = np.full(len(rows), np.iinfo(np.int64).max)
         np.minimum.at(nearest, np.searchsorted(rows, pdq_rows), pdq_d.astype(np.int64))
         has_pdq = nearest != np.iinfo(np.int64).max
-        score = np.maximum(np.nan_to_num(jaccard, nan=0.0), 0.0)
-        score = np.maximum(score, np.where(has_pdq, 1 - nearest / 64, 0.0))
+        score = np.maximum(
+            np.nan_to_num(jaccard, nan=0.0), np.where(has_pdq, 1 - nearest / 64, 0.0)
+        )
         # Equal bytes score 1, an equal identity key or body digest 0.9.
         bonus = [1.0 if "sha256" in k else 0.9 if k - {"sha256"} else 0.0 for k in exact.values()]
         at = np.searchsorted(rows, exact_rows)
         score[at] = np.maximum(score[at], np.array(bonus, dtype=np.float64))
-        score = np.round(score, 4)
+        score = np.round(np.maximum(score, 0.0), 4)
         # Best k by score, ties by document id: every row tied with the k-th is sorted.
         chosen = np.arange(len(rows))
         if len(rows) > k:
