@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import sys
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -165,6 +167,75 @@ def test_latin_lookalikes_inside_cyrillic_words_are_folded(word: str, data: st.D
     chosen = data.draw(st.sets(st.sampled_from(positions), max_size=len(positions) // 2))
     mixed = "".join(TO_LATIN[c] if i in chosen else c for i, c in enumerate(word))
     assert normalise_text(mixed) == normalise_text(word)
+
+
+def _plain_normalise(text: str) -> str:
+    """normalise_text as its docstring reads, one character and one word at a time.
+
+    The reference the fast version must agree with: it folds only the words that can
+    change, counts scripts with regular expressions and skips NFKC on text already in it.
+    """
+    spec = parameters()["normalise"]
+    fold = {ord(q): '"' for q in spec["quotes"]}
+    fold.update({ord(d): "-" for d in spec["dashes"]})
+    fold.update({ord(c): "" for c in "\u00ad\u200b\u200c\u200d\u2060\ufeff"})
+    fold[ord("ё")] = "е"
+    lookalikes = spec["lookalikes_to_cyrillic"]
+    digits = set(spec["digits_folded_only_inside_words"])
+
+    def cyrillic(c: str) -> bool:
+        return "\u0400" <= c <= "\u04ff"
+
+    def latin(c: str) -> bool:
+        return c.isascii() and c.isalpha()
+
+    def fold_word(word: str, cyrillic_document: bool) -> str:
+        cyr = sum(1 for c in word if cyrillic(c))
+        lat = sum(1 for c in word if latin(c))
+        all_lookalike = lat > 0 and all(c in lookalikes for c in word if latin(c) or cyrillic(c))
+        if not (cyr and cyr >= lat) and not (cyrillic_document and all_lookalike and cyr == 0):
+            return word
+        if cyr == 0 and not any(c.isalpha() for c in word):
+            return word
+        out = []
+        for i, char in enumerate(word):
+            if char in digits:
+                before = word[i - 1] if i else ""
+                after = word[i + 1] if i + 1 < len(word) else ""
+                inside = (before.isalpha() or after.isalpha()) and not (
+                    before.isdigit() or after.isdigit()
+                )
+                out.append(lookalikes[char] if inside else char)
+            else:
+                out.append(lookalikes.get(char, char))
+        return "".join(out)
+
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text).translate(fold)
+    text = re.sub(r"(?<=[^\W\d_])-[ \t]*(?:\r\n|\r|\n)\s*(?=[^\W\d_])", "", text)
+    text = " ".join(text.split())
+    document = sum(1 for c in text if cyrillic(c)) > sum(1 for c in text if latin(c))
+    return re.sub(r"\S+", lambda m: fold_word(m.group(0), document), text)
+
+
+LETTER_LIKE = st.text(
+    alphabet=st.sampled_from(
+        list("МинздравРОСІЇєёЁ") + list("MinzdravPEKAcoxy") + list("0123-/.,«»—–\u00ad\n\t ")
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(LETTER_LIKE, st.text(alphabet=st.characters(codec="utf-8"), max_size=40)))
+def test_normalise_agrees_with_its_plain_reading(text: str) -> None:
+    assert normalise_text(text) == _plain_normalise(text)
+
+
+def test_normalise_agrees_with_its_plain_reading_on_every_fixture_letter() -> None:
+    for truth in sorted((ROOT / "fixtures" / "documents").glob("*/truth.json")):
+        text = json.loads(truth.read_text(encoding="utf-8"))["text"]
+        assert normalise_text(text) == _plain_normalise(text), truth.parent.name
 
 
 def test_minzdrav_typed_with_latin_a_and_o() -> None:
