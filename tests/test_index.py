@@ -204,7 +204,15 @@ def _reference_query(index: MatchIndex, fingerprints, k: int) -> list[tuple]:
         scored.append((round(score, 4), index._ids[row], hit))
     scored.sort(key=lambda s: (-s[0], s[1]))
     return [
-        (doc_id, score, bool(h.get("sha256")), bool(h.get("identity_key")), h.get("pdq"))
+        (
+            doc_id,
+            score,
+            bool(h.get("sha256")),
+            bool(h.get("identity_key")),
+            bool(h.get("body_digest")),
+            h.get("pdq"),
+            h.get("text"),
+        )
         for score, doc_id, h in scored[:k]
     ]
 
@@ -258,7 +266,15 @@ def test_query_ranks_as_the_plain_reading_of_its_rule(n: int, k: int, seed: int)
         f"{int(rng.integers(0, n)):064x}", ("id-0", "body-1"), query_pdq, query_sig, spec
     )
     got = [
-        (c.doc_id, c.score, c.sha256_equal, c.identity_key_equal, c.pdq_distance)
+        (
+            c.doc_id,
+            c.score,
+            c.sha256_equal,
+            c.identity_key_equal,
+            c.body_digest_equal,
+            c.pdq_distance,
+            c.text_jaccard,
+        )
         for c in index.query(query, k=k)
     ]
     assert got == _reference_query(index, query, k)

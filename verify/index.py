@@ -43,7 +43,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -56,6 +55,8 @@ from verify.fingerprint import Fingerprints, parameters, parameters_version
 
 FORMAT = "verify.match_index/2"
 _EXACT_KINDS = ("sha256", "identity_key", "body_digest")
+_NO_PDQ = np.iinfo(np.int64).max
+"""Distance of a row no page of the query came near (never a real distance: at most 256)."""
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -365,11 +366,11 @@ class MatchIndex:
         or body digest, else the best of the text Jaccard estimate and ``1 - d / 64`` for a
         PDQ distance ``d``. Whether a candidate is the same document is for ``compare``.
         """
-        exact: dict[int, set[str]] = defaultdict(set)
-        for kind in _EXACT_KINDS:
-            key = getattr(fingerprints, kind)
-            for row in self._exact_matches(kind, key) if key else []:
-                exact[row].add(kind)
+        matched = {
+            kind: self._exact_matches(kind, key)
+            for kind in _EXACT_KINDS
+            if (key := getattr(fingerprints, kind))
+        }
         pdq_parts = [
             self.query_pdq(page.pdq)
             for page in fingerprints.pages
@@ -380,53 +381,65 @@ class MatchIndex:
             text_rows, text_j = self.query_text(fingerprints.text_minhash.array())
         pdq_rows = np.concatenate([r for r, _ in pdq_parts] or [np.empty(0, np.int32)])
         pdq_d = np.concatenate([d for _, d in pdq_parts] or [np.empty(0, np.int32)])
-        exact_rows = np.fromiter(exact, dtype=np.int64, count=len(exact))
-        rows = np.unique(np.concatenate([exact_rows, pdq_rows, text_rows]).astype(np.int64))
-        if not len(rows):
+        exact_rows = np.concatenate([*matched.values(), np.empty(0, np.int64)])
+        hits = np.concatenate([exact_rows, pdq_rows, text_rows]).astype(np.int64)
+        if not len(hits):
             return []
+        hits.sort()
+        rows = hits[np.concatenate(([True], hits[1:] != hits[:-1]))]  # unique, sorted
         # Scores as arrays: a letter with a hundred archived copies hits them all, and a
         # Python loop over the hits was most of a query's time.
+        score = np.zeros(len(rows))
         jaccard = np.full(len(rows), np.nan)
-        jaccard[np.searchsorted(rows, text_rows)] = text_j
-        nearest = np.full(len(rows), np.iinfo(np.int64).max)
+        at = np.searchsorted(rows, text_rows)  # one signature per document: no repeats
+        jaccard[at] = text_j
+        score[at] = text_j
+        nearest = np.full(len(rows), _NO_PDQ)
         np.minimum.at(nearest, np.searchsorted(rows, pdq_rows), pdq_d.astype(np.int64))
-        has_pdq = nearest != np.iinfo(np.int64).max
-        score = np.maximum(
-            np.nan_to_num(jaccard, nan=0.0), np.where(has_pdq, 1 - nearest / 64, 0.0)
-        )
+        has_pdq = nearest != _NO_PDQ
+        score[has_pdq] = np.maximum(score[has_pdq], 1 - nearest[has_pdq] / 64)
         # Equal bytes score 1, an equal identity key or body digest 0.9.
-        bonus = [1.0 if "sha256" in k else 0.9 if k - {"sha256"} else 0.0 for k in exact.values()]
-        at = np.searchsorted(rows, exact_rows)
-        score[at] = np.maximum(score[at], np.array(bonus, dtype=np.float64))
+        for kind, kind_rows in matched.items():
+            bonus = 1.0 if kind == "sha256" else 0.9
+            at = np.searchsorted(rows, kind_rows)
+            score[at] = np.maximum(score[at], bonus)
         score = np.round(np.maximum(score, 0.0), 4)
         # Best k by score, ties by document id: every row tied with the k-th is sorted.
         chosen = np.arange(len(rows))
         if len(rows) > k:
             kth = np.partition(-score, k - 1)[k - 1]
             chosen = np.flatnonzero(-score <= kth)
-        best = sorted(chosen.tolist(), key=lambda i: (-score[i], self._ids[rows[i]]))[:k]
+        chosen_score, chosen_rows = score[chosen].tolist(), rows[chosen].tolist()
+        ids = self._ids
+        best = sorted(
+            range(len(chosen_rows)), key=lambda j: (-chosen_score[j], ids[chosen_rows[j]])
+        )[:k]
+        found = {kind: set(kind_rows.tolist()) for kind, kind_rows in matched.items()}
+        empty: set[int] = set()
         out = []
-        for i in best:
-            kinds = exact.get(int(rows[i]), set())
+        for j in best:
+            row, i = chosen_rows[j], int(chosen[j])
             out.append(
                 Candidate(
-                    doc_id=self._ids[rows[i]],
-                    score=float(score[i]),
-                    sha256_equal="sha256" in kinds,
-                    identity_key_equal="identity_key" in kinds,
-                    body_digest_equal="body_digest" in kinds,
+                    doc_id=ids[row],
+                    score=chosen_score[j],
+                    sha256_equal=row in found.get("sha256", empty),
+                    identity_key_equal=row in found.get("identity_key", empty),
+                    body_digest_equal=row in found.get("body_digest", empty),
                     pdq_distance=int(nearest[i]) if has_pdq[i] else None,
                     text_jaccard=None if np.isnan(jaccard[i]) else float(jaccard[i]),
                 )
             )
         return out
 
-    def _exact_matches(self, kind: str, key: str) -> list[int]:
+    def _exact_matches(self, kind: str, key: str) -> np.ndarray:
         """Rows whose ``kind`` key equals ``key``: saved tables, then recent additions."""
         keys = self._exact_keys[kind]
         digest = np.uint64(_key64(key))
         start, stop = np.searchsorted(keys, digest, "left"), np.searchsorted(keys, digest, "right")
-        return self._exact_rows[kind][start:stop].tolist() + self._exact[kind].get(key, [])
+        saved = self._exact_rows[kind][start:stop].astype(np.int64)
+        recent = self._exact[kind].get(key)
+        return np.concatenate([saved, np.array(recent, np.int64)]) if recent else saved
 
     def _exact_tables(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """The saved and the recent exact keys of ``kind`` as one sorted table."""
