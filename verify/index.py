@@ -389,7 +389,7 @@ class MatchIndex:
         rows = hits[np.concatenate(([True], hits[1:] != hits[:-1]))]  # unique, sorted
         # Scores as arrays: a letter with a hundred archived copies hits them all, and a
         # Python loop over the hits was most of a query's time.
-        score = np.zeros(len(rows))
+        score: np.ndarray = np.zeros(len(rows))
         jaccard = np.full(len(rows), np.nan)
         at = np.searchsorted(rows, text_rows)  # one signature per document: no repeats
         jaccard[at] = text_j
