@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DOCUMENTS, FOUNDING
-from verify.archive import ingest, init_archive, open_archive, retry_failed
+from verify.archive import custody, ingest, init_archive, open_archive, retry_failed
 from verify.archive.merkle import audit_path, leaf_hash, node_hash, root, verify_inclusion
 from verify.archive.proof import check_proof, prove
 from verify.archive.signing import load_public_key
@@ -66,6 +66,28 @@ def test_rfc6962_known_empty_root():
 def archive(tmp_path):
     with init_archive(tmp_path / "newsroom") as opened:
         yield opened
+
+
+def test_log_numbers_run_on_across_transactions_and_a_rolled_back_one(tmp_path):
+    """A transaction counts its appends on from the log's end; a rolled-back one uses none."""
+    store = SQLiteStore(tmp_path / "archive.sqlite", create=True)
+    sha = "a" * 64
+
+    def received() -> int:
+        return custody.append(store, "received", sha, receipt="r", size=1)
+
+    with store.atomic():
+        assert [received() for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(RuntimeError), store.atomic():
+        assert [received(), received()] == [3, 4]
+        raise RuntimeError("rolled back")
+    with store.atomic(), store.atomic():  # a nested block joins the outer one
+        assert [received(), received()] == [3, 4]
+    with store.atomic():
+        assert received() == 5
+    assert store.log_size() == 6
+    assert [leaf.seq for leaf in store.leaves()] == list(range(6))
+    store.close()
 
 
 def test_init_makes_a_private_key_and_refuses_an_existing_archive(tmp_path):

@@ -242,10 +242,12 @@ class _PerRecord(Generic[_T]):
 
 
 _record_values = _PerRecord(
-    lambda record: {field: tuple(_values(record, field)) for field in _COMPARED_FIELDS}
+    lambda record: tuple(tuple(_values(record, field)) for field in _COMPARED_FIELDS)
 )
-"""Every compared field's values of a record (tuples: they are keys of ``_rows``)."""
+"""Every compared field's values of a record, in ``_COMPARED_FIELDS`` order (tuples: they
+are keys of ``_tables`` and ``_rows``)."""
 
+_Values = tuple[tuple[str, ...], ...]
 _ROWS_KEPT = 8192
 _rows: LruCache[tuple[str, tuple[str, ...], tuple[str, ...], bool], FieldComparison] = LruCache(
     _ROWS_KEPT
@@ -255,6 +257,14 @@ the number was read with low confidence (all a row depends on; thresholds are fi
 the process). Copies of one letter carry the same values: an archive batch that compares
 a new copy with ten archived ones builds each row once. Rows are frozen, so sharing them
 between comparisons is safe."""
+
+_TABLES_KEPT = 4096
+_tables: LruCache[tuple[_Values, _Values, bool], tuple[FieldComparison, ...]] = LruCache(
+    _TABLES_KEPT
+)
+"""Whole tables, by both sides' values of every field and the number's confidence: one
+lookup instead of one per field when the same two letters meet again (a new copy against
+ten archived copies of its letter is ten such meetings)."""
 
 _record_fingerprints = _PerRecord(_read_fingerprints)
 
@@ -301,38 +311,46 @@ def _low_confidence(a: Record, b: Record, field: str) -> bool:
 
 def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
     """The field-by-field table: agree / differ / missing on one side or both."""
-    spec = parameters()["compare"]
-    text_match = _fuzzy(spec["text_field_ratio"])
     number_low = _low_confidence(a, b, "document_number")
+    values_a, values_b = _record_values(a), _record_values(b)
+    table = _tables.get((values_a, values_b, number_low))
+    if table is not None:
+        return list(table)
+    matchers = _matchers(number_low)
+    rows = []
+    for field, left, right in zip(_COMPARED_FIELDS, values_a, values_b, strict=True):
+        key = (field, left, right, number_low and field == "document_number")
+        row = _rows.get(key)
+        if row is None:
+            row = _field_row(field, left, right, matchers[field])
+            _rows.put(key, row)
+        rows.append(row)
+    _tables.put((values_a, values_b, number_low), tuple(rows))
+    return rows
 
-    def exact(x: str, y: str) -> bool:
-        return x.strip() == y.strip()
 
-    matchers: dict[str, Callable[[str, str], bool]] = {
+def _exact(x: str, y: str) -> bool:
+    return x.strip() == y.strip()
+
+
+def _matchers(number_low: bool) -> dict[str, Callable[[str, str], bool]]:
+    """How two values of each field are judged the same (see DESIGN.md, compare)."""
+    text_match = _fuzzy(parameters()["compare"]["text_field_ratio"])
+    return {
         "issuer": text_match,
-        "document_kind": exact,
+        "document_kind": _exact,
         "document_number": _number_match(number_low),
-        "document_date": exact,
+        "document_date": _exact,
         "subject": text_match,
         "addressees": text_match,
         "signatories": names_match,
-        "deadlines": exact,
-        "requested_specialties": exact,
+        "deadlines": _exact,
+        "requested_specialties": _exact,
         "funding_source": text_match,
         "executor": text_match,
         "references": text_match,
-        "stamps": exact,
+        "stamps": _exact,
     }
-    rows = []
-    values_a, values_b = _record_values(a), _record_values(b)
-    for field in _COMPARED_FIELDS:
-        key = (field, values_a[field], values_b[field], number_low and field == "document_number")
-        row = _rows.get(key)
-        if row is None:
-            row = _field_row(field, values_a[field], values_b[field], matchers[field])
-            _rows.put(key, row)
-        rows.append(row)
-    return rows
 
 
 def _field_row(
@@ -600,14 +618,17 @@ def _score(
     weights: dict[str, float],
 ) -> float:
     """Weighted mean of the similarities available (weights in models/fingerprint.json)."""
-    signals = {
-        "body": body_j,
-        "text": text_j,
-        "pdq": max(0.0, 1 - max(distances) / 128) if distances else None,
-        "fields": field_agreement,
-    }
-    used = {k: v for k, v in signals.items() if v is not None}
-    if not used:
-        return 0.0
-    total = sum(weights[k] for k in used)
-    return round(sum(weights[k] * v for k, v in used.items()) / total, 4)
+    pdq = max(0.0, 1 - max(distances) / 128) if distances else None
+    used = 0
+    total = weighted = 0.0
+    for name, value in (
+        ("body", body_j),
+        ("text", text_j),
+        ("pdq", pdq),
+        ("fields", field_agreement),
+    ):
+        if value is not None:
+            used += 1
+            total += weights[name]
+            weighted += weights[name] * value
+    return round(weighted / total, 4) if used else 0.0
