@@ -388,18 +388,24 @@ def test_archived_records_are_parsed_once_per_version(filled) -> None:
     parsed = _ParsedRecords(ARCHIVED_RECORDS_KEPT)
     with open_archive(filled) as opened:
         store, key_id = opened.store, opened.store.get_meta("key_id") or ""
-        first = parsed.get(store, key_id, sha(FOUNDING_PDF))
+        founding = sha(FOUNDING_PDF)
+
+        def current(archive_id: str = key_id) -> Record | None:
+            version = store.record_versions([founding])[founding]
+            return parsed.get(store, archive_id, founding, version)
+
+        first = current()
         assert isinstance(first, Record)
-        assert parsed.get(store, key_id, sha(FOUNDING_PDF)) is first  # same version: same model
-        assert parsed.get(store, "another archive", sha(FOUNDING_PDF)) is not first
-        assert parsed.get(store, key_id, "0" * 64) is None  # not archived
+        assert current() is first  # same version: same model
+        assert current("another archive") is not first
+        assert store.record_versions(["0" * 64, founding]).keys() == {founding}  # not archived
         number = first.document_number.model_copy(
             update={"value": first.document_number.value + "-1"}
         )
         changed = first.model_copy(update={"document_number": number})
         with store.atomic():  # what a re-extraction does: a new record, a new log entry
-            commit_record(store, sha(FOUNDING_PDF), 1, changed, fingerprints_of(changed))
-        again = parsed.get(store, key_id, sha(FOUNDING_PDF))
+            commit_record(store, founding, 1, changed, fingerprints_of(changed))
+        again = current()
         assert again is not first and again.document_number.value == number.value
 
 

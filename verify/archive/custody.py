@@ -32,6 +32,9 @@ from verify.archive.store import ArchiveStore
 ENTRY_VERSION = 1
 EVENTS = ("received", "extracted", "failed", "matched", "exported")
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""One encoder for every entry: ``json.dumps`` with options builds a new one per call."""
+
 
 _formatted: tuple[int, str] = (-1, "")
 """The last second formatted by ``now`` and its text: a batch asks about 15 times a file."""
@@ -52,7 +55,7 @@ def encode_entry(event: str, sha256: str, **fields: Any) -> bytes:
     if event not in EVENTS:
         raise ValueError(f"unknown custody event {event!r}")
     entry = {"v": ENTRY_VERSION, "event": event, "sha256": sha256, "time": now(), **fields}
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(entry).encode()
 
 
 def decode_entry(data: bytes) -> dict[str, Any]:

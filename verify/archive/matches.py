@@ -54,12 +54,13 @@ class _ParsedRecords:
     def __init__(self, kept: int) -> None:
         self._records: LruCache[tuple[str, str, int], Record] = LruCache(kept)
 
-    def get(self, store: ArchiveStore, archive_id: str, sha256: str) -> Record | None:
-        """The archived document's current record, parsed at most once; None if it has none."""
-        document = store.document(sha256)
-        if document is None or document.extracted_seq is None:
-            return None
-        key = (archive_id, sha256, document.extracted_seq)
+    def get(self, store: ArchiveStore, archive_id: str, sha256: str, version: int) -> Record | None:
+        """The archived document's record ``version``, parsed at most once; None if none.
+
+        ``version`` comes from ``ArchiveStore.record_versions``, asked once for every
+        candidate of a match.
+        """
+        key = (archive_id, sha256, version)
         record = self._records.get(key)
         if record is not None:
             return record
@@ -198,26 +199,26 @@ class ArchiveMatcher:
         self._records: dict[str, Record] = {}
         self._added = 0
 
-    def _record(self, sha256: str) -> Record | None:
-        if sha256 in self._records:
-            return self._records[sha256]
-        return _parsed.get(self.store, self._archive_id, sha256)
-
     def find(self, record: Record, fingerprints: Fingerprints, k: int = 10) -> list[Found]:
         """The best ``k`` archived matches, each with its compare verdict, best first."""
         candidates = self.base.query(fingerprints, k=k)
         if len(self.batch):
             candidates += self.batch.query(fingerprints, k=k)
-        seen: set[str] = set()
-        found = []
+        ranked: dict[str, Candidate] = {}
         for candidate in sorted(candidates, key=lambda c: (-c.score, c.doc_id)):
-            if candidate.doc_id in seen or candidate.doc_id == fingerprints.sha256:
-                continue
-            seen.add(candidate.doc_id)
-            known = self._record(candidate.doc_id)
+            if candidate.doc_id != fingerprints.sha256:
+                ranked.setdefault(candidate.doc_id, candidate)
+        # Versions of every archived candidate in one query; records parsed only when
+        # compared (past the k-th, never).
+        versions = self.store.record_versions([d for d in ranked if d not in self._records])
+        found = []
+        for doc_id, candidate in ranked.items():
+            known = self._records.get(doc_id)
+            if known is None and doc_id in versions:
+                known = _parsed.get(self.store, self._archive_id, doc_id, versions[doc_id])
             if known is None:
                 continue
-            found.append(Found(candidate.doc_id, candidate, compare(record, known)))
+            found.append(Found(doc_id, candidate, compare(record, known)))
             if len(found) >= k:
                 break
         found.sort(key=lambda f: (-f.comparison.score, f.sha256))

@@ -14,7 +14,7 @@ newer verify (a higher version) is refused rather than misread.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -223,6 +223,18 @@ class SQLiteStore(ArchiveStore):
         """See ``ArchiveStore``."""
         row = self._one(f"SELECT {self._DOC} FROM documents WHERE sha256 = ?", sha256)
         return DocumentRow(*row) if row else None
+
+    def record_versions(self, sha256s: Sequence[str]) -> dict[str, int]:
+        """See ``ArchiveStore``."""
+        if not sha256s:
+            return {}
+        marks = ",".join("?" * len(sha256s))
+        rows = self._all(
+            f"SELECT sha256, extracted_seq FROM documents WHERE sha256 IN ({marks}) "
+            "AND extracted_seq IS NOT NULL",
+            *sha256s,
+        )
+        return dict(rows)
 
     def find_documents(self, prefix: str) -> list[str]:
         """See ``ArchiveStore``."""
