@@ -197,18 +197,16 @@ def _plain_normalise(text: str) -> str:
             return word
         if cyr == 0 and not any(c.isalpha() for c in word):
             return word
-        out = []
-        for i, char in enumerate(word):
-            if char in digits:
-                before = word[i - 1] if i else ""
-                after = word[i + 1] if i + 1 < len(word) else ""
-                inside = (before.isalpha() or after.isalpha()) and not (
-                    before.isdigit() or after.isdigit()
-                )
-                out.append(lookalikes[char] if inside else char)
-            else:
-                out.append(lookalikes.get(char, char))
-        return "".join(out)
+        padded = f" {word} "  # neighbours of the first and last character are blanks
+
+        def folded(i: int, char: str) -> str:
+            if char not in digits:
+                return lookalikes.get(char, char)
+            near = padded[i] + padded[i + 2]  # the characters before and after
+            letter_near = any(c.isalpha() for c in near)
+            return lookalikes[char] if letter_near and not any(c.isdigit() for c in near) else char
+
+        return "".join(folded(i, char) for i, char in enumerate(word))
 
     text = unicodedata.normalize("NFKC", text).casefold()
     text = unicodedata.normalize("NFKC", text).translate(fold)
