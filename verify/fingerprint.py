@@ -115,8 +115,6 @@ def _fold_word(word: str, cyrillic_document: bool) -> str:
         folds = latin > 0 and _LATIN_LETTERS.intersection(word) <= lookalikes.keys()
     if not folds:
         return word
-    if cyrillic == 0 and not any(c.isalpha() for c in word):
-        return word
     out = []
     for i, char in enumerate(word):
         if char in digits:

@@ -164,7 +164,6 @@ class SQLiteStore(ArchiveStore):
         except sqlite3.Error as error:
             raise translate(error) from error
         self._depth = 1
-        self._next_seq = None
         try:
             yield
             self._db.execute("COMMIT")
