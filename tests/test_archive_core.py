@@ -441,6 +441,7 @@ def test_a_small_batch_leaves_the_saved_index_alone_and_is_still_found(archive, 
     monkeypatch.setattr(matches, "RECENT_MIN", 1000)
     ingest(archive, [VARIANT_PDF], source="B")  # one more document: no index rewrite
     assert _stamp_of(archive) == stamp
+    matches._held.clear()  # as a new process finds it
     matcher = matches.ArchiveMatcher(archive.store, archive.index_dir)
     assert len(matcher.base) == 2 and len(matcher.batch) == 1  # read back from the store
     record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
@@ -508,3 +509,58 @@ def test_a_record_replaced_after_the_saved_index_makes_the_next_save_rebuild(arc
     assert _stamp_of(archive)["log_size"] == archive.store.log_size()
     fresh = matches.ArchiveMatcher(archive.store, archive.index_dir)
     assert len(fresh.base) == 2 and len(fresh.batch) == 0
+
+
+def _count_loads(monkeypatch) -> list[int]:
+    import verify.archive.matches as matches
+
+    loads: list[int] = []
+    real = matches.load_index
+
+    def counted(store, folder):
+        loads.append(1)
+        return real(store, folder)
+
+    monkeypatch.setattr(matches, "load_index", counted)
+    return loads
+
+
+def test_the_next_batch_of_a_process_keeps_the_indexes_and_still_finds_the_last(
+    archive, monkeypatch
+):
+    loads = _count_loads(monkeypatch)
+    ingest(archive, [FOUNDING_PDF], source="A")
+    summary = ingest(archive, [VARIANT_PDF], source="B")
+    assert len(loads) == 1  # the second batch read neither the saved index nor the store
+    assert summary.outcomes[0].matches[0][:2] == (sha(FOUNDING_PDF), "variant")
+
+
+def test_kept_indexes_are_dropped_when_the_store_changed_between_batches(archive, monkeypatch):
+    from verify.archive.ingest import commit_record
+    from verify.archive.matches import ArchiveMatcher
+    from verify.compare import as_record, fingerprints_of
+
+    ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="A")
+    loads = _count_loads(monkeypatch)
+    record = as_record(json.loads(archive.store.record_json(sha(OTHER_PDF))))
+    with archive.store.atomic():  # another process's reextract: one more record version
+        commit_record(archive.store, sha(OTHER_PDF), 1, record, fingerprints_of(record))
+    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    assert len(loads) == 1  # read again: the kept indexes predate the new version
+    assert sha(OTHER_PDF) in matcher.batch or sha(OTHER_PDF) in matcher.base
+
+
+def test_a_batch_that_never_saved_leaves_no_indexes_behind(archive, monkeypatch):
+    from verify.archive.matches import ArchiveMatcher
+    from verify.compare import as_record, fingerprints_of
+
+    ingest(archive, [FOUNDING_PDF], source="A")
+    loads = _count_loads(monkeypatch)
+    record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
+    failed = ArchiveMatcher(archive.store, archive.index_dir)
+    assert not loads  # it took the indexes the first batch left
+    fingerprints = fingerprints_of(record).model_copy(update={"sha256": "f" * 64})
+    failed.add("f" * 64, record, fingerprints)  # found by its batch, then never committed
+    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    assert len(loads) == 1
+    assert "f" * 64 not in matcher.batch and "f" * 64 not in matcher.base

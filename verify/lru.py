@@ -32,6 +32,10 @@ class LruCache(Generic[K, V]):
             self._entries.move_to_end(key)
         return value
 
+    def pop(self, key: K) -> V | None:
+        """Remove and return the entry of ``key``, or None: the caller now owns it."""
+        return self._entries.pop(key, None)
+
     def put(self, key: K, value: V) -> list[V]:
         """Keep ``value`` under ``key``; returns the values dropped to stay within size."""
         self._entries[key] = value

@@ -11,7 +11,9 @@ from the fingerprints stored with each record, so the database stays the single 
 of truth.
 
 During a batch, new documents go into the small index too: rebuilding the big one after
-every file would cost O(archive) per file.
+every file would cost O(archive) per file. A process that ingests batch after batch (a
+service, the benchmark) keeps both indexes from one batch's end to the next's start, as
+long as the store has not changed in between (same generation and log size).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ LINK_VERDICTS = ("same_document", "variant", "conflict")
 """Verdicts recorded as links (same_document and variant corroborate; conflict warns)."""
 
 STAMP = "stamp.json"
+
+Recent = list[tuple[str, Fingerprints]]
+"""Documents recorded since the saved index, with their fingerprints."""
 
 ARCHIVED_RECORDS_KEPT = 512
 """Archived records kept parsed (about 20 KB of JSON each): copies of one letter are
@@ -79,6 +84,23 @@ class _ParsedRecords:
 _parsed = _ParsedRecords(ARCHIVED_RECORDS_KEPT)
 
 
+@dataclass
+class _Held:
+    """A matcher's indexes as its ``save`` left them, and the store state they cover."""
+
+    generation: int
+    log_size: int
+    base: MatchIndex
+    batch: MatchIndex
+    recent: Recent
+
+
+HELD_ARCHIVES = 2
+"""Archives whose match indexes a process keeps between batches (see ``ArchiveMatcher``)."""
+
+_held: LruCache[str, _Held] = LruCache(HELD_ARCHIVES)
+
+
 @dataclass(frozen=True)
 class Found:
     """An archived document that matches a query, with the full comparison."""
@@ -121,9 +143,6 @@ def build_from_store(store: ArchiveStore) -> MatchIndex:
             index.add(sha256, fingerprints)
     index.build()
     return index
-
-
-Recent = list[tuple[str, Fingerprints]]
 
 
 def _recent_since(store: ArchiveStore, stamp: dict[str, object]) -> Recent | None:
@@ -190,12 +209,22 @@ class ArchiveMatcher:
         self.store = store
         self.folder = folder
         self._generation = int(store.get_meta("generation") or 0)
-        # Names this archive in the process-wide record cache: its key and its place.
+        # Names this archive in the process-wide caches: its key and its place.
         self._archive_id = f"{store.get_meta('key_id')}:{folder.resolve()}"
-        self.base, self._recent = load_index(store, folder)
-        self.batch = MatchIndex()
-        for sha256, fingerprints in self._recent:
-            self.batch.add(sha256, fingerprints)
+        # Taken, not shared: a batch that fails before ``save`` leaves nothing behind.
+        held = _held.pop(self._archive_id)
+        if (
+            held is not None
+            and held.generation == self._generation
+            and held.log_size == store.log_size()
+            and held.base.parameters_version == parameters_version()
+        ):
+            self.base, self.batch, self._recent = held.base, held.batch, held.recent
+        else:
+            self.base, self._recent = load_index(store, folder)
+            self.batch = MatchIndex()
+            for sha256, fingerprints in self._recent:
+                self.batch.add(sha256, fingerprints)
         self._records: dict[str, Record] = {}
         self._added = 0
 
@@ -264,3 +293,7 @@ class ArchiveMatcher:
         self._records.clear()
         self._added = 0
         self._generation = generation
+        # The next batch of this process starts from here instead of reading the saved
+        # index and the recent fingerprints back (about 25 ms a batch at 500 recent).
+        held = _Held(generation, self.store.log_size(), self.base, self.batch, self._recent)
+        _held.put(self._archive_id, held)
