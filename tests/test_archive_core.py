@@ -564,3 +564,36 @@ def test_a_batch_that_never_saved_leaves_no_indexes_behind(archive, monkeypatch)
     matcher = ArchiveMatcher(archive.store, archive.index_dir)
     assert len(loads) == 1
     assert "f" * 64 not in matcher.batch and "f" * 64 not in matcher.base
+
+
+def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, monkeypatch):
+    import verify.archive.matches as matches
+    from verify.archive.ingest import commit_record
+    from verify.compare import as_record, fingerprints_of
+
+    monkeypatch.setattr(matches, "RECENT_MIN", 1)
+    ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="A")  # the saved base
+    monkeypatch.setattr(matches, "RECENT_MIN", 1000)
+    ingest(archive, [VARIANT_PDF], source="B")  # recent: the batch index
+
+    def found(matcher, path):
+        record = as_record(json.loads(archive.store.record_json(sha(path))))
+        hits = matcher.find(record, fingerprints_of(record), k=2)
+        return [(f.sha256, f.comparison.verdict, f.comparison.score) for f in hits]
+
+    matches._held.clear()
+    one = matches.ArchiveMatcher(archive.store, archive.index_dir)
+    apart = matches.ArchiveMatcher(archive.store, archive.index_dir)
+    apart._apart = True
+    for path in (FOUNDING_PDF, VARIANT_PDF, OTHER_PDF):
+        assert found(one, path) == found(apart, path)
+    assert one._whole is not None and apart._whole is None
+    assert found(one, FOUNDING_PDF)[0][:2] == (sha(VARIANT_PDF), "variant")
+    # A record replaced since the base was saved is in both: they are queried apart.
+    record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
+    with archive.store.atomic():
+        commit_record(archive.store, sha(FOUNDING_PDF), 1, record, fingerprints_of(record))
+    matches._held.clear()
+    replaced = matches.ArchiveMatcher(archive.store, archive.index_dir)
+    assert found(replaced, VARIANT_PDF)[0][:2] == (sha(FOUNDING_PDF), "variant")
+    assert replaced._whole is None and replaced._apart

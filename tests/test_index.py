@@ -278,3 +278,52 @@ def test_query_ranks_as_the_plain_reading_of_its_rule(n: int, k: int, seed: int)
         for c in index.query(query, k=k)
     ]
     assert got == _reference_query(index, query, k)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 12), st.integers(0, 12), st.booleans(), st.integers(0, 2**31))
+def test_an_absorbed_index_answers_as_one_built_from_every_document(
+    n_first: int, n_second: int, saved: bool, seed: int
+) -> None:
+    """Saved tables, unsaved keys, pages and signatures of both sides, renumbered."""
+    from verify.fingerprint import parameters
+
+    spec = {**parameters()["minhash"], "shingles": "words:3"}
+    rng = np.random.default_rng(seed)
+    num_perm = MatchIndex().num_perm
+    docs = []
+    for i in range(n_first + n_second):
+        pdq = rng.integers(0, 2**64, size=4, dtype=np.uint64)
+        sig = rng.integers(0, 2**32, size=num_perm, dtype=np.uint32)
+        if i and rng.random() < 0.5:  # a near copy of an earlier document, keys shared
+            pdq, sig = docs[-1][2].copy(), docs[-1][3].copy()
+            pdq[0] ^= np.uint64(int(rng.integers(0, 2**20)))
+            sig[: num_perm // 3] = rng.integers(0, 2**32, size=num_perm // 3, dtype=np.uint32)
+        keys = (f"id-{rng.integers(0, 3)}", f"body-{rng.integers(0, 3)}")
+        docs.append((f"d{i:02d}", keys, pdq, sig))
+    fps = {d: _fingerprints(f"{i:064x}", k, p, s, spec) for i, (d, k, p, s) in enumerate(docs)}
+    whole, first, second = MatchIndex(), MatchIndex(), MatchIndex()
+    for i, (doc_id, *_rest) in enumerate(docs):
+        whole.add(doc_id, fps[doc_id])
+        (first if i < n_first else second).add(doc_id, fps[doc_id])
+    if saved:  # the saved base comes with sorted exact tables, not a dict of keys
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            first.save(folder)
+            first = MatchIndex.load(folder)  # mapped files stay readable once removed
+    merged = MatchIndex()
+    merged.absorb(second)  # the saved side second: its rows are renumbered
+    merged.absorb(first)
+    assert len(merged) == len(whole)
+    for doc_id in fps:
+        assert merged.query(fps[doc_id], k=5) == whole.query(fps[doc_id], k=5)
+
+
+def test_indexes_with_shared_ids_or_other_parameters_are_not_merged() -> None:
+    index, fps = real_index()
+    again, _ = real_index()
+    with pytest.raises(VerifyError, match="already in the index"):
+        index.absorb(again)
+    with pytest.raises(VerifyError, match="other parameters"):
+        index.absorb(MatchIndex({"lsh_bands": 8}))

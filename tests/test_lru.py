@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 from verify.lru import LruCache
 
-operations = st.lists(st.tuples(st.sampled_from(["get", "put"]), st.integers(0, 6)), max_size=60)
+operations = st.lists(
+    st.tuples(st.sampled_from(["get", "put", "pop"]), st.integers(0, 6)), max_size=60
+)
 
 
 @given(st.integers(1, 4), operations)
@@ -21,6 +23,10 @@ def test_keeps_the_most_recently_used_and_returns_what_it_drops(size, ops) -> No
             if key in recent:
                 recent.remove(key)
                 recent.append(key)
+        elif op == "pop":
+            assert cache.pop(key) == (f"v{key}" if key in recent else None)
+            if key in recent:
+                recent.remove(key)
         else:
             dropped = cache.put(key, f"v{key}")
             if key in recent:

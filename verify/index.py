@@ -57,6 +57,8 @@ FORMAT = "verify.match_index/2"
 _EXACT_KINDS = ("sha256", "identity_key", "body_digest")
 _NO_PDQ = np.iinfo(np.int64).max
 """Distance of a row no page of the query came near (never a real distance: at most 256)."""
+_NO_ROWS = np.empty(0, np.int64)
+_NO_ROWS.flags.writeable = False
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -233,6 +235,51 @@ class MatchIndex:
                 raise VerifyError(f"signatures must have shape ({len(rows)}, {self.num_perm})")
             self._pending_sig.append((sig, rows))
         self._built = False
+
+    def absorb(self, other: MatchIndex) -> None:
+        """Add every document of ``other`` (same parameters, no id in common).
+
+        Queries then answer for both at once: an archive's saved index and the documents
+        recorded since are queried as one while they are small enough to scan (one query's
+        fixed cost, about 0.1 ms, instead of two).
+        """
+        if (other.parameters_version, other._header_parameters()) != (
+            self.parameters_version,
+            self._header_parameters(),
+        ):
+            raise VerifyError("cannot merge match indexes built with other parameters")
+        if other.shingles is not None and self.shingles not in (None, other.shingles):
+            raise RecordError(f"text MinHash is {other.shingles}, the index holds {self.shingles}")
+        other.build()
+        offset = len(self._ids)
+        self._new_rows(other._ids)
+        self.shingles = self.shingles or other.shingles
+        for kind in _EXACT_KINDS:
+            if len(other._exact_keys[kind]):
+                keys = np.concatenate([self._exact_keys[kind], other._exact_keys[kind]])
+                rows = np.concatenate([self._exact_rows[kind], other._exact_rows[kind] + offset])
+                order = np.argsort(keys, kind="stable")
+                self._exact_keys[kind], self._exact_rows[kind] = keys[order], rows[order]
+            for key, key_rows in other._exact[kind].items():
+                self._exact[kind].setdefault(key, []).extend(row + offset for row in key_rows)
+        if len(other._pdq):
+            self._pending_pdq.append((np.asarray(other._pdq), other._pdq_doc + offset))
+        if len(other._sig):
+            self._pending_sig.append((np.asarray(other._sig), other._sig_doc + offset))
+        self._built = False
+
+    def _header_parameters(self) -> tuple[float, ...]:
+        """The parameters two indexes must share to be merged."""
+        return (
+            self.chunks,
+            self.radius,
+            self.max_distance,
+            self.bands,
+            self.rows,
+            self.min_jaccard,
+            self.num_perm,
+            self.seed,
+        )
 
     def _usable(self, quality: int | None) -> bool:
         return quality is None or quality >= int(parameters()["pdq"]["min_quality"])
@@ -435,9 +482,12 @@ class MatchIndex:
     def _exact_matches(self, kind: str, key: str) -> np.ndarray:
         """Rows whose ``kind`` key equals ``key``: saved tables, then recent additions."""
         keys = self._exact_keys[kind]
-        digest = np.uint64(_key64(key))
-        start, stop = np.searchsorted(keys, digest, "left"), np.searchsorted(keys, digest, "right")
-        saved = self._exact_rows[kind][start:stop].astype(np.int64)
+        saved = _NO_ROWS
+        if len(keys):  # an index never saved (a batch's own) has no saved tables
+            digest = np.uint64(_key64(key))
+            start = np.searchsorted(keys, digest, "left")
+            stop = np.searchsorted(keys, digest, "right")
+            saved = self._exact_rows[kind][start:stop].astype(np.int64)
         recent = self._exact[kind].get(key)
         return np.concatenate([saved, np.array(recent, np.int64)]) if recent else saved
 
