@@ -327,3 +327,29 @@ def test_indexes_with_shared_ids_or_other_parameters_are_not_merged() -> None:
         index.absorb(again)
     with pytest.raises(VerifyError, match="other parameters"):
         index.absorb(MatchIndex({"lsh_bands": 8}))
+
+
+def test_an_index_queried_after_every_add_answers_as_one_built_at_once() -> None:
+    """Arrays grow inside spare room; views taken before an add keep their rows."""
+    from verify.fingerprint import parameters
+
+    spec = {**parameters()["minhash"], "shingles": "words:3"}
+    rng = np.random.default_rng(7)
+    num_perm = MatchIndex().num_perm
+    growing = MatchIndex()
+    fps = []
+    seen_sig: list[tuple[np.ndarray, np.ndarray]] = []
+    for i in range(150):
+        pdq = rng.integers(0, 2**64, size=4, dtype=np.uint64)
+        sig = rng.integers(0, 2**32, size=num_perm, dtype=np.uint32)
+        fps.append(_fingerprints(f"{i:064x}", (f"id-{i % 7}", f"body-{i}"), pdq, sig, spec))
+        growing.add(f"d{i:03d}", fps[-1])
+        if i % 10 == 9:
+            at_once = MatchIndex()
+            for j, fp in enumerate(fps):
+                at_once.add(f"d{j:03d}", fp)
+            for fp in fps[-3:] + fps[:2]:
+                assert growing.query(fp, k=4) == at_once.query(fp, k=4)
+            seen_sig.append((growing._sig, growing._sig.copy()))
+    assert all(np.array_equal(view, copy) for view, copy in seen_sig)
+    assert len(growing._room["sig"]) < 2 * len(fps)

@@ -93,6 +93,7 @@ class _Held:
     base: MatchIndex
     batch: MatchIndex
     recent: Recent
+    whole: MatchIndex | None
 
 
 HELD_ARCHIVES = 2
@@ -220,14 +221,15 @@ class ArchiveMatcher:
             and held.base.parameters_version == parameters_version()
         ):
             self.base, self.batch, self._recent = held.base, held.batch, held.recent
+            self._whole: MatchIndex | None = held.whole
         else:
+            self._whole = None
             self.base, self._recent = load_index(store, folder)
             self.batch = MatchIndex()
             for sha256, fingerprints in self._recent:
                 self.batch.add(sha256, fingerprints)
         self._records: dict[str, Record] = {}
         self._added = 0
-        self._whole: MatchIndex | None = None
         self._apart = False  # base and batch hold one document twice: query them apart
 
     def _one_index(self) -> MatchIndex | None:
@@ -315,6 +317,7 @@ class ArchiveMatcher:
         if rebuild or len(self._recent) > limit:
             if rebuild:
                 self.base = build_from_store(self.store)
+                self._whole, self._apart = None, False  # merged, the whole stays as it was
             else:
                 for sha256, fingerprints in self._recent:
                     self.base.add(sha256, fingerprints)
@@ -324,8 +327,9 @@ class ArchiveMatcher:
         self._records.clear()
         self._added = 0
         self._generation = generation
-        self._whole, self._apart = None, False
         # The next batch of this process starts from here instead of reading the saved
         # index and the recent fingerprints back (about 25 ms a batch at 500 recent).
-        held = _Held(generation, self.store.log_size(), self.base, self.batch, self._recent)
+        held = _Held(
+            generation, self.store.log_size(), self.base, self.batch, self._recent, self._whole
+        )
         _held.put(self._archive_id, held)
