@@ -174,8 +174,32 @@ def test_files_prepared_before_a_failure_are_committed(archive, tmp_path, monkey
     assert archive.store.document(sha(FOUNDING_PDF)) is not None
     assert archive.store.document(sha(VARIANT_PDF)) is not None
     assert archive.store.document(sha(OTHER_PDF)) is None
+    # Matched on the way out too: the group is matched when it commits.
+    assert [link.verdict for link in archive.store.links(sha(VARIANT_PDF))] == ["variant"]
     report = verify_archive(archive)
     assert report.ok and report.log_size == report.signed_size
+
+
+def test_a_group_whose_commit_failed_once_is_committed_on_the_way_out(archive, monkeypatch):
+    from verify.archive.sqlite_store import SQLiteStore
+
+    real_put_link = SQLiteStore.put_link
+    calls = []
+
+    def put_link(self, row):
+        calls.append(row)
+        if len(calls) == 1:
+            raise ArchiveError("cannot write: the database is locked")
+        return real_put_link(self, row)
+
+    monkeypatch.setattr(SQLiteStore, "put_link", put_link)
+    with pytest.raises(ArchiveError, match="locked"):
+        ingest(archive, [FOUNDING_PDF, VARIANT_PDF], source="A")
+    # The second try matched nothing again (each document is in the matcher once) and
+    # committed the whole group, its link included.
+    assert archive.store.document(sha(VARIANT_PDF)) is not None
+    assert [link.verdict for link in archive.store.links(sha(VARIANT_PDF))] == ["variant"]
+    assert verify_archive(archive).ok
 
 
 def test_quarantine_keeps_the_bytes_and_retry_reruns_only_those(archive, tmp_path):
