@@ -163,10 +163,10 @@ def test_files_prepared_before_a_failure_are_committed(archive, tmp_path, monkey
 
     real_write = Originals.write_temporary
 
-    def write_temporary(self, source, sha256):
+    def write_temporary(self, source, sha256, data=None):
         if source == OTHER_PDF:
             raise ArchiveError("cannot write the original: the disk is full")
-        return real_write(self, source, sha256)
+        return real_write(self, source, sha256, data)
 
     monkeypatch.setattr(Originals, "write_temporary", write_temporary)
     with pytest.raises(ArchiveError, match="disk is full"):
@@ -621,3 +621,31 @@ def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, 
     replaced = matches.ArchiveMatcher(archive.store, archive.index_dir)
     assert found(replaced, VARIANT_PDF)[0][:2] == (sha(FOUNDING_PDF), "variant")
     assert replaced._whole is None and replaced._apart
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.binary(max_size=300), st.integers(0, 300))
+def test_a_file_read_once_is_hashed_and_copied_as_the_bytes_read(data, limit):
+    import tempfile
+
+    import verify.archive.originals as originals_module
+    from verify.archive.originals import Originals, read_hashed
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "letter.bin"
+        source.write_bytes(data)
+        saved, originals_module.READ_WHOLE_MAX = originals_module.READ_WHOLE_MAX, limit
+        try:
+            digest, size, held = read_hashed(source)
+        finally:
+            originals_module.READ_WHOLE_MAX = saved
+        assert (digest, size) == (hashlib.sha256(data).hexdigest(), len(data))
+        assert held == (data if len(data) <= limit else None)
+        source.write_bytes(data + b"changed since")  # the copy is of the bytes hashed
+        store = Originals(Path(folder) / "originals")
+        if held is None:
+            with pytest.raises(IntegrityError, match="changed while"):
+                store.write_temporary(source, digest, held)
+        else:
+            temporary = store.write_temporary(source, digest, held)
+            assert temporary is not None and temporary.read_bytes() == data

@@ -35,7 +35,7 @@ from typing import Literal
 from verify.archive import custody
 from verify.archive.archive import Archive
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher, Found
-from verify.archive.originals import sha256_file
+from verify.archive.originals import read_hashed
 from verify.archive.store import ArchiveStore, DocumentRow, FailureRow, LinkRow, ReceiptRow
 from verify.compare import fingerprints_of
 from verify.errors import ArchiveError, ExitCode, InputMissingError, VerifyError
@@ -290,7 +290,7 @@ class Ingestor:
         """Steps 1-2 of the module docstring for one file; an outcome when nothing is to write."""
         shown = str(path)
         try:
-            sha256, size = sha256_file(path)
+            sha256, size, data = read_hashed(path)
         except (OSError, InputMissingError) as error:
             return FileOutcome(shown, "unreadable", reason=f"cannot read: {error}")
         receipt_id = self.cipher.receipt_id(self.source_id, shown, sha256)
@@ -301,7 +301,7 @@ class Ingestor:
             self.archive.originals.put(path, sha256)  # normally there (a lost one comes back)
             return prepared  # known bytes: a receipt, no extraction
         originals = self.archive.originals
-        temporary = originals.write_temporary(path, sha256)  # None: a killed run's, whole
+        temporary = originals.write_temporary(path, sha256, data)  # None: a killed run's
         # The original's fsync runs beside its extraction, which reads the temporary; it
         # is named only once durable, and before any row names it (the group's commit).
         synced = self._syncer.submit(originals.sync, temporary) if temporary else None

@@ -57,6 +57,28 @@ def sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+READ_WHOLE_MAX = 8 << 20
+"""Files up to this size are read once: hashed, then copied in from memory (most letters
+are far smaller); larger ones are read again, in chunks, when copied."""
+
+
+def read_hashed(path: Path) -> tuple[str, int, bytes | None]:
+    """Hex SHA-256 and size of a file, and its bytes when at most ``READ_WHOLE_MAX``.
+
+    Ingest hashes every file to know whether it is new, then copies a new one into the
+    archive: reading a small file once, and writing the very bytes that were hashed,
+    spares a second read and a second hash (about 0.1 ms for a 60 KB letter).
+    """
+    try:
+        with path.open("rb", buffering=0) as handle:
+            if os.fstat(handle.fileno()).st_size <= READ_WHOLE_MAX:
+                data = handle.read()
+                return hashlib.sha256(data).hexdigest(), len(data), data
+    except FileNotFoundError as error:
+        raise InputMissingError(f"{path}: no such file") from error
+    return (*sha256_file(path), None)
+
+
 class Originals:
     """The ``originals/`` folder of an archive."""
 
@@ -88,13 +110,15 @@ class Originals:
             raise
         return True
 
-    def write_temporary(self, source: Path, sha256: str) -> Path | None:
+    def write_temporary(self, source: Path, sha256: str, data: bytes | None = None) -> Path | None:
         """Copy ``source`` to a temporary in ``originals/.incoming``; None if already stored.
 
-        The copy is hashed as it is written: if ``source`` changed since it was hashed the
-        copy is discarded and an ``IntegrityError`` raised, so an original is never stored
-        under a name its bytes do not have. The temporary holds exactly the bytes named
-        ``sha256`` from then on, but is not yet durable (``sync``) nor named (``install``).
+        ``data``, when given, is the file's bytes as read by ``read_hashed`` and hashed to
+        ``sha256``: they are written as they are. Otherwise the copy is hashed as it is
+        written: if ``source`` changed since it was hashed the copy is discarded and an
+        ``IntegrityError`` raised. Either way an original is never stored under a name its
+        bytes do not have. The temporary holds exactly the bytes named ``sha256`` from then
+        on, but is not yet durable (``sync``) nor named (``install``).
         """
         if self.path(sha256).is_file():
             return None
@@ -104,16 +128,16 @@ class Originals:
             digest = hashlib.sha256()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
-                with source.open("rb", buffering=0) as handle:
-                    while chunk := handle.read(CHUNK):
-                        digest.update(chunk)
-                        view = memoryview(chunk)
-                        while view:
-                            written = os.write(fd, view)
-                            view = view[written:]
+                if data is not None:
+                    _write_all(fd, data)
+                else:
+                    with source.open("rb", buffering=0) as handle:
+                        while chunk := handle.read(CHUNK):
+                            digest.update(chunk)
+                            _write_all(fd, chunk)
             finally:
                 os.close(fd)
-            if digest.hexdigest() != sha256:
+            if data is None and digest.hexdigest() != sha256:
                 raise IntegrityError(
                     f"{source} changed while it was being archived: run the command again"
                 )
@@ -223,6 +247,14 @@ def _writer_alive(name: str) -> bool:
     except PermissionError:  # alive, but another user's
         return True
     return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte (``os.write`` may write fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
 
 
 def _fsync_dir(folder: Path) -> None:
