@@ -241,8 +241,8 @@ class MatchIndex:
         """Add every document of ``other`` (same parameters, no id in common).
 
         Queries then answer for both at once: an archive's saved index and the documents
-        recorded since are queried as one while they are small enough to scan (one query's
-        fixed cost, about 0.1 ms, instead of two).
+        recorded since are queried as one while they are small enough to scan (one query
+        instead of two: 250 instead of 380 us at 800 documents).
         """
         if (other.parameters_version, other._header_parameters()) != (
             self.parameters_version,

@@ -236,7 +236,8 @@ class ArchiveMatcher:
         """Base and batch merged, while together they are small enough to scan; else None.
 
         A scan of a few thousand rows costs little more than a scan of a few hundred, so
-        one query instead of two saves one query's fixed cost (about 0.1 ms a document).
+        one query instead of two saves one query's fixed cost: 0.30 instead of 0.63 ms a
+        document over 500 saved and 500 recent ones (measured 2026-11-30, compare aside).
         A document in both (a record replaced since the base was saved) keeps them apart:
         its old fingerprints must stay findable until the next rebuild, as before.
         """
@@ -317,8 +318,8 @@ class ArchiveMatcher:
         if rebuild or len(self._recent) > limit:
             if rebuild:
                 self.base = build_from_store(self.store)
-                self._whole, self._apart = None, False  # merged, the whole stays as it was
-            else:
+                self._whole, self._apart = None, False  # merged again when next queried
+            else:  # the same documents as before: the merged index stays as it is
                 for sha256, fingerprints in self._recent:
                     self.base.add(sha256, fingerprints)
                 self.base.build()
