@@ -341,8 +341,9 @@ class Ingestor:
         """Step 3 for the group's new documents, in the order they came.
 
         Run once per group rather than after each extraction: an extraction leaves the
-        CPU's caches full of its own code and data, and matching right after it cost about
-        a third more than matching the group's documents one after another. Each document
+        CPU's caches full of its own code and data, and matching right after it cost 1.9
+        ms a document against 1.3-1.4 ms for the group's documents one after another
+        (measured side by side with real extraction, 2026-11-30). Each document
         is added to the matcher after its own search, so it is found by the ones after it.
         """
         for item in self._pending:

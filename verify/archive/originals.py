@@ -67,7 +67,8 @@ def read_hashed(path: Path) -> tuple[str, int, bytes | None]:
 
     Ingest hashes every file to know whether it is new, then copies a new one into the
     archive: reading a small file once, and writing the very bytes that were hashed,
-    spares a second read and a second hash (about 0.1 ms for a 60 KB letter).
+    spares a second read and a second hash (for a 58 KB letter on the 2-core VM: 52 us
+    to hash, 16 us to open and read).
     """
     try:
         with path.open("rb", buffering=0) as handle:
