@@ -214,11 +214,11 @@ class ArchiveMatcher:
         self._archive_id = f"{store.get_meta('key_id')}:{folder.resolve()}"
         # Taken, not shared: a batch that fails before ``save`` leaves nothing behind.
         held = _held.pop(self._archive_id)
+        # (The fingerprint parameters are read once per process: a kept index has them.)
         if (
             held is not None
             and held.generation == self._generation
             and held.log_size == store.log_size()
-            and held.base.parameters_version == parameters_version()
         ):
             self.base, self.batch, self._recent = held.base, held.batch, held.recent
             self._whole: MatchIndex | None = held.whole

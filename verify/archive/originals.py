@@ -126,19 +126,21 @@ class Originals:
         tmp = self.root / INCOMING / f".tmp-{sha256[:16]}-{os.getpid()}"
         try:
             tmp.parent.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 if data is not None:
                     _write_all(fd, data)
+                    copied = sha256  # the very bytes read_hashed hashed
                 else:
+                    digest = hashlib.sha256()
                     with source.open("rb", buffering=0) as handle:
                         while chunk := handle.read(CHUNK):
                             digest.update(chunk)
                             _write_all(fd, chunk)
+                    copied = digest.hexdigest()
             finally:
                 os.close(fd)
-            if data is None and digest.hexdigest() != sha256:
+            if copied != sha256:
                 raise IntegrityError(
                     f"{source} changed while it was being archived: run the command again"
                 )
