@@ -19,7 +19,7 @@ import numpy as np
 import pillow_heif
 import pymupdf
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
@@ -520,6 +520,45 @@ def word(text: str, size: float = 10) -> Word:
 def test_garbage_heuristic(text: str, garbage: bool) -> None:
     words = [word(part, 50) for part in text.split()]
     assert (_pdf.garbage_reason(text, words, 595 * 842) is not None) is garbage
+
+
+_GARBAGE_ALPHABET = st.sampled_from(
+    list("Приказ іїєґ Résumé ÀÖ×÷Øÿ abc 0123 ½²٣ !#$%&.,-")
+    + ["\ufffd", "\ue000", "\x07", "\u0378", "\u00ad", "\u200b", "\n", "\t", "\u3000", "(cid:7)"]
+)
+
+
+def _garbage_by_definition(text: str) -> str | None:
+    """garbage_reason's first three tests written out character by character."""
+    import unicodedata
+
+    chars = [c for c in _pdf._CID.sub("\ufffd", text) if not c.isspace()]
+    if not chars:
+        return "empty"
+    bad = sum(
+        1 for c in chars if c == "\ufffd" or unicodedata.category(c) in ("Cc", "Co", "Cs", "Cn")
+    )
+    if bad > _pdf.MAX_BAD_RATIO * len(chars):
+        return f"unmapped glyphs ({bad} of {len(chars)} characters)"
+    alnum = sum(1 for c in chars if c.isalnum())
+    if alnum < _pdf.MIN_ALNUM_RATIO * len(chars):
+        return f"few letters or digits ({alnum} of {len(chars)} characters)"
+    letters = [c for c in chars if c.isalpha()]
+    latin1 = sum(1 for c in letters if "\u00c0" <= c <= "\u00ff")
+    if len(letters) >= _pdf.MIN_MOJIBAKE_LETTERS and latin1 > _pdf.MAX_MOJIBAKE_RATIO * len(
+        letters
+    ):
+        return f"8-bit text without a Unicode map ({latin1} of {len(letters)} letters)"
+    return None
+
+
+@given(st.lists(_GARBAGE_ALPHABET, max_size=200).map("".join))
+@example("abcdefghijklmn ÀÁÂÃÄÅ ×")  # 6 of 20 letters are Latin-1: "×" is not a letter
+@settings(max_examples=300, deadline=None)
+def test_garbage_counts_match_their_definition(text: str) -> None:
+    # The check counts with str.split, map and a regex for speed; the counts and reasons
+    # must be those of the per-character definition in its docstring.
+    assert _pdf.garbage_reason(text, [], 0.0) == _garbage_by_definition(text)
 
 
 def test_sparse_text_is_garbage_only_on_an_image_page() -> None:
