@@ -148,3 +148,18 @@ def test_an_ocr_letter_confusion_is_undone_only_in_ocr_text() -> None:
     assert extract_specialties(lines_document(["- bum specialists;"], confidence=1.0), "en") == []
     # Ordinary words are left alone: only a repair that lands in the vocabulary counts.
     assert extract_specialties(lines_document(["- the drum and the team;"]), "en") == []
+
+
+def test_a_first_letter_lost_to_a_bullet_is_restored_only_in_ocr_text() -> None:
+    # A phone photo read "- trauma surgeons;" as "+ rauma surgeons;": the bullet took the "t".
+    found = extract_specialties(lines_document(["+ rauma surgeons;"]), "en")
+    assert [(s.value, s.source) for s in found] == [("trauma_surgeon", "rule:specialty.en.fuzzy")]
+    assert found[0].raw == "rauma surgeons"
+    text_layer = extract_specialties(lines_document(["+ rauma surgeons;"], confidence=1.0), "en")
+    assert [s.value for s in text_layer] == ["general_surgeon"]
+    # A line whose only word is such a tail is still searched.
+    assert [s.value for s in extract_specialties(lines_document(["• ирургов;"]), "ru")] == [
+        "general_surgeon"
+    ]
+    # A word is repaired only into a vocabulary key: "urse" (4 letters) is too short.
+    assert extract_specialties(lines_document(["- urses;"]), "en") == []

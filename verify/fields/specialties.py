@@ -118,6 +118,19 @@ def _endings(language: str) -> tuple[str, ...]:
     return tuple(sorted(endings, key=len, reverse=True))
 
 
+def _unique_tails(vocabulary: Iterable[str], min_length: int) -> dict[str, str]:
+    """Each long key by its tail: the key without its first letter.
+
+    OCR drops a first letter into the bullet before it; only tails that one key of at
+    least ``min_length`` letters has are kept.
+    """
+    tails: dict[str, set[str]] = {}
+    for key in vocabulary:
+        if len(key) >= min_length:
+            tails.setdefault(key[1:], set()).add(key)
+    return {tail: min(keys) for tail, keys in tails.items() if len(keys) == 1}
+
+
 @lru_cache(maxsize=65536)
 def _word_keys(text: str, lemma: str, language: str) -> frozenset[str]:
     """Keys under which a word can meet a vocabulary word: lemma and stems of lemma and text.
@@ -216,6 +229,11 @@ class SpecialtyMatcher:
         # Three-letter starts of every vocabulary key: a line without any such word start
         # cannot hold a specialty (see find_specialties).
         self.prefixes = frozenset(key[:3] for key in self._vocabulary if len(key) >= 3)
+        self._tails = _unique_tails(
+            self._vocabulary, load_json("specialties.json")["lost_first_letter_min_length"]
+        )
+        # Lines to search in OCRed text also include those starting like a tail only.
+        self.ocr_prefixes = self.prefixes | {tail[:3] for tail in self._tails}
 
     def _patterns(self, phrase: str) -> list[list[dict[str, Any]]]:
         """Matcher patterns of a phrase: one per key of its first word.
@@ -273,7 +291,8 @@ class SpecialtyMatcher:
         """Map OCR-damaged words to the vocabulary key they stand for.
 
         A word of any length is tried with OCR's usual letter confusions undone ("bum"
-        read for "burn"); a long word is also matched by similarity.
+        read for "burn"), then as a key that lost its first letter ("rauma"); a long word
+        is also matched by similarity.
         """
         found: dict[int, str] = {}
         long_words = [key for key in self._vocabulary if len(key) >= _FUZZY_MIN_LENGTH - 1]
@@ -284,6 +303,8 @@ class SpecialtyMatcher:
             if keys & self._vocabulary:
                 continue
             repaired = self._confusion_key(token.text)
+            if repaired is None:
+                repaired = next((self._tails[k] for k in sorted(keys) if k in self._tails), None)
             if repaired is not None:
                 found[token.i] = repaired
                 continue
@@ -506,7 +527,8 @@ def find_specialties(
     folded = fold_lookalikes(text, script)
     matcher = _matcher(language)
     found = []
-    for start, end in _candidate_windows(folded, matcher.prefixes):
+    prefixes = matcher.ocr_prefixes if fuzzy else matcher.prefixes
+    for start, end in _candidate_windows(folded, prefixes):
         doc = matcher.match(lemmatise(folded[start:end], language), fuzzy)
         misread = doc._.verify_fuzzy or {}
         for span in doc.spans[SPAN_KEY]:
