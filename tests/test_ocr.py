@@ -96,13 +96,13 @@ def test_blank_page_gives_no_words_and_a_warning():
 
 def test_cache_avoids_a_second_tesseract_run(tmp_path, monkeypatch):
     calls: list[str] = []
-    real = _tesseract.ocr_words
+    real = _tesseract.ocr_data  # every tesseract reading goes through it
 
     def counting(pixels, langs, *args, **kwargs):
         calls.append(langs)
         return real(pixels, langs, *args, **kwargs)
 
-    monkeypatch.setattr(_tesseract, "ocr_words", counting)
+    monkeypatch.setattr(_tesseract, "ocr_data", counting)
     image = PageImage(render_page(UK), 300.0)
     first = ocr_page(image, 1, _options(tmp_path))
     assert calls, "the first reading must run tesseract"
@@ -222,3 +222,65 @@ def test_a_low_confidence_digit_before_a_clear_word_is_kept_and_speckle_is_not()
     assert [w["text"] for w in _without_specks(letters, cfg)] == ["Министерство"]
     other_line = [_word("7", 0, 215, line=1), _word("(495)", 82, 250, line=2)]
     assert [w["text"] for w in _without_specks(other_line, cfg)] == ["(495)"]
+
+
+def test_a_letterhead_lost_by_the_full_page_pass_is_read_in_its_empty_block() -> None:
+    from verify import extract
+
+    # On this photo tesseract's layout takes the bold letterhead beside the sheet's
+    # shadowed corner for a picture: an empty block, and the issuer was lost.
+    record = extract(DOCUMENTS / "uk_oblast" / "photo.jpg", _options())
+    assert "unread_blocks:1" in record.pages[0].preparation
+    assert record.text.startswith("ДЕПАРТАМЕНТ ОХОРОНИ ЗДОРОВ'Я\nЛЬВІВСЬКОЇ ОБЛАСНОЇ")
+    assert record.issuer is not None
+    assert record.issuer.value.lower().startswith("департамент охорони здоров")
+
+
+def _reading_with_empty_block(words: list, block: tuple[int, int, int, int]):
+    from verify.ocr import _Reading
+
+    pixels = render_page(RU)
+    return _Reading(pixels, prepare.image_sha256(pixels), words, (), (block,))
+
+
+def test_an_empty_block_is_read_alone_and_only_new_words_are_kept() -> None:
+    from verify.ocr import _unread_block_words
+
+    # The start of a clean page's first line, as if the page pass had left it unread.
+    block = (90, 90, 1300, 160)
+    steps: list[str] = []
+    found = _unread_block_words(
+        _reading_with_empty_block([], block), [], ("ru",), 30.0, _options(), steps
+    )
+    assert " ".join(w["text"] for w in found).startswith("Министерство здравоохранения")
+    assert steps == ["unread_blocks:1"] and {w["block"] for w in found} == {1}
+    assert all(block[0] <= w["left"] and w["top"] + w["height"] <= block[3] for w in found)
+    # Lines the page pass did read are not read twice.
+    again: list[str] = []
+    assert _unread_block_words(
+        _reading_with_empty_block(found, block), [], ("ru",), 30.0, _options(), again
+    ) == [] and again == []  # fmt: skip
+
+
+def test_rules_and_stamp_frames_already_read_are_not_read_again(monkeypatch) -> None:
+    from verify import ocr
+
+    calls: list[str] = []
+    real = ocr._ocr
+
+    def counting(*args, **kwargs):
+        calls.append("ocr")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ocr, "_ocr", counting)
+    rule = (80, 200, 1900, 206)  # a ruled line: thinner than a letter
+    assert ocr._unread_block_words(
+        _reading_with_empty_block([], rule), [], ("ru",), 30.0, _options(), []
+    ) == []  # fmt: skip
+    stamp_word = {"text": "Вх.", "left": 200, "top": 120, "width": 60, "height": 30,
+                  "conf": 90.0, "block": 9, "par": 1, "line": 1}  # fmt: skip
+    block = (90, 90, 1300, 160)
+    assert ocr._unread_block_words(
+        _reading_with_empty_block([], block), [stamp_word], ("ru",), 30.0, _options(), []
+    ) == []  # fmt: skip
+    assert calls == []

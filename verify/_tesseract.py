@@ -30,6 +30,9 @@ INSTALL_HINT = (
 # starts runs single-threaded unless the user has chosen otherwise.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+_BLOCK_LEVEL = 2
+"""The ``level`` of a block's row in tesseract's TSV (1 page, 2 block, 3 paragraph, ...)."""
+
 DEFAULT_TIMEOUT_S = 300.0
 """Longest one tesseract call may run: a runaway page becomes an error, not a hung batch."""
 
@@ -113,6 +116,13 @@ def _raise_ocr_error(error: Exception, langs: str) -> None:
     raise OcrError(f"tesseract failed ({message.strip()[:300]}): {INSTALL_HINT}") from error
 
 
+class OcrData(TypedDict):
+    """A page's words, and the blocks its layout analysis found but read nothing in."""
+
+    words: list[OcrWord]
+    empty_blocks: list[list[int]]  # [left, top, right, bottom] each, in the image's pixels
+
+
 def ocr_words(
     pixels: np.ndarray,
     langs: str,
@@ -124,6 +134,22 @@ def ocr_words(
 
     ``langs`` is tesseract's own spelling ("rus", "rus+ukr"); ``config`` is passed through
     as extra command-line options.
+    """
+    return ocr_data(pixels, langs, psm, config, timeout)["words"]
+
+
+def ocr_data(
+    pixels: np.ndarray,
+    langs: str,
+    psm: int = 3,
+    config: str = "",
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> OcrData:
+    """``ocr_words`` plus the empty blocks of the same pass.
+
+    Tesseract's layout analysis sometimes takes a bold letterhead next to a shadow for a
+    picture: its block is in the TSV with no words. The caller may read such blocks again
+    alone (``verify.ocr``).
     """
     try:
         data: dict[str, list[Any]] = pytesseract.image_to_data(
@@ -137,7 +163,12 @@ def ocr_words(
         _raise_ocr_error(e, langs)
         raise  # unreachable: _raise_ocr_error always raises
     words: list[OcrWord] = []
+    blocks: dict[int, list[int]] = {}
     for i, text in enumerate(data["text"]):
+        if int(data["level"][i]) == _BLOCK_LEVEL:
+            left, top = int(data["left"][i]), int(data["top"][i])
+            box = [left, top, left + int(data["width"][i]), top + int(data["height"][i])]
+            blocks[int(data["block_num"][i])] = box
         conf = float(data["conf"][i])
         text = str(text).strip()
         if not text or conf < 0:
@@ -155,7 +186,10 @@ def ocr_words(
                 line=int(data["line_num"][i]),
             )
         )
-    return words
+    read = {word["block"] for word in words}
+    return OcrData(
+        words=words, empty_blocks=[box for number, box in blocks.items() if number not in read]
+    )
 
 
 _OSD_FIELD = re.compile(r"^([A-Za-z ]+):\s*(\S+)\s*$", re.MULTILINE)

@@ -10,13 +10,13 @@ cache, so re-reading a file costs preparation only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from verify import _tesseract, ocr_cache, prepare
-from verify._tesseract import OcrWord, gap_on_line
+from verify._tesseract import OcrData, OcrWord, gap_on_line
 from verify.apostrophe import join_apostrophes
 from verify.fingerprint import page_pdq
 from verify.language import detect_language
@@ -40,6 +40,7 @@ class _Reading:
     sha256: str
     words: list[OcrWord]
     steps: tuple[str, ...]
+    empty_blocks: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def _ocr(
@@ -58,6 +59,22 @@ def _ocr(
 
     words = ocr_cache.cached(options.cache_dir, digest, request, _tesseract.tesseract_version, run)
     return digest, words
+
+
+def _page_pass(pixels: np.ndarray, langs: str, options: ExtractOptions) -> _Reading:
+    """The full-page pass through the cache: words and the blocks left empty."""
+    cfg = _params()["ocr"]
+    digest = prepare.image_sha256(pixels)
+    request = f"page|{langs}|psm={cfg['psm']}|{cfg['config']}"
+
+    def run() -> OcrData:
+        return _tesseract.ocr_data(
+            pixels, langs, cfg["psm"], cfg["config"], timeout=cfg["timeout_seconds"]
+        )
+
+    data = ocr_cache.cached(options.cache_dir, digest, request, _tesseract.tesseract_version, run)
+    blocks = tuple((int(a), int(b), int(c), int(d)) for a, b, c, d in data["empty_blocks"])
+    return _Reading(pixels, digest, data["words"], (), blocks)
 
 
 def _text(words: list[OcrWord]) -> str:
@@ -171,23 +188,21 @@ def _read(
         grey, detected = _probe_language(grey, options, steps)
     languages = _choose_languages(detected, options)
     langs = _tess_langs(languages)
-    digest, words = _ocr(grey, langs, options)
-    if options.languages and _mean_conf(words) < cfg["upright_min_confidence"]:
+    best = _page_pass(grey, langs, options)
+    if options.languages and _mean_conf(best.words) < cfg["upright_min_confidence"]:
         # Forced languages skip the probe; a poor reading may be an upside-down page.
         turned = _upright(grey, langs, options, steps)
         if turned is not None:
             grey = turned
-            digest, words = _ocr(grey, langs, options)
-    best = _Reading(grey, digest, words, ())
-    if _mean_conf(words) < cfg["retry_below_confidence"]:
+            best = _page_pass(grey, langs, options)
+    if _mean_conf(best.words) < cfg["retry_below_confidence"]:
         candidates = _alternatives(grey, prepared.text_height)
         for name in cfg["alternatives"]:
             if name in steps:
                 continue  # already this preparation: a second pass would read the same
-            pixels = candidates[name]()
-            alt_digest, alt_words = _ocr(pixels, langs, options)
-            if alt_words and _mean_conf(alt_words) > _mean_conf(best.words):
-                best = _Reading(pixels, alt_digest, alt_words, (name,))
+            alternative = _page_pass(candidates[name](), langs, options)
+            if alternative.words and _mean_conf(alternative.words) > _mean_conf(best.words):
+                best = replace(alternative, steps=(name,))
         if best.steps:
             steps.extend([*best.steps, "best_of_preparations"])
     return best, languages
@@ -209,7 +224,11 @@ def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText
         reading, languages = _read(prepared, options, steps)
     words = reading.words
     if not prepared.blank:
-        words = words + _framed_words(reading.pixels, words, languages, options, steps)
+        framed = _framed_words(reading.pixels, words, languages, options, steps)
+        unread = _unread_block_words(
+            reading, framed, languages, prepared.text_height, options, steps
+        )
+        words = words + framed + unread
     words = _without_specks(words, params["ocr"])
     if languages == ("uk",):
         words, joined = join_apostrophes(words, params["ocr"])
@@ -273,6 +292,75 @@ def _framed_words(
     if frames_read:
         steps.append(f"framed_boxes:{frames_read}")
     return found
+
+
+def _unread_block_words(
+    reading: _Reading,
+    framed: list[OcrWord],
+    languages: tuple[str, ...],
+    text_height: float | None,
+    options: ExtractOptions,
+    steps: list[str],
+) -> list[OcrWord]:
+    """Words of blocks the page pass found and left empty, read again alone.
+
+    Tesseract's layout took a bold letterhead beside a photo's shadow for a picture and
+    lost the issuer; read alone as one block (``unread_block_psm``), it reads cleanly.
+    Blocks thinner than ``unread_block_min_letters`` letter heights (rules), outside
+    ``unread_block_min_area``..``unread_block_max_area`` of the page, or holding a stamp
+    frame's words (``framed``, read already) are skipped; at most
+    ``unread_block_max_count`` are read. A block's box may overlap lines the page pass
+    read, so only its words whose centres fall outside every word already read are new;
+    they are kept when their mean confidence reaches ``unread_block_min_confidence``.
+    Adds ``unread_blocks:N`` to ``steps``.
+    """
+    cfg = _params()["ocr"]
+    height, width = reading.pixels.shape[:2]
+    page_area = float(height * width)
+    letter = text_height or cfg["unread_block_default_letter_px"]
+    side = cfg["unread_block_min_letters"] * letter
+    margin = round(cfg["unread_block_margin_letters"] * letter)
+    langs = _tess_langs(languages or ("ru", "uk", "en"))
+    read = reading.words + framed
+    first_block = max((w["block"] for w in read), default=0) + 1
+    found: list[OcrWord] = []
+    blocks_read = 0
+    candidates = [
+        box
+        for box in reading.empty_blocks
+        if box[2] - box[0] >= side
+        and box[3] - box[1] >= side
+        and cfg["unread_block_min_area"]
+        <= (box[2] - box[0]) * (box[3] - box[1]) / page_area
+        <= cfg["unread_block_max_area"]
+        and not any(_centre_inside(word, box) for word in framed)
+    ]
+    for x0, y0, x1, y1 in candidates[: cfg["unread_block_max_count"]]:
+        x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
+        x1, y1 = min(width, x1 + margin), min(height, y1 + margin)
+        _, inside = _ocr(
+            np.ascontiguousarray(reading.pixels[y0:y1, x0:x1]),
+            langs,
+            options,
+            cfg["unread_block_psm"],
+        )
+        block = first_block + blocks_read
+        moved = [
+            OcrWord(**{**w, "left": w["left"] + x0, "top": w["top"] + y0, "block": block})
+            for w in inside
+        ]
+        new = [w for w in moved if not any(_centre_inside(w, _box(old)) for old in read)]
+        if not new or _mean_conf(new) < cfg["unread_block_min_confidence"]:
+            continue
+        found.extend(new)
+        blocks_read += 1
+    if blocks_read:
+        steps.append(f"unread_blocks:{blocks_read}")
+    return found
+
+
+def _box(word: OcrWord) -> tuple[int, int, int, int]:
+    return (word["left"], word["top"], word["left"] + word["width"], word["top"] + word["height"])
 
 
 def _centre_inside(word: OcrWord, box: tuple[int, int, int, int]) -> bool:
