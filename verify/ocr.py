@@ -310,8 +310,9 @@ def _unread_block_words(
     ``unread_block_min_area``..``unread_block_max_area`` of the page, or holding a stamp
     frame's words (``framed``, read already) are skipped; at most
     ``unread_block_max_count`` are read. A block's box may overlap lines the page pass
-    read, so only its words whose centres fall outside every word already read are new;
-    they are kept when their mean confidence reaches ``unread_block_min_confidence``.
+    read, so only its words whose centres fall outside every word already read, specks
+    left out, are new; they are kept when their mean confidence reaches
+    ``unread_block_min_confidence``.
     Adds ``unread_blocks:N`` to ``steps``.
     """
     cfg = _params()["ocr"]
@@ -349,7 +350,9 @@ def _unread_block_words(
             OcrWord(**{**w, "left": w["left"] + x0, "top": w["top"] + y0, "block": block})
             for w in inside
         ]
-        new = [w for w in moved if not any(_centre_inside(w, _box(old)) for old in read)]
+        new = _without_specks(
+            [w for w in moved if not any(_centre_inside(w, _box(old)) for old in read)], cfg
+        )
         if not new or _mean_conf(new) < cfg["unread_block_min_confidence"]:
             continue
         found.extend(new)
