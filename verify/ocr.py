@@ -45,36 +45,38 @@ class _Reading:
 
 def _ocr(
     pixels: np.ndarray, langs: str, options: ExtractOptions, psm: int | None = None
-) -> tuple[str, list[OcrWord]]:
-    """OCR through the cache; return the image hash and the words."""
+) -> _Reading:
+    """OCR through the cache: the image's hash, its words and the blocks left empty."""
     cfg = _params()["ocr"]
     digest = prepare.image_sha256(pixels)
     psm = cfg["psm"] if psm is None else psm
-    request = f"words|{langs}|psm={psm}|{cfg['config']}"
-
-    def run() -> list[OcrWord]:
-        return _tesseract.ocr_words(
-            pixels, langs, psm, cfg["config"], timeout=cfg["timeout_seconds"]
-        )
-
-    words = ocr_cache.cached(options.cache_dir, digest, request, _tesseract.tesseract_version, run)
-    return digest, words
-
-
-def _page_pass(pixels: np.ndarray, langs: str, options: ExtractOptions) -> _Reading:
-    """The full-page pass through the cache: words and the blocks left empty."""
-    cfg = _params()["ocr"]
-    digest = prepare.image_sha256(pixels)
-    request = f"page|{langs}|psm={cfg['psm']}|{cfg['config']}"
+    request = f"page|{langs}|psm={psm}|{cfg['config']}"
 
     def run() -> OcrData:
         return _tesseract.ocr_data(
-            pixels, langs, cfg["psm"], cfg["config"], timeout=cfg["timeout_seconds"]
+            pixels, langs, psm, cfg["config"], timeout=cfg["timeout_seconds"]
         )
 
     data = ocr_cache.cached(options.cache_dir, digest, request, _tesseract.tesseract_version, run)
     blocks = tuple((int(a), int(b), int(c), int(d)) for a, b, c, d in data["empty_blocks"])
     return _Reading(pixels, digest, data["words"], (), blocks)
+
+
+def _read_region(
+    pixels: np.ndarray,
+    box: tuple[int, int, int, int],
+    langs: str,
+    options: ExtractOptions,
+    psm: int,
+    block: int,
+) -> list[OcrWord]:
+    """The words of ``box`` read alone, moved into the page's pixels as block ``block``."""
+    x0, y0, x1, y1 = box
+    inside = _ocr(np.ascontiguousarray(pixels[y0:y1, x0:x1]), langs, options, psm).words
+    return [
+        OcrWord(**{**w, "left": w["left"] + x0, "top": w["top"] + y0, "block": block})
+        for w in inside
+    ]
 
 
 def _text(words: list[OcrWord]) -> str:
@@ -115,16 +117,16 @@ def _probe_language(
     crop = prepare.probe_crop(grey, cfg["probe_lines"])
     if crop is None:
         return grey, None
-    _, words = _ocr(crop, cfg["probe_cyrillic"], options)
+    words = _ocr(crop, cfg["probe_cyrillic"], options).words
     conf = _mean_conf(words)
     if conf >= cfg["probe_min_confidence"]:
         return grey, detect_language(_text(words))
-    _, latin = _ocr(crop, cfg["probe_latin"], options)
+    latin = _ocr(crop, cfg["probe_latin"], options).words
     latin_conf = _mean_conf(latin)
     if latin_conf >= cfg["probe_min_confidence"] and latin_conf > conf:
         return grey, "en"
     best_conf, best_words = (latin_conf, latin) if latin_conf > conf else (conf, words)
-    _, flipped = _ocr(prepare.rotate_quarter(crop, 180), cfg["probe_all"], options)
+    flipped = _ocr(prepare.rotate_quarter(crop, 180), cfg["probe_all"], options).words
     if _mean_conf(flipped) > best_conf + cfg["flip_margin"]:
         _record_turn(steps, 180)
         return prepare.rotate_quarter(grey, 180), detect_language(_text(flipped))
@@ -139,8 +141,8 @@ def _upright(
     crop = prepare.probe_crop(grey, cfg["probe_lines"])
     if crop is None:
         return None
-    _, words = _ocr(crop, langs, options)
-    _, flipped = _ocr(prepare.rotate_quarter(crop, 180), langs, options)
+    words = _ocr(crop, langs, options).words
+    flipped = _ocr(prepare.rotate_quarter(crop, 180), langs, options).words
     if _mean_conf(flipped) > _mean_conf(words) + cfg["flip_margin"]:
         _record_turn(steps, 180)
         return prepare.rotate_quarter(grey, 180)
@@ -188,19 +190,19 @@ def _read(
         grey, detected = _probe_language(grey, options, steps)
     languages = _choose_languages(detected, options)
     langs = _tess_langs(languages)
-    best = _page_pass(grey, langs, options)
+    best = _ocr(grey, langs, options)
     if options.languages and _mean_conf(best.words) < cfg["upright_min_confidence"]:
         # Forced languages skip the probe; a poor reading may be an upside-down page.
         turned = _upright(grey, langs, options, steps)
         if turned is not None:
             grey = turned
-            best = _page_pass(grey, langs, options)
+            best = _ocr(grey, langs, options)
     if _mean_conf(best.words) < cfg["retry_below_confidence"]:
         candidates = _alternatives(grey, prepared.text_height)
         for name in cfg["alternatives"]:
             if name in steps:
                 continue  # already this preparation: a second pass would read the same
-            alternative = _page_pass(candidates[name](), langs, options)
+            alternative = _ocr(candidates[name](), langs, options)
             if alternative.words and _mean_conf(alternative.words) > _mean_conf(best.words):
                 best = replace(alternative, steps=(name,))
         if best.steps:
@@ -279,15 +281,11 @@ def _framed_words(
     for x0, y0, x1, y1 in prepare.framed_boxes(pixels, params["prepare"]):
         if any(_centre_inside(word, (x0, y0, x1, y1)) for word in words):
             continue  # the full-page pass read this frame
-        _, inside = _ocr(
-            np.ascontiguousarray(pixels[y0:y1, x0:x1]), langs, options, cfg["frame_psm"]
-        )
+        block = first_block + frames_read
+        inside = _read_region(pixels, (x0, y0, x1, y1), langs, options, cfg["frame_psm"], block)
         if not inside or _mean_conf(inside) < cfg["frame_min_confidence"]:
             continue
-        block = first_block + frames_read
-        found.extend(
-            {**w, "left": w["left"] + x0, "top": w["top"] + y0, "block": block} for w in inside
-        )
+        found.extend(inside)
         frames_read += 1
     if frames_read:
         steps.append(f"framed_boxes:{frames_read}")
@@ -337,21 +335,16 @@ def _unread_block_words(
         and not any(_centre_inside(word, box) for word in framed)
     ]
     for x0, y0, x1, y1 in candidates[: cfg["unread_block_max_count"]]:
-        x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
-        x1, y1 = min(width, x1 + margin), min(height, y1 + margin)
-        _, inside = _ocr(
-            np.ascontiguousarray(reading.pixels[y0:y1, x0:x1]),
-            langs,
-            options,
-            cfg["unread_block_psm"],
+        area = (
+            max(0, x0 - margin),
+            max(0, y0 - margin),
+            min(width, x1 + margin),
+            min(height, y1 + margin),
         )
         block = first_block + blocks_read
-        moved = [
-            OcrWord(**{**w, "left": w["left"] + x0, "top": w["top"] + y0, "block": block})
-            for w in inside
-        ]
+        inside = _read_region(reading.pixels, area, langs, options, cfg["unread_block_psm"], block)
         new = _without_specks(
-            [w for w in moved if not any(_centre_inside(w, _box(old)) for old in read)], cfg
+            [w for w in inside if not any(_centre_inside(w, _box(old)) for old in read)], cfg
         )
         if not new or _mean_conf(new) < cfg["unread_block_min_confidence"]:
             continue
