@@ -13,7 +13,7 @@ dev=0
 [[ "${1:-}" == "--dev" ]] && dev=1
 
 apt_packages=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-osd
-              tesseract-ocr-rus tesseract-ocr-ukr tesseract-ocr-eng)
+              tesseract-ocr-rus tesseract-ocr-ukr tesseract-ocr-eng tesseract-ocr-fra)
 apt_packages+=(chromium)  # headless browser: the tests open the HTML reports in it
 # The fixture generator (used by the tests and benchmarks) sets letters in Liberation fonts.
 ((dev)) && apt_packages+=(fonts-liberation)

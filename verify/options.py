@@ -12,7 +12,9 @@ from pathlib import Path
 
 from verify.errors import ExitCode, VerifyError
 
-SUPPORTED_LANGUAGES = ("ru", "uk", "en")
+SUPPORTED_LANGUAGES = ("ru", "uk", "en", "fr")
+"""Languages a page can be read in. French is read (OCR and text) but has no field rules of its
+own: it serves recaptured material such as worksheets, where the text itself is the evidence."""
 
 DEFAULT_MAX_PIXELS = 200_000_000
 """Largest page image accepted, in pixels (an A4 page at 600 dpi is 35 Mpx): a bomb guard."""
