@@ -254,3 +254,63 @@ def test_the_empty_cells_of_a_table_are_not_taken_for_stamps(params) -> None:
     one = np.full((3508, 2481), 255, np.uint8)
     cv2.rectangle(one, (1600, 3000), (2250, 3200), 0, 3)
     assert len(prepare.framed_boxes(one, params)) == 1
+
+
+def _keystoned(page: np.ndarray, squeeze: float) -> np.ndarray:
+    """``page`` as a camera sees it from the side: its right edge ``squeeze`` times shorter."""
+    h, w = page.shape
+    inset = h * (1 - squeeze) / 2
+    source = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    target = np.float32([[0, 0], [w, inset], [w, h - inset], [0, h]])
+    matrix = cv2.getPerspectiveTransform(source, target)
+    return cv2.warpPerspective(page, matrix, (w, h), borderValue=255)
+
+
+def _line_slopes(grey: np.ndarray, params: dict) -> list[float]:
+    small, _ = prepare._shrink(grey, params["measure_side"])
+    height = prepare.text_height(small, params)
+    assert height
+    fits = prepare.text_line_fits(prepare.ink_mask(small), height, params)
+    return [float(np.degrees(np.arctan(fit.slope))) for fit in fits]
+
+
+@pytest.fixture(scope="module")
+def long_page() -> np.ndarray:
+    return render_page(" ".join([RU] * 4), width=2000, font_px=40, wrap=70)
+
+
+@pytest.mark.parametrize("squeeze", [0.75, 0.85])
+def test_converging_lines_are_made_level(long_page, params, squeeze):
+    """A sheet shot at an angle: one rotation cannot level lines whose slopes differ."""
+    before = _line_slopes(_keystoned(long_page, squeeze), params)
+    assert max(before) - min(before) > 1.5  # the test page really converges
+    result = prepare.prepare(_keystoned(long_page, squeeze), 300.0, params)
+    assert "keystone" in result.steps
+    after = _line_slopes(result.pixels, params)
+    assert len(after) >= len(before) - 1
+    assert max(abs(slope) for slope in after) < 0.6
+
+
+def test_parallel_lines_get_no_keystone(long_page, params):
+    """A straight scan, skewed or not, keeps its plain rotation: no projective warp."""
+    for page in (long_page, rotate(long_page, 3.0)):
+        assert "keystone" not in prepare.prepare(page, 300.0, params).steps
+
+
+def test_keystone_needs_lines_that_agree_on_a_point(params):
+    lines = [
+        prepare.TextLine(slope, offset, 500.0)
+        for slope, offset in [(0.05, -600), (-0.04, -300), (0.06, 0), (-0.05, 300), (0.04, 600)]
+    ]
+    assert prepare.keystone_matrix(lines, (1200, 1600), params) is None
+    converging = [
+        prepare.TextLine(-offset / 8000, offset, 500.0) for offset in (-600, -300, 0, 300, 600)
+    ]
+    matrix = prepare.keystone_matrix(converging, (1200, 1600), params)
+    assert matrix is not None
+    # Every line is level after the warp: its two ends land at the same height.
+    for offset in (-600, -300, 0, 300, 600):
+        ends = np.array([[x + 600, -offset / 8000 * x + offset + 800, 1.0] for x in (-500, 500)]).T
+        moved = matrix @ ends
+        ys = moved[1] / moved[2]
+        assert abs(ys[0] - ys[1]) < 0.5

@@ -258,6 +258,108 @@ def deskew(grey: np.ndarray, angle: float) -> np.ndarray:
     )
 
 
+# --- 3b. keystone: text lines that converge ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A straight fit of one text line on a small upright page: y = slope * x + offset.
+
+    Coordinates are centred on the page (x right, y down), so that ``offset`` is where the
+    line crosses the page's vertical midline.
+    """
+
+    slope: float
+    offset: float
+    length: float
+
+
+def text_line_fits(mask: np.ndarray, text_px: float, params: dict[str, Any]) -> list[TextLine]:
+    """Fit a straight line to every long run of text on an ink mask of an upright page.
+
+    Letters are smeared sideways into one blob per line; each long, thin blob gives the
+    least-squares line through its column centres. Headings and stray marks are too short
+    to count, so the fits follow the body text.
+    """
+    h, w = mask.shape
+    reach = max(3, round(text_px * params["keystone_smear_letters"]))
+    smeared = cv2.morphologyEx(
+        mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, 1))
+    )
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+    lines = []
+    for label in range(1, count):
+        x, y, bw, bh, _ = (int(v) for v in stats[label])
+        if (
+            bw < params["keystone_min_line_width"] * w
+            or bh > params["keystone_max_line_letters"] * text_px
+        ):
+            continue
+        rows, cols = np.nonzero(labels[y : y + bh, x : x + bw] == label)
+        if cols.size < bw:
+            continue
+        sums = np.bincount(cols, weights=rows.astype(np.float64), minlength=bw)
+        counts = np.bincount(cols, minlength=bw)
+        filled = counts > 0
+        xs = np.flatnonzero(filled) + x - w / 2
+        ys = sums[filled] / counts[filled] + y - h / 2
+        slope, offset = np.polyfit(xs, ys, 1)
+        lines.append(TextLine(float(slope), float(offset), float(bw)))
+    return lines
+
+
+def keystone_matrix(
+    lines: list[TextLine], size: tuple[int, int], params: dict[str, Any]
+) -> np.ndarray | None:
+    """The homography that makes converging text lines parallel and level, or None.
+
+    A sheet photographed at an angle shows its lines meeting at a vanishing point beside
+    the page: their slopes then change steadily from top to bottom (slope = a + b * offset,
+    with the point at x = -1/b). One global rotation cannot level them all, and tesseract
+    breaks lines tilted by a few degrees into fragments. Sending that point to infinity
+    and levelling the now parallel lines fixes every line at once. None when the lines are
+    parallel already, too few, or do not agree on a point.
+    """
+    if len(lines) < params["keystone_min_lines"]:
+        return None
+    w, h = size
+    slopes = np.array([line.slope for line in lines])
+    offsets = np.array([line.offset for line in lines])
+    weights = np.array([line.length for line in lines])
+    if float(np.ptp(offsets)) < params["keystone_min_spread"] * h:
+        return None
+    b, a = np.polyfit(offsets, slopes, 1, w=np.sqrt(weights))
+    residual = slopes - (a + b * offsets)
+    if float(np.sqrt(np.average(residual**2, weights=weights))) > params["keystone_max_residual"]:
+        return None
+    # How far the lines' directions turn between the page's top and bottom, in degrees.
+    turn = float(np.degrees(abs(b) * h))
+    if turn < params["keystone_min_turn_degrees"] or turn > params["keystone_max_turn_degrees"]:
+        return None
+    vanish_x = -1.0 / b
+    projective = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-1.0 / vanish_x, 0.0, 1.0]])
+    level = cv2.getRotationMatrix2D((0.0, 0.0), float(np.degrees(np.arctan(a))), 1.0)
+    centre = np.array([[1.0, 0.0, -w / 2], [0.0, 1.0, -h / 2], [0.0, 0.0, 1.0]])
+    back = np.array([[1.0, 0.0, w / 2], [0.0, 1.0, h / 2], [0.0, 0.0, 1.0]])
+    return back @ np.vstack([level, [0.0, 0.0, 1.0]]) @ projective @ centre
+
+
+def fit_within(
+    matrix: np.ndarray, size: tuple[int, int], max_growth: float
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Shift (and, past ``max_growth``, shrink) a warp so that the whole page stays in view."""
+    w, h = size
+    corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], dtype=np.float64).T
+    moved = matrix @ corners
+    xs, ys = moved[0] / moved[2], moved[1] / moved[2]
+    out_w, out_h = float(xs.max() - xs.min()), float(ys.max() - ys.min())
+    shrink = min(1.0, max_growth * w / out_w, max_growth * h / out_h)
+    fit = np.array(
+        [[shrink, 0.0, -xs.min() * shrink], [0.0, shrink, -ys.min() * shrink], [0.0, 0.0, 1.0]]
+    )
+    return fit @ matrix, (round(out_w * shrink), round(out_h * shrink))
+
+
 # --- 4. resolution -----------------------------------------------------------------------
 
 
@@ -556,18 +658,29 @@ def prepare(
     small_height = text_height(upright, params)
     height = small_height / scale if small_height else None
     factor = upscale_factor(height, params)
+    keystone = None
+    if small_height:
+        lines = text_line_fits(ink_mask(upright), small_height, params)
+        keystone = keystone_matrix(lines, (upright.shape[1], upright.shape[0]), params)
     if quarter:
         steps.append(f"orientation:{quarter}")
     if angle:
         steps.append(f"deskew:{angle:.1f}")
+    if keystone is not None:
+        steps.append("keystone")
     if factor > 1.0:
         steps.append(f"upscale:{factor:.1f}x")
         dpi = dpi * factor if dpi else None
         height = height * factor if height else None
-    if sheet is None and not angle and factor == 1.0:
+    if sheet is None and not angle and factor == 1.0 and keystone is None:
         grey = rotate_quarter(grey, quarter)  # lossless, or nothing at all
     else:
         matrix, out_size = page_transform(sheet, size, quarter, angle, factor)
+        if keystone is not None:
+            # Measured on the small upright copy: carry it to full size, then apply.
+            to_full = np.diag([factor / scale, factor / scale, 1.0])
+            matrix = to_full @ keystone @ np.linalg.inv(to_full) @ matrix
+            matrix, out_size = fit_within(matrix, out_size, params["keystone_max_growth"])
         grey = cv2.warpPerspective(
             grey, matrix, out_size, flags=cv2.INTER_CUBIC, borderValue=(_paper_level(work),)
         )
