@@ -4,6 +4,7 @@ on the bundled letters' real text layers, checked against their ground truth and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 import json
@@ -243,8 +244,6 @@ def test_orchestrator_fills_every_record_field():
 
 
 def test_executor_phone_read_with_an_asterisk_for_plus() -> None:
-    import dataclasses
-
     [page] = pdf_pages("ru_minzdrav_founding")
     words = tuple(
         dataclasses.replace(w, text="*7") if w.text == "+7" and w.bbox[1] > 600 else w
@@ -255,3 +254,52 @@ def test_executor_phone_read_with_an_asterisk_for_plus() -> None:
     assert executor is not None and executor.phone is not None
     assert executor.phone.value == "+7 (495) 627-29-44"
     assert executor.phone.raw == "*7 (495) 627-29-44"  # the evidence as read
+
+
+ENGLISH_HEADER = [
+    "NATIONAL REFERRAL MEDICAL CENTRE",
+    "1 Hospital Road, Kampala",
+    "",
+    None,  # the reference line, varied by the test
+    "1 March 2022",
+    "",
+    "The Directors of Regional Hospitals",
+    "",
+    "Dear Colleagues,",
+    "Request for surgical staff",
+    "We ask you to nominate surgeons for deployment.",
+]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "№ Ref: NRMC/2022/031",
+        "№ Ref. NRMC/2022/031",
+        "№Ref: NRMC/2022/031",
+        "No. Reference: NRMC/2022/031",
+        "Ref: NRMC/2022/031",
+        "Ref. No. NRMC/2022/031",
+        "Reference: NRMC/2022/031",
+        "Our ref: NRMC/2022/031",
+    ],
+)
+def test_english_reference_labels_give_the_number(line):
+    lines = [line if text is None else text for text in ENGLISH_HEADER]
+    doc = DocumentText([page_from_lines(lines)])
+    number = extract_document_number(doc, analyse_layout(doc), "en")
+    assert number is not None
+    assert (number.value, number.raw) == ("NRMC/2022/031", "NRMC/2022/031")
+    assert words_in_box(doc, number) == ["NRMC/2022/031"]  # the number alone, not its label
+
+
+def test_soft_hyphens_in_a_replayed_text_layer_read_as_hyphens():
+    """Words as an office PDF's text layer gives them: U+00AD for every printed hyphen."""
+    [page] = pdf_pages("ru_minzdrav_founding")
+    soft = tuple(dataclasses.replace(w, text=w.text.replace("-", "\u00ad")) for w in page.words)
+    doc = DocumentText([dataclasses.replace(page, words=soft)])
+    number = extract_document_number(doc, analyse_layout(doc), "ru")
+    assert number is not None
+    assert (number.value, number.raw) == ("30-2/И/2-2781", "30-2/И/2-2781")
+    assert words_in_box(doc, number) == ["30-2/И/2-2781"]
+    assert "\u00ad" not in doc.text

@@ -34,6 +34,7 @@ from verify.load import has_colour
 from verify.lru import LruCache
 from verify.options import ExtractOptions
 from verify.page import PageText, Word
+from verify.textnorm import has_word_separator, normalise_words, word_separators
 
 if TYPE_CHECKING:
     from verify.load import Source
@@ -113,12 +114,14 @@ def text_layer_page(source: Source, index: int, options: ExtractOptions) -> Page
     """Words of page ``index`` from the text layer, or None when it is empty or garbage.
 
     Boxes are in points in the page's displayed orientation (page rotation applied), the
-    same space as a render of the page divided by dpi/72.
+    same space as a render of the page divided by dpi/72. Words are split at every space
+    character (no-break and narrow ones too) and normalised (``verify.textnorm``): office
+    PDFs write printed hyphens as soft hyphens and the rules must see "-".
     """
     document = _document(source, options.password)
     page = _load_page(source, document, index)
     try:
-        raw = page.get_text("words", flags=_WORD_FLAGS)
+        raw = _page_words(page)
         rotation = page.rotation_matrix if page.rotation else None
         rect = page.rect
     except Exception as error:
@@ -134,6 +137,7 @@ def text_layer_page(source: Source, index: int, options: ExtractOptions) -> Page
         words.append(
             Word(text=text, bbox=box, confidence=1.0, block=block, line=block * 1000 + line)
         )
+    words = list(normalise_words(words))
     text = " ".join(word.text for word in words)
     if garbage_reason(text, words, rect.width * rect.height, lambda: _image_coverage(page)):
         return None
@@ -150,6 +154,20 @@ def text_layer_page(source: Source, index: int, options: ExtractOptions) -> Page
         pdq=pdq,
         pdq_quality=quality,
     )
+
+
+def _page_words(page: pymupdf.Page) -> list[tuple]:
+    """The page's pymupdf words, split at every space character, not only " " and U+00A0.
+
+    Splitting at extra delimiters makes pymupdf's word pass markedly slower, and office
+    PDFs rarely glue words with narrow or fixed-width spaces; so the words are read again,
+    from the same text page, only when one of them holds such a space.
+    """
+    textpage = page.get_textpage(flags=_WORD_FLAGS)
+    words = page.get_text("words", textpage=textpage)
+    if has_word_separator("".join(word[4] for word in words)):
+        words = page.get_text("words", textpage=textpage, delimiters=word_separators())
+    return words
 
 
 FINGERPRINT_DPI = 36

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from verify.page import BBox, PageText, Word
 from verify.reading_order import reading_order
+from verify.textnorm import normalise_words
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,16 @@ class SpanEvidence:
     confidence: float
 
 
+def _normalised(page: PageText) -> PageText:
+    """The page with its words normalised (``verify.textnorm``), itself when none changes.
+
+    Text-layer pages arrive normalised from ``verify._pdf``; OCR pages, and pages built
+    by callers, are normalised here, so the text the rules see never depends on the path.
+    """
+    words = normalise_words(page.words)
+    return page if words == page.words else replace(page, words=words)
+
+
 def union_boxes(boxes: Iterable[BBox]) -> BBox:
     """Smallest box holding all given boxes."""
     x0s, y0s, x1s, y1s = zip(*boxes, strict=True)
@@ -62,7 +73,7 @@ class DocumentText:
     """
 
     def __init__(self, pages: Sequence[PageText]) -> None:
-        self.pages = tuple(pages)
+        self.pages = tuple(_normalised(page) for page in pages)
         self.lines: list[Line] = []
         self._word_starts: list[int] = []  # offset of each word, across the document
         self._words: list[tuple[int, Word]] = []  # (page number, word) parallel to _word_starts

@@ -1,6 +1,7 @@
 """The document's own registration number and date, read from its registration line.
 
-"25.02.2022 № 30-2/И/2-2781", "від 02.03.2022 № 24-04/5678/2-22", "Our ref: MRI/2022/031".
+"25.02.2022 № 30-2/И/2-2781", "від 02.03.2022 № 24-04/5678/2-22", "Our ref: MRI/2022/031",
+"№ Ref: NRMC/2022/031".
 Only the registration line is read: a number or date after "На №" or in a cited letter
 belongs to another document, and the first date in the text may be a deadline.
 """
@@ -19,6 +20,8 @@ from verify.textmap import DocumentText
 
 NUMBER_MISSING = "no registration line with a number (№, No., Ref) was found under the letterhead"
 _TRAILING = " .,;:"
+_EXACT_SIGNS = ("№", "No.", "No", "N°", "Nº")
+"""Number signs as printed, not OCR misreadings or a bare "N" before digits."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ def find_number(text: str) -> FoundNumber | None:
     for match in number_sign_regex().finditer(text):
         found = number_at(text, match.end())
         if found:
-            exact = match.group() in ("№", "No.", "No", "N°", "Nº")
+            # The sign is its first token: "№ Ref:" is as sure as "№" (see number_sign).
+            exact = re.split(r"[\s:]", match.group(), maxsplit=1)[0] in _EXACT_SIGNS
             return FoundNumber(*found, 0.95 if exact else 0.8, "number_sign")
     labels = sorted(
         (label for labels in patterns()["own_ref_labels"].values() for label in labels),
