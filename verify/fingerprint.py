@@ -22,15 +22,17 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache, cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 from pydantic import BaseModel, ConfigDict, Field
 
 from verify.errors import VerifyError
 from verify.record import Record
 from verify.resources import load_json
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 PARAMETERS_FILE = "fingerprint.json"
 
@@ -199,6 +201,8 @@ class MinHashSignature(BaseModel):
 
     def minhash(self) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` with these values (for datasketch's own tools)."""
+        from datasketch import LeanMinHash  # datasketch loads scipy: only when needed
+
         return LeanMinHash(seed=self.seed, hashvalues=self.array(), scheme=self.scheme)
 
     def jaccard(self, other: MinHashSignature) -> float | None:
@@ -263,6 +267,8 @@ def text_minhash(text: str, *, normalised: bool = False) -> MinHashSignature | N
     norm = text if normalised else normalise_text(text)
     if len(words(norm)) < spec["min_words"]:
         return None
+    from datasketch import MinHash  # datasketch loads scipy: only when needed
+
     minhash = MinHash(num_perm=spec["num_perm"], seed=spec["seed"], scheme=spec["scheme"])
     minhash.update_batch([s.encode("utf-8") for s in sorted(shingles(norm))])
     return MinHashSignature.from_array(

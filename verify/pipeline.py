@@ -7,7 +7,10 @@ them and merges their warnings, so the order of the flow is visible in one place
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+import threading
 from collections.abc import Callable
 
 from verify import __version__
@@ -19,7 +22,7 @@ from verify.options import ExtractOptions
 from verify.page import PageText
 from verify.read import read_pages
 from verify.record import SCHEMA_ID, PageInfo, Record, Warning
-from verify.resources import models_versions
+from verify.resources import load_json, models_versions
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -51,7 +54,10 @@ def _extract(
 ) -> Record:
     source = open_source(path)
     total = page_count(source, options)
+    warming = _warm_up_field_libraries() if total == 1 else None
     pages = list(read_pages(source, options, progress))
+    if warming is not None:
+        warming.join()
     forced_language = options.languages[0] if options.languages else None
     extraction = extract_fields(pages, language=forced_language)
     record = Record(
@@ -77,6 +83,32 @@ def _extract(
             update={"forensics": [finding.model_dump(mode="json") for finding in findings]}
         )
     return record
+
+
+def _warm_up_field_libraries() -> threading.Thread | None:
+    """Import the libraries of the field and fingerprint stages while a page is read.
+
+    A fresh process pays a second or more to import spaCy, dateparser and datasketch, and
+    a one-page photo spends as long waiting on tesseract, a separate process: importing in
+    a thread meanwhile puts the second core to work instead of adding the two. Only
+    third-party packages are imported there, so no import of ours can meet its own
+    cycle in two threads. Single-page documents only: they read inline, and no worker
+    process is forked while the thread runs. None when everything is loaded already.
+    """
+    missing = [name for name in load_json("pipeline.json")["warm_up"] if name not in sys.modules]
+    if not missing:
+        return None
+
+    def run() -> None:
+        for name in missing:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the stage that needs it will report it
+                return
+
+    thread = threading.Thread(target=run, name="verify-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _page_info(page: PageText) -> PageInfo:
