@@ -209,3 +209,231 @@ def test_a_number_slip_is_forgiven_only_when_read_with_low_confidence(confident_
     statuses = {id(other): fields(compare(clean, other))["document_number"] for other in order}
     assert statuses[id(confident)] == "differ"
     assert statuses[id(unsure)] == "agree"
+
+
+# --------------------------------------------------------------------------- recaptures and forms
+
+import copy  # noqa: E402
+import json  # noqa: E402
+from functools import cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import _degrade  # noqa: E402  (fixtures/ is on sys.path through tests.test_fingerprint)
+import numpy as np  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.test_fingerprint import ROOT, _layout, _render  # noqa: E402
+from verify import extract  # noqa: E402
+from verify.options import ExtractOptions  # noqa: E402
+from verify.schema import comparison_schema_json  # noqa: E402
+from verify.slips import is_slip, slip_reason  # noqa: E402
+
+RU = ExtractOptions(jobs=1, cache_dir=None, languages=("ru",))
+BLANK = "__________"
+
+
+def _extract(tmp: Path, name: str, pdf: bytes, *, scan: bool = False, top: float = 0) -> Record:
+    """The real pipeline on a rendered letter: its PDF, or a 300-dpi scan cut at ``top``."""
+    if not scan:
+        path = tmp / f"{name}.pdf"
+        path.write_bytes(pdf)
+        return extract(path, RU)
+    grey, _ = _degrade.scan(_render.raster(pdf, 300), np.random.default_rng(7))
+    grey = grey[int(grey.shape[0] * top) :]  # the frame cut the page's head
+    path = tmp / f"{name}.png"
+    path.write_bytes(_degrade.encode(grey, "PNG", dpi=300))
+    return extract(path, RU)
+
+
+def _form(values: dict) -> dict:
+    """ru_hospital as a form: number, date, addressee, counts, signatory, executor filled in."""
+    data = copy.deepcopy(letter("ru_hospital"))
+    lay = data["layout"]
+    lay["registration"] = f"{values['date']} № {values['number']}"
+    lay["addressees"][0][-1] = values["addressee"]
+    for i, line in enumerate(lay["body"][2:7]):
+        head, _, tail = line.partition(" – ")
+        lay["body"][2 + i] = f"{head} – {values['counts'][i]} {tail.partition(' ')[2]}"
+    lay["signature"]["name"] = values["signatory"]
+    lay["executor"] = [values["executor"], values["phone"]]
+    return data
+
+
+BLANK_FORM = _form(
+    {
+        "date": BLANK,
+        "number": BLANK,
+        "addressee": BLANK * 2,
+        "counts": ["___"] * 5,
+        "signatory": BLANK * 2,
+        "executor": BLANK * 3,
+        "phone": BLANK * 2,
+    }
+)
+FILLED_ONE = _form(
+    {
+        "date": "02.03.2022",
+        "number": "214/01-15",
+        "addressee": "Н.В. Смирновой",
+        "counts": [6, 4, 3, 5, 12],
+        "signatory": "Д.С. Морозов",
+        "executor": "Лебедева Татьяна Игоревна",
+        "phone": "8 (4822) 55-31-07",
+    }
+)
+FILLED_TWO = _form(
+    {
+        "date": "15.04.2022",
+        "number": "377/02-11",
+        "addressee": "П.А. Кузнецовой",
+        "counts": [2, 7, 1, 9, 4],
+        "signatory": "И.П. Соколов",
+        "executor": "Волкова Анна Сергеевна",
+        "phone": "8 (4822) 55-44-12",
+    }
+)
+
+
+@cache
+def form_records() -> dict[str, Record]:
+    """The blank form and its first filling as PDFs, the second filling as a scan (OCR)."""
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="verify-forms-"))
+    pdfs = {
+        name: _render.born_digital(_layout.compose(data))
+        for name, data in (("blank", BLANK_FORM), ("one", FILLED_ONE), ("two", FILLED_TWO))
+    }
+    return {
+        "blank": _extract(tmp, "blank", pdfs["blank"]),
+        "one": _extract(tmp, "one", pdfs["one"]),
+        "two": _extract(tmp, "two", pdfs["two"], scan=True),
+        "one_scan": _extract(tmp, "one_scan", pdfs["one"], scan=True),
+    }
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "rule"),
+    [
+        ("blank", "one", "same_template.blank"),
+        ("blank", "two", "same_template.blank"),
+        ("one", "two", "same_template.fillings"),
+    ],
+)
+def test_a_blank_form_and_its_fillings_share_a_template_both_ways(
+    left: str, right: str, rule: str
+) -> None:
+    records = form_records()
+    for a, b in ((left, right), (right, left)):
+        result = compare(records[a], records[b])
+        assert result.verdict == "same_template", (a, b, result.reason)
+        assert result.decision.rule == rule
+        template = result.decision.template
+        assert template is not None and template.shared_words > 150
+        filled = template.only_left + template.only_right
+        if rule == "same_template.blank":
+            side = "right" if a == "blank" else "left"
+            assert (template.blanks_left if side == "right" else template.blanks_right) >= 2
+            assert any(ch.isdigit() for word in filled for ch in word)  # counts, the number
+
+
+def test_a_filled_form_and_its_scan_are_one_document_not_a_template() -> None:
+    records = form_records()
+    result = compare(records["one"], records["one_scan"])
+    assert result.verdict == "same_document", result.reason
+    assert result.decision.template is None
+
+
+def test_a_recapture_with_its_head_cut_and_a_letter_misread_is_the_same_document() -> None:
+    """Real OCR of a scan whose frame cut the letterhead's first lines, plus an а/о slip."""
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="verify-recapture-"))
+    pdf = _render.born_digital(_layout.compose(letter(FOUNDING)))
+    original = _extract(tmp, "original", pdf)
+    cut = _extract(tmp, "cut", pdf, scan=True, top=0.076)
+    assert cut.text.lstrip().upper().startswith("РОССИЙСКОЙ")  # the first line is gone
+    issuer = original.issuer
+    assert issuer is not None
+    misread = issuer.value.split(" ", 1)[1].replace("а", "о", 1)  # cut head, one slip
+    slipped = cut.model_copy(
+        update={"issuer": issuer.model_copy(update={"value": misread, "raw": misread})}
+    )
+    for a, b in ((original, slipped), (slipped, original)):
+        result = compare(a, b)
+        assert result.verdict == "same_document", (result.reason, result.decision)
+        judged = {d.field: d.judged for d in result.decision.fields}
+        assert "conflict" not in judged.values()
+        assert judged.get("issuer") == "slip"
+
+
+def test_cut_title_and_a_misread_letter_are_a_slip_not_a_conflict() -> None:
+    """The issue's case: the frame cut "Доверенность" and the camera turned а into о."""
+    full, cut = "Доверенность на получение товара", "на получение товора"
+    assert slip_reason(full, cut) == "cut"
+    clean = letter_record(FOUNDING)
+    text = "\n".join(clean.text.splitlines()[1:])  # the head line lost
+    photo = letter_record(FOUNDING, text=text, issuer={**ev(cut, 0.95), "value": cut})
+    scan = letter_record(FOUNDING, issuer={**ev(full, 0.95), "value": full})
+    result = compare(scan, photo)
+    assert result.verdict == "same_document", result.reason
+    issuer = next(d for d in result.decision.fields if d.field == "issuer")
+    assert issuer.judged == "slip" and "cut" in issuer.why
+    assert issuer.left[0].raw == full and issuer.right[0].raw == cut
+    assert issuer.left[0].confidence == 0.95
+
+
+def test_a_conflict_says_which_evidence_decided() -> None:
+    result = compare(letter_record(FOUNDING), letter_record("ru_minzdrav_founding_doctored"))
+    assert result.verdict == "conflict" and result.decision.rule == "conflict.key_fields"
+    date = next(d for d in result.decision.fields if d.field == "document_date")
+    assert date.judged == "conflict"
+    assert date.left[0].value == "2022-02-25" and date.right[0].value == "2022-02-26"
+    assert date.left[0].confidence >= 0.6 and date.right[0].page == 1
+    assert result.decision.thresholds["conflict_min_confidence"] == 0.6
+
+
+def test_a_date_read_with_low_confidence_never_makes_a_conflict() -> None:
+    unsure = letter_record(FOUNDING, document_date={**ev("26.02.2022", 0.3), "value": "2022-02-26"})
+    result = compare(letter_record(FOUNDING), unsure)
+    assert result.verdict == "same_document", result.reason
+    assert [d.judged for d in result.decision.fields] == ["unsure"]
+    sure = letter_record(FOUNDING, document_date={**ev("26.02.2022", 0.95), "value": "2022-02-26"})
+    assert compare(letter_record(FOUNDING), sure).verdict == "conflict"
+
+
+CYRILLIC = "абвгдежзиклмнопрстуфхцчшщыэюя"
+CONFUSED = [("а", "о"), ("о", "а"), ("и", "н"), ("н", "и"), ("е", "с"), ("с", "е")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet=CYRILLIC, min_size=3, max_size=12), min_size=1, max_size=5),
+    st.sampled_from(CONFUSED),
+    st.integers(min_value=0, max_value=60),
+)
+def test_a_confusable_letter_or_a_cut_is_always_a_slip(words, swap, where) -> None:
+    value = " ".join(words)
+    positions = [i for i, ch in enumerate(value) if ch == swap[0]]
+    misread = value
+    if positions:
+        i = positions[where % len(positions)]
+        misread = value[:i] + swap[1] + value[i + 1 :]
+    assert is_slip(value, misread)
+    assert is_slip(value.upper(), misread)  # case and the slip together
+    if len(value) > 8:
+        assert is_slip(value, value[3:])  # the frame cut the start of the line
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=28), st.integers(min_value=1, max_value=28))
+def test_different_dates_are_never_a_slip(day_a, day_b) -> None:
+    a, b = f"2022-02-{day_a:02d}", f"2022-02-{day_b:02d}"
+    assert is_slip(a, b) == (day_a == day_b)
+
+
+def test_the_published_comparison_schema_is_the_models() -> None:
+    published = (ROOT / "docs" / "comparison.schema.json").read_text(encoding="utf-8")
+    assert published == comparison_schema_json()
+    assert "same_template" in json.loads(published)["properties"]["verdict"]["enum"]

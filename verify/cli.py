@@ -159,9 +159,10 @@ def compare_command(
 ) -> None:
     """Tell whether two files are the same document, a variant, a conflict or unrelated.
 
-    Verdicts: identical (same bytes), same_document (another rendition), variant (the same
-    act, e.g. another addressee or a stamp), conflict (claims to be the same act but key
-    fields differ), unrelated. Exit code 0 whatever the verdict.
+    Verdicts: identical (same bytes), same_document (another rendition), same_template (one
+    printed form, blank and filled or filled for two people), variant (the same act, e.g.
+    another addressee or a stamp), conflict (claims to be the same act but key fields read
+    with confidence differ), unrelated. Exit code 0 whatever the verdict.
     """
     from verify.matching import compare_paths
     from verify.summary import render_comparison

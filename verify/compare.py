@@ -1,10 +1,14 @@
 """Compare two records: the same file, the same letter, the same act, a clash, or nothing.
 
-The verdicts are DESIGN.md's: ``identical`` (same bytes), ``same_document`` (same content,
-another rendition), ``variant`` (same act, other addressee or stamp), ``conflict`` (presents
-itself as the same act but key fields disagree) and ``unrelated``. The decision weighs the
-*body* of the letters over their full text: two letters on one ministry's blank share the
-letterhead, the layout and half their words, and must still be unrelated.
+The verdicts: ``identical`` (same bytes), ``same_document`` (same content, another
+rendition), ``same_template`` (one printed form, blank and filled or filled for two people),
+``variant`` (same act, other addressee or stamp), ``conflict`` (presents itself as the same
+act but key fields, read with confidence, legibly disagree) and ``unrelated``. The verdict
+is read from the ordered rule table of ``verify.verdicts``; OCR slips and cut lines are told
+from disagreements by ``verify.slips``, partial captures and fill-ins by ``verify.textdiff``.
+The decision weighs the *body* of the letters over their full text: two letters on one
+ministry's blank share the letterhead, the layout and half their words, and must still be
+unrelated.
 
 Thresholds are data in ``models/fingerprint.json`` ("compare"); the measurements behind
 them are in docs/fingerprints.md.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Generic, Literal, TypeVar
 
@@ -33,14 +38,16 @@ from verify.fingerprint import (
     words,
 )
 from verify.lru import LruCache
-from verify.record import EXTRACTED_FIELDS, SCHEMA_ID, Record
+from verify.record import EXTRACTED_FIELDS, SCHEMA_ID, BBox, Record
+from verify.slips import slip_key, slip_reason
+from verify.textdiff import FillIns, covered_share, fill_ins
+from verify.verdicts import Signals, Verdict, decide
 
 try:  # the shared name folding (another helper's module); a small fallback otherwise
     from verify.translit import fold_name
 except ImportError:  # pragma: no cover - only when translit is absent
     fold_name = None  # type: ignore[assignment]
 
-Verdict = Literal["identical", "same_document", "variant", "conflict", "unrelated"]
 Status = Literal["agree", "differ", "missing_left", "missing_right", "missing_both"]
 
 # Fields whose disagreement makes two copies of "one act" a conflict rather than a variant.
@@ -90,8 +97,80 @@ class ComparisonEvidence(BaseModel):
     body_digest_equal: bool | None = None
     text_jaccard: float | None = Field(None, description="MinHash estimate; None: no text.")
     body_jaccard: float | None = None
+    covered: float | None = Field(
+        None, description="Largest share of one copy's lines found in the other copy."
+    )
     pdq: list[PageDistance] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+
+
+Judgement = Literal["conflict", "disputed", "slip", "unsure", "unread"]
+
+
+class ReadValue(BaseModel):
+    """One side's reading of a value: what was read, where, how sure."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    raw: str
+    confidence: float
+    page: int
+    bbox: BBox
+    source: str
+
+
+class DecidingField(BaseModel):
+    """A key field whose values differ, and how the difference was judged.
+
+    ``conflict``: both sides read with confidence, and no OCR slip or cut explains it;
+    ``slip``: confusable characters, a transliteration, a cut line or the other copy's text
+    explain it; ``unsure``: a side read it with confidence below
+    ``compare.conflict_min_confidence`` and the values are close (``unsure_min_ratio``), so the
+    difference is OCR's; ``disputed``: read with low confidence but another value, neither a
+    conflict nor a slip (it bars ``same_document``); ``unread``: a value on one side only,
+    where the other copy did not read that part of the page.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    judged: Judgement
+    why: str
+    left: list[ReadValue] = Field(default_factory=list)
+    right: list[ReadValue] = Field(default_factory=list)
+
+
+class TemplateEvidence(BaseModel):
+    """What two texts share as printed words and what each fills in (``verify.textdiff``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shared_words: int
+    only_left: list[str] = Field(default_factory=list, description="Fill-in words, left.")
+    only_right: list[str] = Field(default_factory=list, description="Fill-in words, right.")
+    places_left: int = 0
+    places_right: int = 0
+    places_both: int = 0
+    blanks_left: int = Field(0, description="Blanks on the left facing words on the right.")
+    blanks_right: int = Field(0, description="Blanks on the right facing words on the left.")
+
+
+class Decision(BaseModel):
+    """Which rule of the verdict table decided, on which evidence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str = Field(
+        description="Id of the rule in verify.verdicts.RULES, e.g. conflict.key_fields."
+    )
+    fields: list[DecidingField] = Field(
+        default_factory=list, description="Key fields that differ, each with its judgement."
+    )
+    template: TemplateEvidence | None = None
+    thresholds: dict[str, float] = Field(
+        default_factory=dict, description="The thresholds the rules read, from models/."
+    )
 
 
 class Comparison(BaseModel):
@@ -107,6 +186,7 @@ class Comparison(BaseModel):
     differences: list[str] = Field(
         default_factory=list, description="For variant and conflict: what differs."
     )
+    decision: Decision
     parameters_version: str
 
 
@@ -431,7 +511,7 @@ def _describe(row: FieldComparison) -> str:
 
 
 def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Comparison:
-    """Compare two records and give DESIGN.md's verdict with its evidence."""
+    """Compare two records: measure, then let the first rule of ``verify.verdicts`` decide."""
     left, right = as_record(a), as_record(b)
     fa, fb = fingerprints_of(left), fingerprints_of(right)
     spec = parameters()["compare"]
@@ -443,18 +523,15 @@ def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Compariso
     notes = []
     if text_j is None:
         notes.append("no usable text on at least one side: relied on hashes, images and fields")
-    key_differs = []
-    for field in KEY_FIELDS:
-        row = by_field[field]
-        if row.status != "differ":
-            continue
-        if _misread(row, left, right):
-            notes.append(
-                f"{field} differs only as read: each side's value is in the other copy's text "
-                "(an extraction slip, not a different document)"
-            )
-        else:
-            key_differs.append(row)
+    judged = [
+        _judge(by_field[f], left, right) for f in KEY_FIELDS if by_field[f].status == "differ"
+    ]
+    conflicting = [d for d in judged if d.judged == "conflict"]
+    notes += [
+        f"{d.field} differs only as read: {d.why}"
+        for d in judged
+        if d.judged not in ("conflict", "disputed")
+    ]
     copy_differs = []
     for field in COPY_FIELDS:
         row = by_field[field]
@@ -471,82 +548,211 @@ def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Compariso
     digest_equal = (
         None if not fa.body_digest or not fb.body_digest else fa.body_digest == fb.body_digest
     )
+    covered = _covered(left.text, right.text)
     evidence = ComparisonEvidence(
         sha256_equal=fa.sha256 == fb.sha256,
         identity_key_equal=identity_equal,
         body_digest_equal=digest_equal,
         text_jaccard=text_j,
         body_jaccard=body_j,
+        covered=covered,
         pdq=pages,
         notes=notes,
     )
     distances = [p.distance for p in pages if p.distance is not None]
-    pdq_close = bool(distances) and max(distances) <= parameters()["pdq"]["same_page_distance"]
+    signals = Signals(
+        spec=spec,
+        sha256_equal=evidence.sha256_equal,
+        text_j=text_j,
+        body_j=body_j,
+        covered=covered,
+        pdq_close=bool(distances) and max(distances) <= parameters()["pdq"]["same_page_distance"],
+        digest_equal=digest_equal,
+        same_number=by_field["document_number"].status == "agree",
+        conflicts=tuple(_describe(by_field[d.field]) for d in conflicting),
+        conflict_fields=tuple(d.field for d in conflicting),
+        disputed=tuple(d.field for d in judged if d.judged == "disputed"),
+        copy_differences=tuple(_describe(r) for r in copy_differs),
+    )
+    if signals.related and not signals.sha256_equal:  # only related texts can share a template
+        signals = replace(signals, fills=fill_ins(left.text, right.text))
+    rule, reason, differences = decide(signals)
     compared = [r for r in rows if r.status in ("agree", "differ")]
     field_agreement = (
         sum(r.status == "agree" for r in compared) / len(compared) if compared else None
     )
     score = _score(body_j, text_j, distances, field_agreement, spec["score_weights"])
+    return Comparison(
+        verdict=rule.verdict,
+        score=1.0 if rule.verdict == "identical" else score,
+        reason=reason,
+        evidence=evidence,
+        fields=rows,
+        differences=differences,
+        decision=Decision(
+            rule=rule.id,
+            fields=judged,
+            template=_template_evidence(signals.fills) if rule.verdict == "same_template" else None,
+            thresholds=dict(_thresholds()),
+        ),
+        parameters_version=parameters_version(),
+    )
 
-    def result(verdict: Verdict, reason: str, differences: list[str] | None = None) -> Comparison:
-        return Comparison(
-            verdict=verdict,
-            score=1.0 if verdict == "identical" else score,
-            reason=reason,
-            evidence=evidence,
-            fields=rows,
-            differences=differences or [],
-            parameters_version=parameters_version(),
-        )
 
-    if evidence.sha256_equal:
-        return result("identical", "the original files have the same sha256")
+@lru_cache(maxsize=4096)
+def _covered(left: str, right: str) -> float | None:
+    """The larger share of either text's lines found in the other (None: too little text)."""
+    shares = [s for s in (covered_share(left, right), covered_share(right, left)) if s is not None]
+    return round(max(shares), 4) if shares else None
 
-    body_same = bool(digest_equal) or (body_j is not None and body_j >= spec["body_same"])
-    text_same = text_j is not None and text_j >= spec["text_same"]
-    number = by_field["document_number"].status
-    same_number = number == "agree"
-    # An addressee missing on one side is usually an extraction miss; a stamp on one side
-    # only is what a recipient's copy looks like.
-    body_unrelated = body_j is not None and body_j <= spec["body_unrelated_max"]
 
-    if same_number or body_same:
-        claim = "the same number" if same_number else "the same body text"
-        if same_number and body_unrelated and not digest_equal:
-            differs = [f"another body text (body similarity {body_j:.2f})"]
-            differs += [_describe(r) for r in key_differs]
-            return result("conflict", f"{claim} but another body text", differs)
-        if key_differs:
-            names = ", ".join(r.field for r in key_differs)
-            return result(
-                "conflict",
-                f"{claim}, but {names} disagree",
-                [_describe(r) for r in key_differs],
+def _template_evidence(fills: FillIns | None) -> TemplateEvidence | None:
+    if fills is None:
+        return None
+    most = int(parameters()["compare"]["template"]["evidence_words"])
+    return TemplateEvidence(
+        shared_words=fills.shared,
+        only_left=list(fills.left[:most]),
+        only_right=list(fills.right[:most]),
+        places_left=fills.places_left,
+        places_right=fills.places_right,
+        places_both=fills.places_both,
+        blanks_left=fills.blanks_left,
+        blanks_right=fills.blanks_right,
+    )
+
+
+@lru_cache(maxsize=1)
+def _thresholds() -> tuple[tuple[str, float], ...]:
+    """The thresholds the rules read, flat, for the decision's record of them."""
+    spec = parameters()["compare"]
+    flat = {
+        key: float(spec[key])
+        for key in ("body_same", "text_same", "body_unrelated_max", "conflict_min_confidence")
+    }
+    flat["recapture.covered_same"] = float(spec["recapture"]["covered_same"])
+    for key in ("blank_min_places", "fillings_min_places", "fillings_min_words"):
+        flat[f"template.{key}"] = float(spec["template"][key])
+    flat["pdq.same_page_distance"] = float(parameters()["pdq"]["same_page_distance"])
+    return tuple(flat.items())
+
+
+# --------------------------------------------------------------------------- key fields judged
+
+
+def _readings(record: Record, field: str, values: list[str]) -> list[ReadValue]:
+    """The evidence each value was read from (value, raw, confidence, page, box, rule)."""
+    items = getattr(record, field)
+    items = items if isinstance(items, list) else [items]
+    out = []
+    for item in items:
+        if item is None:
+            continue
+        value = item.value
+        if field == "deadlines" and value is None:
+            value = item.recurrence or "recurring"
+        if str(value) in values:
+            out.append(
+                ReadValue(
+                    value=str(value),
+                    raw=item.raw,
+                    confidence=item.confidence,
+                    page=item.page,
+                    bbox=item.bbox,
+                    source=item.source,
+                )
             )
-        if copy_differs:
-            return result(
-                "variant",
-                f"{claim} and key fields agree; the copies differ in addressee or stamp",
-                [_describe(r) for r in copy_differs],
+    return out
+
+
+def _judge(row: FieldComparison, a: Record, b: Record) -> DecidingField:
+    """How a key field's difference is judged: a disagreement, or which reading explains it."""
+    left = _readings(a, row.field, row.only_left)
+    right = _readings(b, row.field, row.only_right)
+    judged, why = _judgement(row, a, b, left, right)
+    return DecidingField(field=row.field, judged=judged, why=why, left=left, right=right)
+
+
+def _judgement(
+    row: FieldComparison, a: Record, b: Record, left: list[ReadValue], right: list[ReadValue]
+) -> tuple[Judgement, str]:
+    """The judgement of a key field's difference, and why.
+
+    Each differing value is explained (an OCR slip, read on the other copy, or in lines the
+    other copy lacks) or not; a conflict needs an unexplained value read with confidence
+    that faces, when the other side read values too, a confident one.
+    """
+    if _misread(row, a, b):
+        return "slip", "each side's value is in the other copy's text (an extraction slip)"
+    spec = parameters()["compare"]
+    exact = row.field in spec["misread_exact_fields"]
+    why: dict[str, list[str]] = {}
+    unexplained: list[tuple[ReadValue, list[ReadValue]]] = []
+    for one, others, own, other in ((left, right, a, b), (right, left, b, a)):
+        for reading in one:
+            reason = _explained(reading, others, own.text, other.text, exact)
+            if reason is None:
+                unexplained.append((reading, others))
+            else:
+                why.setdefault(reason, []).append(reading.raw)
+    if not unexplained:
+        judged: Judgement = "unread" if set(why) == {"unread"} else "slip"
+        return judged, "; ".join(f"{k}: {', '.join(map(repr, v))}" for k, v in why.items())
+    least = float(spec["conflict_min_confidence"])
+    close = float(spec["unsure_min_ratio"])
+    for reading, others in unexplained:
+        facing = [o for o in others if o.confidence >= least]
+        if reading.confidence < least or (others and not facing):
+            unsure = reading if reading.confidence < least else others[0]
+            low = f"{unsure.raw!r} read with confidence {unsure.confidence:.2f}"
+            near = any(
+                fuzz.ratio(slip_key(reading.value), slip_key(o.value)) >= close for o in others
             )
-        if body_same or text_same or pdq_close:
-            return result("same_document", f"{claim}, same body, every compared field agrees")
-        if body_j is None:
-            return result("same_document", f"{claim} and every compared field agrees")
-        return result(
-            "variant",
-            f"{claim} and key fields agree, but the body text differs in part",
-            [f"body text differs in part (body similarity {body_j:.2f})"],
-        )
-    if text_same and (pdq_close or not key_differs):
-        return result(
-            "same_document",
-            f"text similarity {text_j:.2f} without disagreeing key fields"
-            + (" and page images alike" if pdq_close else ""),
-        )
-    if text_j is None and pdq_close and not key_differs:
-        return result("same_document", "no text to compare; page images alike (PDQ)")
-    return result("unrelated", "neither the number nor the body text match")
+            # Low confidence explains a few wrong characters, not another value.
+            return ("unsure", low) if near else ("disputed", low + ", and the values differ")
+    return "conflict", "read with confidence on both copies, and no OCR slip explains it"
+
+
+def _explained(
+    reading: ReadValue, others: list[ReadValue], own: str, other: str, exact: bool
+) -> str | None:
+    """Why one differing value is not a disagreement, or None."""
+    for o in others:
+        reason = slip_reason(reading.value, o.value) or slip_reason(reading.raw, o.raw)
+        if reason is not None:
+            return f"an OCR slip ({reason})"
+    spec = parameters()["compare"]
+    length = None if exact else int(spec["misread_min_length"])
+    lines = [line for line in reading.raw.splitlines() if line.strip()]
+    if lines and all(_in_text(line, other, length, float(spec["misread_ratio"])) for line in lines):
+        return "read on the other copy"
+    if _cut_off(reading.raw, own, other):
+        return "unread"
+    return None
+
+
+def _cut_off(raw: str, own: str, other: str) -> bool:
+    """The nearest full line before or after ``raw`` on its copy is missing from the other.
+
+    A photo that cut the top or bottom of the page lacks the value and the lines around it;
+    a copy with a value changed or added mid-page has the lines on both sides of it.
+    """
+    key = slip_key(raw.splitlines()[0]) if raw.strip() else ""
+    lines = [k for k in (slip_key(line) for line in own.splitlines()) if k]
+    where = next((i for i, line in enumerate(lines) if key and key in line), None)
+    if where is None:
+        return False
+    spec = parameters()["compare"]["recapture"]
+    full = int(spec["min_line_words"])
+    before = next((x for x in reversed(lines[:where]) if len(x.split()) >= full), None)
+    after = next((x for x in lines[where + 1 :] if len(x.split()) >= full), None)
+    haystack = " ".join(slip_key(line) for line in other.splitlines())
+    ratio = float(spec["line_ratio"])
+    return any(
+        fuzz.partial_ratio(line, haystack, score_cutoff=ratio) < ratio
+        for line in (before, after)
+        if line is not None
+    )
 
 
 def _raws(record: Record, field: str, values: list[str]) -> list[str]:

@@ -1,7 +1,8 @@
 """Generate the published JSON Schema of the record from the pydantic models.
 
-``docs/record.schema.json`` is this module's output; a test checks that the file in the
-repository matches, so the document can never drift from the code.
+``docs/record.schema.json`` is this module's output (and ``docs/comparison.schema.json``, with
+the argument ``comparison``); tests check that the files in the repository match, so the
+documents can never drift from the code.
 """
 
 from __future__ import annotations
@@ -25,5 +26,19 @@ def record_schema_json() -> str:
     return json.dumps(record_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def comparison_schema_json() -> str:
+    """The JSON Schema of ``compare``'s answer (docs/comparison.schema.json)."""
+    from verify.compare import Comparison
+
+    schema = Comparison.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://verify.example/schemas/verify.comparison.json"
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 if __name__ == "__main__":
-    print(record_schema_json(), end="")
+    import sys
+
+    # ``python -m verify.schema comparison > docs/comparison.schema.json``
+    wanted = sys.argv[1] if len(sys.argv) > 1 else "record"
+    print(comparison_schema_json() if wanted == "comparison" else record_schema_json(), end="")

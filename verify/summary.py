@@ -109,6 +109,7 @@ def render_comparison(comparison: Comparison, left: str, right: str) -> Group:
     colour = {
         "identical": "green",
         "same_document": "green",
+        "same_template": "yellow",
         "variant": "yellow",
         "conflict": "red",
         "unrelated": "dim",

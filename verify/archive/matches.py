@@ -33,7 +33,8 @@ from verify.lru import LruCache
 from verify.record import Record
 
 LINK_VERDICTS = ("same_document", "variant", "conflict")
-"""Verdicts recorded as links (same_document and variant corroborate; conflict warns)."""
+"""Verdicts recorded as links (same_document and variant corroborate; conflict warns).
+``same_template`` is not a link: another filling of one form is another document."""
 
 STAMP = "stamp.json"
 
