@@ -9,8 +9,10 @@ born-digital PDF really carries each ground-truth line.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,6 +34,7 @@ RENDITIONS = {
     "scan_300dpi.png": "scan",
     "lowq.jpg": "lowq",
     "photo.jpg": "photo",
+    "camera.jpg": "camera",
     "image_only.pdf": "image_only",
     "truth.json": "truth",
 }
@@ -184,6 +187,11 @@ def test_image_renditions_have_the_recorded_geometry(letter: str):
     assert abs(entries["scan_300dpi.png"]["skew_degrees"]) <= 0.7
     assert 2 <= abs(entries["lowq.jpg"]["skew_degrees"]) <= 4
     assert 750 <= entries["photo.jpg"]["sheet_width_px"] <= 1000
+    camera = entries["camera.jpg"]
+    assert 105 <= camera["dpi"] <= 145 and camera["bytes"] < 400_000
+    assert 85 <= camera["jpeg_quality"] <= 95
+    with Image.open(DOCUMENTS / letter / "camera.jpg") as im:
+        assert im.size == (1320, 1760) and im.mode == "RGB"
     assert entries["scan_300dpi.png"]["bytes"] < 1_000_000
     with pymupdf.open(DOCUMENTS / letter / "image_only.pdf") as doc:
         assert doc[0].get_text().strip() == ""
@@ -215,6 +223,18 @@ def test_formats_have_the_expected_pages_and_content():
         pixels = np.asarray(im)
         assert (pixels < 128).mean() < 0.001  # no text, only a few specks
     assert 700 <= formats["founding_photo_lowres.jpg"]["sheet_width_px"] <= 740
+
+
+def test_camera_rendition_regenerates_to_the_same_bytes():
+    """camera.jpg is seeded: the generator's camera path gives the committed bytes again."""
+    sys.path.insert(0, str(FIXTURES))
+    generate = importlib.import_module("generate")
+    letter = "ru_minzdrav_founding"
+    pdf = (DOCUMENTS / letter / "born_digital.pdf").read_bytes()
+    data, figures = generate.camera_photo(pdf, letter)
+    entry = next(f for f in FILES if f["path"] == f"documents/{letter}/camera.jpg")
+    assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert figures == {k: entry[k] for k in ("dpi", "sheet_width_px", "jpeg_quality")}
 
 
 def test_heic_decodes():
