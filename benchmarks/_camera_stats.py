@@ -24,8 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -33,6 +31,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _word_error import word_error  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "fixtures" / "documents"
@@ -348,33 +349,6 @@ def camera_statistics(image_path: Path | str) -> CameraStats:
         paper_chroma=round(chroma, 3),
         text_rotated=text.rotated,
     )
-
-
-def _words(text: str) -> Counter[str]:
-    """Casefolded words with punctuation stripped from their ends; words of punctuation only go."""
-    out: Counter[str] = Counter()
-    for raw in text.casefold().split():
-        start, end = 0, len(raw)
-        while start < end and unicodedata.category(raw[start])[0] in "PS":
-            start += 1
-        while end > start and unicodedata.category(raw[end - 1])[0] in "PS":
-            end -= 1
-        if start < end:
-            out[raw[start:end]] += 1
-    return out
-
-
-def word_error(reference_text: str, hypothesis_text: str) -> float:
-    """1 - F1 of the two texts' word multisets (order-free: layout order differs between readers).
-
-    Words are casefolded and stripped of punctuation and symbols at their ends. Two empty texts
-    agree (0.0); one empty text against a non-empty one is 1.0.
-    """
-    ref, hyp = _words(reference_text), _words(hypothesis_text)
-    if not ref and not hyp:
-        return 0.0
-    common = sum((ref & hyp).values())
-    return 1.0 - 2.0 * common / (sum(ref.values()) + sum(hyp.values()))
 
 
 def plain_tesseract(image_path: Path, lang: str) -> str:

@@ -45,6 +45,7 @@ RENDITIONS = {
     "image_only.pdf": "image_only",
     "lowq.jpg": "lowq",
     "photo.jpg": "photo",
+    "camera.jpg": "camera",
 }
 TESSERACT_LANG = {"ru": "rus", "uk": "ukr", "en": "eng"}
 FIELDS = list(EXTRACTED_FIELDS)

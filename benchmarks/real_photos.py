@@ -33,14 +33,11 @@ import hashlib
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,30 +47,15 @@ import pymupdf  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
 from verify import extract  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _word_error import word_error  # noqa: E402
+
 from verify.options import ExtractOptions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = Path(__file__).resolve().parent / "real_sets"
 TESSERACT_LANG = {"ru": "rus", "uk": "ukr", "en": "eng", "fr": "fra"}
-_WORD = re.compile(r"\w+")
-
-
-def words(text: str) -> Counter[str]:
-    """The multiset of words of ``text``: runs of letters and digits, NFC and case-folded."""
-    return Counter(_WORD.findall(unicodedata.normalize("NFC", text).casefold()))
-
-
-def word_error(reference: str, hypothesis: str) -> float:
-    """1 - F1 of the word multisets: 0 is every word right, 1 nothing in common."""
-    ref, hyp = words(reference), words(hypothesis)
-    common = sum((ref & hyp).values())
-    if not ref and not hyp:
-        return 0.0
-    if common == 0:
-        return 1.0
-    precision = common / sum(hyp.values())
-    recall = common / sum(ref.values())
-    return 1.0 - 2 * precision * recall / (precision + recall)
 
 
 @dataclass(frozen=True)
@@ -243,26 +225,44 @@ def print_photo_table(rows: dict[str, list[Row]]) -> None:
         )
 
 
-def print_camera_statistics(real: list[Path]) -> None:
-    """Real photos beside the fixtures' synthetic ones, statistic by statistic."""
-    try:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from _camera_stats import print_side_by_side
-    except ImportError as error:
-        print(f"\ncamera statistics: not available ({error})")
-        return
-    synthetic = sorted((ROOT / "fixtures" / "documents").glob("*/camera.jpg"))
-    old = sorted((ROOT / "fixtures" / "documents").glob("*/photo.jpg"))
-    print_side_by_side({"real": real, "fixtures camera.jpg": synthetic, "fixtures photo.jpg": old})
+def print_camera_statistics(real: list[Path], real_plain_error: float) -> None:
+    """Real photos beside the fixtures' synthetic ones: camera statistics and plain OCR.
+
+    The synthetic photos stand in for real ones only if they look alike to these measures
+    and read about as badly under plain tesseract.
+    """
+    from _camera_stats import CameraStats, CameraStatsError, camera_statistics, print_table
+
+    def measured(paths: list[Path]) -> list[CameraStats]:
+        out = []
+        for path in paths:
+            try:
+                out.append(camera_statistics(path))
+            except CameraStatsError as error:
+                print(f"  ({path.name}: {error})")
+        return out
+
+    documents = ROOT / "fixtures" / "documents"
+    real_stats = measured(real)
+    for name in ("camera.jpg", "photo.jpg"):
+        paths = sorted(documents.glob(f"*/{name}"))
+        print(f"\ncamera statistics: {len(real_stats)} real photos against fixtures' {name}")
+        print_table(real_stats, measured(paths))
+        errors = []
+        for path in paths:
+            truth = json.loads((path.parent / "truth.json").read_text(encoding="utf-8"))
+            text, _ = plain_tesseract(path, truth["language"])
+            errors.append(word_error(truth["text"], text))
+        print(
+            f"plain tesseract word error: fixtures' {name} {_mean(errors):.3f} "
+            f"(min {min(errors):.3f}, max {max(errors):.3f}); real photos upright "
+            f"{real_plain_error:.3f}"
+        )
 
 
 def print_compare_table(sheets: list[Sheet], records_dir: Path, lang: str) -> None:
-    try:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from _recapture_pairs import print_pair_table
-    except ImportError as error:
-        print(f"\ncompare on real recaptures: not available ({error})")
-        return
+    from _recapture_pairs import print_pair_table
+
     print_pair_table(sheets, records_dir, lang)
 
 
@@ -309,7 +309,8 @@ def main() -> None:
             real = [p for s in sheets for p in s.photos]
             for extra in args.extra_photos:
                 real += sorted(extra.glob("*.jpg"))
-            print_camera_statistics(real)
+            upright = [r.upright_error for half in rows.values() for r in half]
+            print_camera_statistics(real, _mean(upright))
         if not args.skip_compare:
             print_compare_table(sheets, records_dir, lang)
 
