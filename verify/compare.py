@@ -40,7 +40,7 @@ from verify.fingerprint import (
 from verify.lru import LruCache
 from verify.record import EXTRACTED_FIELDS, SCHEMA_ID, BBox, Record
 from verify.slips import slip_key, slip_reason
-from verify.textdiff import FillIns, covered_share, fill_ins
+from verify.textdiff import FillIns, covered_share, fill_ins, tokens
 from verify.verdicts import Signals, Verdict, decide
 
 try:  # the shared name folding (another helper's module); a small fallback otherwise
@@ -98,7 +98,8 @@ class ComparisonEvidence(BaseModel):
     text_jaccard: float | None = Field(None, description="MinHash estimate; None: no text.")
     body_jaccard: float | None = None
     covered: float | None = Field(
-        None, description="Largest share of one copy's lines found in the other copy."
+        None,
+        description="Share of the shorter copy's lines found in the other, when it is a part.",
     )
     pdq: list[PageDistance] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -601,9 +602,19 @@ def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Compariso
 
 @lru_cache(maxsize=4096)
 def _covered(left: str, right: str) -> float | None:
-    """The larger share of either text's lines found in the other (None: too little text)."""
-    shares = [s for s in (covered_share(left, right), covered_share(right, left)) if s is not None]
-    return round(max(shares), 4) if shares else None
+    """The share of the shorter text's lines found in the longer one.
+
+    None when the shorter text is not a part (more than ``recapture.part_max_size`` of the
+    longer one's words: two full letters sharing paragraphs are not one read in part) or
+    has too little text to judge.
+    """
+    part, whole = sorted((left, right), key=lambda text: len(tokens(text)))
+    if len(tokens(part)) > float(parameters()["compare"]["recapture"]["part_max_size"]) * len(
+        tokens(whole)
+    ):
+        return None
+    share = covered_share(part, whole)
+    return None if share is None else round(share, 4)
 
 
 def _template_evidence(fills: FillIns | None) -> TemplateEvidence | None:
