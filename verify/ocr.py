@@ -19,7 +19,13 @@ from verify import _tesseract, ocr_cache, prepare
 from verify._tesseract import OcrData, OcrWord, gap_on_line
 from verify.apostrophe import join_apostrophes
 from verify.fingerprint import page_pdq
-from verify.language import detect_language
+from verify.language import (
+    LanguageReading,
+    decide_by_letters,
+    detect_language,
+    letter_evidence,
+    prefer_reading,
+)
 from verify.options import ExtractOptions
 from verify.page import PageText, Word
 from verify.resources import load_json
@@ -108,9 +114,9 @@ def _probe_language(
 ) -> tuple[np.ndarray, str | None]:
     """Guess the page's language from its fullest line(s), turning it if upside down.
 
-    One tesseract call with ``rus+ukr`` settles the usual Cyrillic page (the letters
-    і ї є against ы э ъ tell Ukrainian from Russian); a poor reading means Latin script
-    or a page upside down, and only then are ``eng`` and the turned strip tried.
+    One tesseract call with ``rus+ukr`` settles the usual Cyrillic page when its letters
+    decide (see ``_cyrillic_language``); a poor reading means Latin script or a page
+    upside down, and only then are ``eng`` and the turned strip tried.
     Returns the (possibly turned) page and "ru", "uk", "en", or None if unreadable.
     """
     cfg = _params()["ocr"]
@@ -120,7 +126,7 @@ def _probe_language(
     words = _ocr(crop, cfg["probe_cyrillic"], options).words
     conf = _mean_conf(words)
     if conf >= cfg["probe_min_confidence"]:
-        return grey, detect_language(_text(words))
+        return grey, _cyrillic_language(grey, words, options, steps)
     latin = _ocr(crop, cfg["probe_latin"], options).words
     latin_conf = _mean_conf(latin)
     if latin_conf >= cfg["probe_min_confidence"] and latin_conf > conf:
@@ -129,8 +135,39 @@ def _probe_language(
     flipped = _ocr(prepare.rotate_quarter(crop, 180), cfg["probe_all"], options).words
     if _mean_conf(flipped) > best_conf + cfg["flip_margin"]:
         _record_turn(steps, 180)
-        return prepare.rotate_quarter(grey, 180), detect_language(_text(flipped))
-    return grey, detect_language(_text(best_words))
+        turned = prepare.rotate_quarter(grey, 180)
+        return turned, _cyrillic_language(turned, flipped, options, steps)
+    return grey, _cyrillic_language(grey, best_words, options, steps)
+
+
+def _cyrillic_language(
+    grey: np.ndarray, words: list[OcrWord], options: ExtractOptions, steps: list[str]
+) -> str | None:
+    """The probe's language: its letters' verdict, else the surer of the rus and ukr readings.
+
+    Latin text is "en" and too little text None, as ``detect_language`` says. Cyrillic
+    text whose ы э ъ ё against і ї є ґ do not decide with a margin (a single "і" that the
+    combined model made of a Russian "М") is read again, ``probe_fallback_lines`` lines of
+    it, once with each language's own model; the more confident reading names the
+    language and ``language_by_confidence`` is added to ``steps``. Those two extra calls
+    are made only when the letters do not decide.
+    """
+    evidence = letter_evidence(_text(words))
+    if evidence.script != "cyrillic":
+        return evidence.script
+    decided = decide_by_letters(evidence)
+    if decided is not None:
+        return decided
+    cfg = _params()["ocr"]
+    crop = prepare.probe_crop(grey, cfg["probe_fallback_lines"])
+    if crop is None:
+        return detect_language(_text(words))
+    readings = []
+    for language in ("ru", "uk"):
+        read = _ocr(crop, cfg["languages"][language], options).words
+        readings.append(LanguageReading(language, _mean_conf(read), _text(read)))
+    steps.append("language_by_confidence")
+    return prefer_reading(readings)
 
 
 def _upright(
