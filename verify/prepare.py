@@ -208,6 +208,23 @@ def _best_angle(mask: np.ndarray, angles: np.ndarray) -> tuple[float, float]:
     return float(angles[best]), scores[best]
 
 
+def _letters_only(mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """The ink mask without marks far larger than a letter: sheet edges, rules, frames.
+
+    A shadowed sheet edge running the height of a photo is one long stroke; turned a quarter
+    it becomes the roughest row of all and outvotes every line of text.
+    """
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    limit = params["orientation_max_mark"] * min(mask.shape)
+    large = np.flatnonzero(
+        (stats[:, cv2.CC_STAT_WIDTH] > limit) | (stats[:, cv2.CC_STAT_HEIGHT] > limit)
+    )
+    large = large[large > 0]
+    if large.size == 0:
+        return mask
+    return np.where(np.isin(labels, large), 0, mask).astype(np.uint8)
+
+
 def orientation_and_skew(grey: np.ndarray, params: dict[str, Any]) -> tuple[int, float]:
     """Estimate quarter-turn orientation (0 or 90) and skew angle of the text lines.
 
@@ -216,7 +233,7 @@ def orientation_and_skew(grey: np.ndarray, params: dict[str, Any]) -> tuple[int,
     reading; ``verify.ocr`` does that with a cheap probe of a few lines.
     """
     small, _ = _shrink(grey, params["skew_search_side"])
-    mask = ink_mask(small)
+    mask = _letters_only(ink_mask(small), params)
     limit = params["max_skew_degrees"]
     coarse = np.arange(-limit, limit + 0.01, params["skew_coarse_step"])
     angle0, score0 = _best_angle(mask, coarse)
@@ -225,7 +242,7 @@ def orientation_and_skew(grey: np.ndarray, params: dict[str, Any]) -> tuple[int,
     if score90 > score0 * params["quarter_turn_ratio"]:
         quarter, angle = 90, angle90
     fine_small, _ = _shrink(grey, params["skew_fine_side"])
-    fine_mask = ink_mask(fine_small)
+    fine_mask = _letters_only(ink_mask(fine_small), params)
     if quarter:
         fine_mask = np.ascontiguousarray(np.rot90(fine_mask))
     step = params["skew_fine_step"]
