@@ -22,19 +22,15 @@ on the tuning half never looks at check material.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
-import json
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = Path(__file__).resolve().parent / "real_sets"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -44,28 +40,8 @@ from verify.errors import VerifyError  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
 from verify.record import Record  # noqa: E402
 
-HALVES = ("tuning", "check")
-
-
-class SheetLike(Protocol):
-    """What a sheet of a real set offers (``real_photos.Sheet`` is one)."""
-
-    name: str
-    half: str
-    original: Path
-    photos: tuple[Path, ...]
-    scans: tuple[Path, ...]
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One printed sheet: its born-digital original and the files that recapture it."""
-
-    name: str
-    half: str
-    original: Path
-    photos: tuple[Path, ...]
-    scans: tuple[Path, ...]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _real_sets import HALVES, Sheet, load_set  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -96,29 +72,7 @@ class PairRow:
         return self.expected == self.verdict
 
 
-def half_of(name: str) -> str:
-    """The set's split rule: a sheet is tuning when the SHA-256 of its name is even."""
-    return "tuning" if int(hashlib.sha256(name.encode()).hexdigest(), 16) % 2 == 0 else "check"
-
-
-def load_sheets(folder: Path, set_name: str) -> tuple[str, list[Sheet]]:
-    """The set's language and the sheets whose original is present in ``folder``."""
-    spec_path = SETS / f"{set_name}.json"
-    if not spec_path.is_file():
-        raise SystemExit(f"error: no set file {spec_path}")
-    spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    sheets = []
-    for name, entry in spec["sheets"].items():
-        original = folder / entry["original"]
-        if not original.is_file():
-            continue
-        photos = tuple(sorted(folder.glob(entry["photos"])))
-        scans = tuple(folder / s for s in entry["scans"] if (folder / s).is_file())
-        sheets.append(Sheet(name, half_of(name), original, photos, scans))
-    return str(spec["language"]), sheets
-
-
-def _files(sheet: SheetLike) -> Iterable[tuple[str, Path]]:
+def _files(sheet: Sheet) -> Iterable[tuple[str, Path]]:
     yield "original", sheet.original
     for scan in sheet.scans:
         yield "scan", scan
@@ -127,7 +81,7 @@ def _files(sheet: SheetLike) -> Iterable[tuple[str, Path]]:
 
 
 def load_renditions(
-    sheets: Sequence[SheetLike], records_dir: Path, lang: str, halves: Iterable[str] = HALVES
+    sheets: Sequence[Sheet], records_dir: Path, lang: str, halves: Iterable[str] = HALVES
 ) -> list[Rendition]:
     """Every file of the chosen halves' sheets as a record: read from ``records_dir`` when
     kept there (``<sheet>__<stem>.json``, as ``real_photos.py`` names them), else extracted
@@ -202,7 +156,7 @@ def print_rows(rows: Sequence[PairRow], everything: bool = False) -> None:
 
 
 def print_pair_table(
-    sheets: Sequence[SheetLike],
+    sheets: Sequence[Sheet],
     records_dir: Path,
     lang: str,
     halves: Iterable[str] = HALVES,
@@ -229,7 +183,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a folder")
-    lang, sheets = load_sheets(args.folder, args.set)
+    lang, sheets = load_set(args.folder, args.set)
     records = args.records or args.folder.resolve().parent / "records"
     halves = HALVES if args.half == "both" else (args.half,)
     print(f"compare on real recaptures: {args.folder}, set {args.set}, halves {', '.join(halves)}")

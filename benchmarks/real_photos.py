@@ -29,7 +29,6 @@ Both sides run with OMP_THREAD_LIMIT=1, so that the ratios compare work, not thr
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -49,44 +48,13 @@ from PIL import Image, ImageOps  # noqa: E402
 from verify import extract  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _real_sets import Sheet, load_set  # noqa: E402
 from _word_error import word_error  # noqa: E402
 
 from verify.options import ExtractOptions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = Path(__file__).resolve().parent / "real_sets"
 TESSERACT_LANG = {"ru": "rus", "uk": "ukr", "en": "eng", "fr": "fra"}
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One printed sheet of a real set: its original and the files that recapture it."""
-
-    name: str
-    half: str
-    original: Path
-    photos: tuple[Path, ...]
-    scans: tuple[Path, ...]
-
-
-def half_of(name: str) -> str:
-    """The split rule, fixed before any measurement: even SHA-256 of the name is tuning."""
-    return "tuning" if int(hashlib.sha256(name.encode()).hexdigest(), 16) % 2 == 0 else "check"
-
-
-def load_set(folder: Path, set_name: str) -> tuple[str, list[Sheet]]:
-    """The set's language and its sheets that are present in ``folder``."""
-    spec = json.loads((SETS / f"{set_name}.json").read_text(encoding="utf-8"))
-    sheets = []
-    for name, entry in spec["sheets"].items():
-        original = folder / entry["original"]
-        if not original.is_file():
-            print(f"  (sheet {name}: original {original} missing, skipped)")
-            continue
-        photos = tuple(sorted(folder.glob(entry["photos"])))
-        scans = tuple(folder / scan for scan in entry["scans"] if (folder / scan).is_file())
-        sheets.append(Sheet(name, half_of(name), original, photos, scans))
-    return spec["language"], sheets
 
 
 def original_text(path: Path) -> str:
