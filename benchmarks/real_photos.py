@@ -193,7 +193,7 @@ def print_photo_table(rows: dict[str, list[Row]]) -> None:
         )
 
 
-def print_camera_statistics(real: list[Path], real_plain_error: float) -> None:
+def print_camera_statistics(real: list[Path], real_plain_error: dict[str, float]) -> None:
     """Real photos beside the fixtures' synthetic ones: camera statistics and plain OCR.
 
     The synthetic photos stand in for real ones only if they look alike to these measures
@@ -223,8 +223,8 @@ def print_camera_statistics(real: list[Path], real_plain_error: float) -> None:
             errors.append(word_error(truth["text"], text))
         print(
             f"plain tesseract word error: fixtures' {name} {_mean(errors):.3f} "
-            f"(min {min(errors):.3f}, max {max(errors):.3f}); real photos upright "
-            f"{real_plain_error:.3f}"
+            f"(min {min(errors):.3f}, max {max(errors):.3f}); real photos upright: "
+            + ", ".join(f"{half} half {error:.3f}" for half, error in real_plain_error.items())
         )
 
 
@@ -277,8 +277,12 @@ def main() -> None:
             real = [p for s in sheets for p in s.photos]
             for extra in args.extra_photos:
                 real += sorted(extra.glob("*.jpg"))
-            upright = [r.upright_error for half in rows.values() for r in half]
-            print_camera_statistics(real, _mean(upright))
+            upright = {
+                half: _mean([r.upright_error for r in half_rows])
+                for half, half_rows in rows.items()
+                if half_rows
+            }
+            print_camera_statistics(real, upright)
         if not args.skip_compare:
             print_compare_table(sheets, records_dir, lang)
 
