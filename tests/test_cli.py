@@ -223,3 +223,25 @@ def test_python_api_is_public():
     import verify.fields.specialties  # noqa: F401 - a subpackage import must not shadow it
 
     assert callable(verify.extract)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["extract", "--bogus", "x"], "No such option: --bogus"),
+        (["extract"], "Missing argument"),
+        (["compare", "only-one.pdf"], "Missing argument"),
+        (["extract", "x.pdf", "--jobs", "abc"], "Invalid value for '--jobs'"),
+        (
+            ["corroborate", "x.pdf", "--claims", "r.txt", "--claims-date", "2022-13-45"],
+            "give the date as YYYY-MM-DD",
+        ),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_usage_errors_exit_2_with_clicks_message(cli_subprocess, args, message):
+    """Whatever click typer bundles, a bad command line is a usage error, never a bug."""
+    run = cli_subprocess(*args)
+    assert run.code == ExitCode.usage, run.stderr
+    assert message in run.stderr
+    assert "internal error" not in run.stderr

@@ -21,6 +21,19 @@ from rich.console import Console
 from verify import __version__
 from verify.errors import ExitCode, VerifyError
 
+# typer from 0.29 ships a click of its own and raises that click's exceptions, which click's
+# classes do not catch; an older typer raises click's own.
+_USAGE_ERRORS: tuple[type[Exception], ...] = (click.ClickException,)
+_ABORTS: tuple[type[BaseException], ...] = (KeyboardInterrupt, click.exceptions.Abort)
+try:
+    from typer._click.exceptions import ClickException as _TyperClickException
+    from typer.exceptions import Abort as _TyperAbort
+
+    _USAGE_ERRORS += (_TyperClickException,)
+    _ABORTS += (_TyperAbort,)
+except ImportError:
+    pass
+
 if TYPE_CHECKING:
     from verify.options import ExtractOptions
 
@@ -285,11 +298,11 @@ def main() -> None:
     except VerifyError as error:
         print(f"verify: error: {error}", file=sys.stderr)  # never wrapped: one line
         sys.exit(int(error.exit_code))
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except _ABORTS:
         _stderr.print("verify: interrupted", markup=False)
         sys.exit(int(ExitCode.interrupted))
-    except click.ClickException as error:
-        error.show()
+    except _USAGE_ERRORS as error:
+        error.show()  # type: ignore[attr-defined]
         sys.exit(int(ExitCode.usage))
     except Exception as error:  # a bug: one line, and the traceback only on request
         if os.environ.get("VERIFY_DEBUG"):
