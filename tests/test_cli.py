@@ -17,7 +17,7 @@ from PIL import Image
 
 from verify.errors import ExitCode
 
-from .conftest import FOUNDING, ROOT, document
+from .conftest import FIXTURES, FOUNDING, ROOT, document
 
 
 def _fingerprint(path: Path) -> tuple[str, int]:
@@ -245,3 +245,26 @@ def test_usage_errors_exit_2_with_clicks_message(cli_subprocess, args, message):
     assert run.code == ExitCode.usage, run.stderr
     assert message in run.stderr
     assert "internal error" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["corroborate", "{doc}", "--claims", "{claims}", "--html", "{missing}/r.html"],
+        ["corroborate", "{doc}", "--claims", "{claims}", "--markdown", "{missing}/r.md"],
+        ["scrub", "{doc}", "-o", "{missing}/safe.pdf"],
+        ["archive", "prove", "0123456789abcdef", "--archive", "{tmp}", "-o", "{missing}/p.json"],
+    ],
+)
+def test_an_output_into_a_missing_folder_is_a_usage_error(cli_subprocess, tmp_path, args):
+    """Refused before any work, with the folder named and what to do."""
+    values = {
+        "doc": str(document(FOUNDING, "born_digital.pdf")),
+        "claims": str(FIXTURES / "claims" / "ru_accurate.txt"),
+        "missing": str(tmp_path / "no" / "such"),
+        "tmp": str(tmp_path),
+    }
+    run = cli_subprocess(*[arg.format(**values) for arg in args])
+    assert run.code == ExitCode.usage, run.stderr
+    assert "does not exist: create it first" in run.stderr
+    assert not (tmp_path / "no").exists()

@@ -262,7 +262,9 @@ def prove_command(
 ) -> None:
     """Emit an inclusion proof (leaf, audit path, signed tree head) for one document, as JSON."""
     from verify.archive.proof import prove
+    from verify.options import output_file
 
+    output = output_file(output, "--output")
     with _open(archive_path, writes=True) as archive:
         proof = prove(archive, doc_id)
     text = json.dumps(proof, ensure_ascii=False, indent=1)

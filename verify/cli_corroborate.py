@@ -83,9 +83,11 @@ def corroborate_command(
     (whatever the statuses), 1 when a claims file was empty, not text or in another
     language (the report says which).
     """
-    from verify.options import ExtractOptions
+    from verify.options import ExtractOptions, output_file
     from verify.report import corroborate_files, render_html, render_markdown
 
+    html = output_file(html, "--html")
+    markdown = output_file(markdown, "--markdown")
     when = _date(claims_date)
     if archive is not None:
         report, record, path = _corroborate_archived(archive, document, claims, when, password)

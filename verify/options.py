@@ -29,6 +29,25 @@ class UsageError(VerifyError):
     exit_code = ExitCode.usage
 
 
+def output_file(path: Path | None, option: str) -> Path | None:
+    """``path`` checked before any work starts: its folder exists and it is not a folder.
+
+    A report or a safe copy that cannot be written should fail in a second with a word on
+    what to do, not after minutes of OCR with a traceback.
+    """
+    if path is None:
+        return None
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a folder: give a file name inside it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"{option} {path}: the folder {folder} does not exist: create it first "
+            f"(mkdir -p {folder})"
+        )
+    return path
+
+
 def default_cache_dir() -> Path:
     """Where OCR results are cached: $VERIFY_CACHE_DIR, else $XDG_CACHE_HOME/verify."""
     if env := os.environ.get("VERIFY_CACHE_DIR"):
