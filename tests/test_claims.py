@@ -69,12 +69,23 @@ def test_seed_000_coordinated_specialties_each_one_claim():
     ]
 
 
-def test_claims_date_resolves_today_and_the_deadline_day():
-    claims = claims_from_file(report_path(TRUTH["reports"][0]), dt.date(2022, 2, 25)).claims
+def test_a_claims_date_never_fills_in_what_the_report_does_not_state():
+    """'dated today - February 25' states no year; '6pm' states no day: neither is assumed."""
+    claims = claims_from_file(report_path(TRUTH["reports"][0]), dt.date(2022, 2, 26)).claims
     by_kind = {c.kind: c for c in claims}
-    assert by_kind["document_date"].value == "2022-02-25"
-    assert by_kind["deadline"].value == "2022-02-25T18:00"
-    assert "--claims-date" in (by_kind["deadline"].note or "")
+    assert by_kind["document_date"].value == "--02-25"
+    assert by_kind["deadline"].value == "T18:00"
+    assert "only the time is checked" in (by_kind["deadline"].note or "")
+
+
+def test_a_deadline_without_its_year_is_not_put_in_the_year_before(tmp_path):
+    """A report of 1 March about 'не позднее 18 марта' means this March, never last year's."""
+    path = tmp_path / "news.txt"
+    path.write_text("Минздрав в письме потребовал представить списки не позднее 18 марта.", "utf-8")
+    claims = claims_from_file(path, dt.date(2022, 3, 1)).claims
+    deadline = next(c for c in claims if c.kind == "deadline")
+    assert deadline.value == "--03-18"
+    assert "only day and month" in (deadline.note or "")
 
 
 def test_seed_001_dateline_is_the_report_date():

@@ -217,15 +217,14 @@ def find_signatories(sentence: str, context: Context) -> list[Draft]:
 # --------------------------------------------------------------------------- dates
 
 
-def _fill_year(date: PartialDate, context: Context) -> tuple[PartialDate, str | None]:
-    """Give a year-less date the report's year (the latest such day not after the report)."""
-    reference = context.report_date
-    if date.year is not None or reference is None or reference.year is None:
-        return date, None
-    year = reference.year
-    if (date.month, date.day) > (reference.month, reference.day):
-        year -= 1
-    return PartialDate(year, date.month, date.day), f"year taken from the report date {year}"
+def _unstated_year(date: PartialDate) -> str | None:
+    """The note of a date whose year the report did not state.
+
+    The year is never filled in from the report's date: a report of 21 February about
+    "до 20 марта" means March of that year, and a guess of the previous year would make a
+    true claim contradicted. Only the day and month are checked.
+    """
+    return None if date.year is not None else "year not stated: only day and month are checked"
 
 
 def _relative_at(text: str, table: dict[str, int]) -> tuple[int, int] | None:
@@ -261,7 +260,7 @@ def find_document_dates(sentence: str, context: Context) -> tuple[list[Draft], l
                 if explicit:
                     end = position + explicit.end
             if explicit:
-                date, note = _fill_year(explicit.date, context)
+                date, note = explicit.date, _unstated_year(explicit.date)
             elif days is not None and context.report_date is not None:
                 date = context.report_date.shifted(days[0])
                 note = f"'{sentence[position:end]}' resolved against {context.report_date_source}"
@@ -294,7 +293,7 @@ def find_deadlines(sentence: str, context: Context) -> list[Draft]:
                 only_date = date_at(sentence[position:], language)
                 if only_date is None:
                     continue
-                date, filled = _fill_year(only_date.date, context)
+                date, filled = only_date.date, _unstated_year(only_date.date)
                 drafts.append(
                     Draft(
                         "deadline",
@@ -316,19 +315,18 @@ def find_deadlines(sentence: str, context: Context) -> list[Draft]:
             relative = _relative_at(sentence[after:], day_words)
             before = _date_before(sentence, match.start(), language)
             if explicit:
-                day, note = _fill_year(explicit.date, context)
+                day, note = explicit.date, _unstated_year(explicit.date)
                 end = after_on + explicit.end
             elif relative and context.report_date is not None:
                 day = context.report_date.shifted(relative[0])
                 end = after + relative[1]
                 note = f"day resolved against {context.report_date_source}"
             elif before is not None:
-                day, note = _fill_year(before, context)
-            elif context.report_date is not None:
-                day = context.report_date
-                note = f"day not stated: taken as the report's date ({context.report_date_source})"
+                day, note = before, _unstated_year(before)
             else:
-                note = "day not stated and the report's date is unknown: only the time is checked"
+                # Never the report's own date: "no later than 18:00" in a report of the next
+                # morning would contradict a letter that set 18:00 the day before.
+                note = "day not stated: only the time is checked"
             value = f"{day.iso()}T{clock.iso()}" if day else f"T{clock.iso()}"
             shown = f"{clock.iso()} on {day.iso()}" if day else clock.iso()
             drafts.append(Draft("deadline", value, shown, match.start(), end, rule, note))
