@@ -59,13 +59,17 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 def cli_subprocess() -> Callable[..., Run]:
     """Run ``python -m verify ARGS`` as a separate process, as a user would."""
 
-    def run(*args: str | os.PathLike[str], timeout: float = 600) -> Run:
+    def run(*args: str | os.PathLike[str], timeout: float = 600, columns: int | None = 200) -> Run:
+        """``columns`` None runs as a plain pipe does, with no COLUMNS in the environment."""
+        env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+        if columns is not None:
+            env["COLUMNS"] = str(columns)
         done = subprocess.run(
             [sys.executable, "-m", "verify", *map(str, args)],
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "COLUMNS": "200"},
+            env=env,
             stdin=subprocess.DEVNULL,
         )
         return Run(done.returncode, done.stdout, done.stderr)

@@ -87,3 +87,19 @@ def test_missing_archive_is_exit_10(cli_subprocess, tmp_path):
     run = cli_subprocess("ingest", FOUNDING_PDF, "--archive", tmp_path, "--source", "A")
     assert run.code == ExitCode.archive_failed
     assert "archive init" in run.stderr
+
+
+def test_piped_output_keeps_each_line_whole(cli_subprocess, tmp_path):
+    """A sha256 split over two lines can be neither copied nor grepped: nothing is wrapped."""
+    archive = tmp_path / "newsroom"
+    assert cli_subprocess("archive", "init", archive).code == 0
+    run = cli_subprocess(
+        "ingest", FOUNDING_PDF, VARIANT_PDF, "--archive", archive, "--source", "A", "--json"
+    )
+    founding_id = json.loads(run.stdout)["documents"][0]["sha256"]
+    for args in (["search", VARIANT_PDF], ["show", founding_id[:12]]):
+        run = cli_subprocess(*args, "--archive", archive, columns=None)
+        assert run.code == 0, run.stderr
+        lines = [line for line in run.stdout.splitlines() if founding_id[:16] in line]
+        assert lines and all(founding_id in line for line in lines), run.stdout
+        assert max(len(line) for line in run.stdout.splitlines()) > 80

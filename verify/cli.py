@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
-from rich.console import Console
 
 from verify import __version__
+from verify.console import console
 from verify.errors import ExitCode, VerifyError
 
 # typer from 0.29 ships a click of its own and raises that click's exceptions, which click's
@@ -45,8 +45,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_stdout = Console(highlight=False)
-_stderr = Console(stderr=True, highlight=False)
+_stdout = console()
+_stderr = console(stderr=True)
 
 
 def _version(value: bool) -> None:

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from verify.console import console
 from verify.errors import ExitCode, IntegrityError
 
 if TYPE_CHECKING:
     from verify.archive.archive import Archive
 
-_out = Console(highlight=False)
-_err = Console(stderr=True, highlight=False)
+_out = console()
+_err = console(stderr=True)
 
 archive_app = typer.Typer(
     help="Create, check and prove things about a newsroom archive.", no_args_is_help=True

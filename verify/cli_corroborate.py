@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from verify.console import console
 from verify.errors import ExitCode
 
 if TYPE_CHECKING:
     from verify.record import Record
     from verify.report import Report
 
-_stdout = Console(highlight=False)
-_stderr = Console(stderr=True, highlight=False)
+_stdout = console()
+_stderr = console(stderr=True)
 
 report_app = typer.Typer(
     name="report",

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-_stdout = Console(highlight=False)
-_stderr = Console(stderr=True, highlight=False)
+from verify.console import console
+
+_stdout = console()
+_stderr = console(stderr=True)
 
 _COLOURS = {"high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
