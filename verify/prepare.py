@@ -694,7 +694,7 @@ def prepare(
     else:
         matrix, out_size = page_transform(sheet, size, quarter, angle, factor)
         if keystone is not None:
-            # Measured on the small upright copy: carry it to full size, then apply.
+            # Estimated on the small upright copy: carried to full size, then applied.
             to_full = np.diag([factor / scale, factor / scale, 1.0])
             matrix = to_full @ keystone @ np.linalg.inv(to_full) @ matrix
             matrix, out_size = fit_within(matrix, out_size, params["keystone_max_growth"])

@@ -21,7 +21,7 @@ Verdict = Literal["identical", "same_document", "same_template", "variant", "con
 
 @dataclass(frozen=True)
 class Signals:
-    """Everything the rules read, measured once per comparison."""
+    """Everything the rules read, computed once per comparison."""
 
     spec: dict[str, Any]
     sha256_equal: bool
