@@ -1,13 +1,26 @@
-"""Claim extraction precision/recall and status accuracy on the claims fixtures.
+"""Claim extraction precision/recall and status accuracy, per set of reports.
 
-Reads fixtures/claims/truth.json: for each report (the seed news reports in
-../shared/seeds or $VERIFY_SEEDS_DIR, and this repository's own texts in fixtures/claims),
-the claims it makes about the founding letter and the status each must get. A claim is
-found when verify reads the same (kind, value) from the report (names compared on their
-folded surname); status accuracy is over the claims found. Also prints seconds per report.
+Sets (each a folder with a ``truth.json``):
 
-Targets: recall >= 95%, precision >= 95%, status accuracy 100%.
-Usage: python benchmarks/corroboration.py [--document PATH] [--verbose]
+* ``seeds``: fixtures/claims/truth.json, the seed news reports (../shared/seeds or
+  $VERIFY_SEEDS_DIR, not copied into the repository) and this repository's first texts, all
+  about the founding letter;
+* ``blind1``: fixtures/claims/blind1, reports written from fact sheets by a writer who
+  never saw the code, the tuning set;
+* ``blind2``: fixtures/claims/blind2, a fresh set by a second such writer, the check set.
+
+A blind set's truth names, for each report, the fixture letter it is about (its born-digital
+PDF is the document) and every checkable claim with the status it must get. A claim is found
+when verify reads the same (kind, value) (names compared on their folded surname); a claim
+whose value is ``other`` or ``relative`` (a body or occupation outside the vocabularies, a
+relative date) is found when verify reads a claim of that kind over the same words. Status
+accuracy is over the claims found. "Contradicted on a true claim" counts claims the truth
+marks ``supported`` that verify calls ``contradicted``; "contradicted extras" counts claims
+verify invented and called ``contradicted``.
+
+Targets (on the fresh blind set at first contact): status accuracy >= 95%, recall >= 90%,
+0 contradicted on a true claim; the seed set at 100%.
+Usage: python benchmarks/corroboration.py [--set NAME ...] [--verbose] [--root DIR]
 """
 
 from __future__ import annotations
@@ -17,6 +30,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,20 +39,17 @@ sys.path.insert(0, str(ROOT))
 from verify.claims import claims_from_file  # noqa: E402
 from verify.corroborate import corroborate  # noqa: E402
 from verify.pipeline import extract  # noqa: E402
+from verify.record import Record  # noqa: E402
 from verify.translit import fold_name  # noqa: E402
 
-TRUTH = ROOT / "fixtures" / "claims" / "truth.json"
+CLAIMS = ROOT / "fixtures" / "claims"
+SETS = {"seeds": CLAIMS, "blind1": CLAIMS / "blind1", "blind2": CLAIMS / "blind2"}
+LOOSE_VALUES = {"other", "relative"}
 
 
 def seeds_dir() -> Path:
     """Where the seed news reports are: $VERIFY_SEEDS_DIR or ../shared/seeds."""
     return Path(os.environ.get("VERIFY_SEEDS_DIR") or ROOT.parent / "shared" / "seeds")
-
-
-def report_path(entry: dict) -> Path:
-    """Path of one report of truth.json."""
-    base = seeds_dir() if entry["in"] == "seeds" else ROOT / "fixtures" / "claims"
-    return base / entry["file"]
 
 
 def key(kind: str, value: str | None) -> tuple[str, str | None]:
@@ -48,58 +59,182 @@ def key(kind: str, value: str | None) -> tuple[str, str | None]:
     return kind, value
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--document", type=Path, default=None)
-    parser.add_argument("--verbose", action="store_true")
-    args = parser.parse_args()
-    truth = json.loads(TRUTH.read_text(encoding="utf-8"))
-    document = args.document or ROOT / truth["document"]
-    record = extract(document)
-    tp = fp = fn = right = checked = file_ok = 0
-    seconds: list[float] = []
-    skipped = []
+@dataclass
+class Tally:
+    """Counts of one set."""
+
+    reports: int = 0
+    skipped: list[str] = field(default_factory=list)
+    expected: int = 0
+    read: int = 0
+    matched: int = 0
+    right: int = 0
+    file_ok: int = 0
+    true_contradicted: int = 0
+    extra_contradicted: int = 0
+    seconds: list[float] = field(default_factory=list)
+    by_status: dict[str, list[int]] = field(default_factory=dict)
+
+    def line(self, name: str) -> str:
+        precision = self.matched / self.read if self.read else 1.0
+        recall = self.matched / self.expected if self.expected else 1.0
+        accuracy = self.right / self.matched if self.matched else 1.0
+        statuses = ", ".join(
+            f"{status} {right}/{total}" for status, (right, total) in sorted(self.by_status.items())
+        )
+        mean = sum(self.seconds) / len(self.seconds) if self.seconds else 0.0
+        return (
+            f"[{name}] reports {self.reports} ({len(self.skipped)} skipped), claims expected "
+            f"{self.expected}, read {self.read}, matching {self.matched}\n"
+            f"  recall {recall:.1%}  precision {precision:.1%}  status accuracy {accuracy:.1%}"
+            f" ({self.right}/{self.matched})\n"
+            f"  by expected status (right/found): {statuses}\n"
+            f"  contradicted on a true claim: {self.true_contradicted}; contradicted extras: "
+            f"{self.extra_contradicted}\n"
+            f"  report status (ok / no_claims) right: {self.file_ok}/{self.reports}; "
+            f"seconds per report: mean {mean:.3f}"
+        )
+
+
+def load_set(name: str) -> list[dict]:
+    """The reports of one set with their file path and document path."""
+    folder = SETS[name]
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    reports = []
     for entry in truth["reports"]:
-        path = report_path(entry)
-        if not path.is_file():
-            skipped.append(str(path))
+        if "letter" in entry:
+            path = folder / entry["file"]
+            document = ROOT / "fixtures" / "documents" / entry["letter"] / "born_digital.pdf"
+        else:
+            base = seeds_dir() if entry["in"] == "seeds" else folder
+            path = base / entry["file"]
+            document = ROOT / truth["document"]
+        reports.append({**entry, "path": path, "document": document})
+    return reports
+
+
+def pair(expected: list[dict], got: list, text: str) -> list[tuple[dict | None, object | None]]:
+    """Expected claims paired with verify's findings: on value, else on the same words."""
+    pairs: list[tuple[dict | None, object | None]] = []
+    free = list(got)
+    loose = []
+    for claim in expected:
+        wanted = key(claim["kind"], claim["value"])
+        hit = next((f for f in free if key(f.claim.kind, f.claim.value) == wanted), None)
+        if hit is None:
+            loose.append(claim)
             continue
+        free.remove(hit)
+        pairs.append((claim, hit))
+    for claim in loose:
+        start = text.find(claim.get("raw") or "\0")
+        end = start + len(claim.get("raw") or "")
+        hit = None
+        if start >= 0 and (claim["value"] in LOOSE_VALUES or claim["kind"] != "signatory_name"):
+            hit = next(
+                (
+                    f
+                    for f in free
+                    if f.claim.kind == claim["kind"]
+                    and f.claim.start < end
+                    and start < f.claim.end
+                    and (claim["value"] in LOOSE_VALUES or _loose(f.claim.value))
+                ),
+                None,
+            )
+        if hit is not None:
+            free.remove(hit)
+        pairs.append((claim, hit))
+    pairs.extend((None, f) for f in free)
+    return pairs
+
+
+def _loose(value: str | None) -> bool:
+    """verify's own values for what is outside its vocabularies."""
+    return value is None or value.startswith("other:")
+
+
+def run_set(name: str, verbose: bool) -> Tally:
+    tally = Tally()
+    records: dict[Path, Record] = {}
+    for entry in load_set(name):
+        path = entry["path"]
+        if not path.is_file():
+            tally.skipped.append(str(path))
+            continue
+        tally.reports += 1
+        document = entry["document"]
+        if document not in records:
+            records[document] = extract(document)
         started = time.perf_counter()
         claims_file = claims_from_file(path)
-        findings = corroborate(record, claims_file.claims)
-        seconds.append(time.perf_counter() - started)
-        got = {key(f.claim.kind, f.claim.value): f.status for f in findings}
-        expected = {key(c["kind"], c["value"]): c["status"] for c in entry["claims"]}
-        file_ok += claims_file.status == entry["status"]
-        tp += len(set(got) & set(expected))
-        fp += len(set(got) - set(expected))
-        fn += len(set(expected) - set(got))
-        for claim in set(got) & set(expected):
-            checked += 1
-            right += got[claim] == expected[claim]
-            if args.verbose and got[claim] != expected[claim]:
-                print(f"  {entry['file']}: {claim}: {got[claim]}, expected {expected[claim]}")
-        if args.verbose:
-            for claim in set(got) - set(expected):
-                print(f"  {entry['file']}: extra {claim}")
-            for claim in set(expected) - set(got):
-                print(f"  {entry['file']}: missed {claim}")
-    total = len(truth["reports"]) - len(skipped)
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    accuracy = right / checked if checked else 1.0
-    print(f"document: {document.relative_to(ROOT) if document.is_relative_to(ROOT) else document}")
-    print(f"reports: {total} ({len(skipped)} skipped: not found)")
-    for path in skipped:
-        print(f"  skipped {path}")
-    print(f"claims expected: {tp + fn}, read: {tp + fp}, matching: {tp}")
-    print(f"claim extraction precision: {precision:.1%} (target >= 95%)")
-    print(f"claim extraction recall:    {recall:.1%} (target >= 95%)")
-    print(f"status accuracy:            {accuracy:.1%} over {checked} claims (target 100%)")
-    print(f"file status (ok / no_claims) right: {file_ok}/{total}")
-    if seconds:
-        print(f"seconds per report: mean {sum(seconds) / len(seconds):.3f}, max {max(seconds):.3f}")
-    return 0 if precision >= 0.95 and recall >= 0.95 and accuracy == 1.0 else 1
+        findings = corroborate(records[document], claims_file.claims)
+        tally.seconds.append(time.perf_counter() - started)
+        text = _report_text(path, findings)
+        tally.file_ok += claims_file.status == entry["status"]
+        tally.expected += len(entry["claims"])
+        tally.read += len(findings)
+        for claim, finding in pair(entry["claims"], findings, text):
+            if claim is None:
+                tally.extra_contradicted += finding.status == "contradicted"  # type: ignore[union-attr]
+                if verbose:
+                    print(f"  {name}/{entry['file']}: extra {_shown(finding)}")
+                continue
+            counts = tally.by_status.setdefault(claim["status"], [0, 0])
+            if finding is None:
+                if verbose:
+                    print(
+                        f"  {name}/{entry['file']}: missed {claim['kind']}={claim['value']} "
+                        f"({claim['status']}) in {claim.get('raw')!r}"
+                    )
+                continue
+            tally.matched += 1
+            counts[1] += 1
+            good = finding.status == claim["status"]  # type: ignore[union-attr]
+            tally.right += good
+            counts[0] += good
+            if claim["status"] == "supported" and finding.status == "contradicted":  # type: ignore[union-attr]
+                tally.true_contradicted += 1
+            if verbose and not good:
+                print(f"  {name}/{entry['file']}: {_shown(finding)}, expected {claim['status']}")
+    return tally
+
+
+def _report_text(path: Path, findings: list) -> str:
+    """The report text the claims' offsets point into (the visible text of a web page)."""
+    try:
+        from verify.claims.reading import read_report
+
+        report = read_report(path)
+        return report.text or ""
+    except Exception:  # noqa: BLE001 - a report verify cannot read has no offsets to pair on
+        return ""
+
+
+def _shown(finding: object) -> str:
+    claim = finding.claim  # type: ignore[attr-defined]
+    return f"{claim.kind}={claim.value} [{claim.raw!r}] -> {finding.status}"  # type: ignore[attr-defined]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", action="append", choices=sorted(SETS), dest="sets")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    names = args.sets or [name for name in SETS if (SETS[name] / "truth.json").is_file()]
+    failed = False
+    for name in names:
+        tally = run_set(name, args.verbose)
+        print(tally.line(name))
+        for path in tally.skipped:
+            print(f"  skipped {path}")
+        recall = tally.matched / tally.expected if tally.expected else 1.0
+        accuracy = tally.right / tally.matched if tally.matched else 1.0
+        if name == "seeds":
+            failed |= recall < 1.0 or accuracy < 1.0
+        else:
+            failed |= recall < 0.90 or accuracy < 0.95 or tally.true_contradicted > 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

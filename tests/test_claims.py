@@ -31,6 +31,8 @@ def report_path(entry: dict) -> Path:
 
 
 def key(kind: str, value: str | None) -> tuple[str, str | None]:
+    if value is None:
+        return kind, "relative"  # what the truth calls a claim with nothing to compare
     if kind == "signatory_name" and value:
         return kind, fold_name(value).split()[-1]
     return kind, value
@@ -94,14 +96,36 @@ def test_seed_001_dateline_is_the_report_date():
     assert "dateline" in (claims_file.report_date_source or "")
 
 
-def test_dated_today_without_a_report_date_is_not_guessed(tmp_path):
+@pytest.mark.parametrize("claims_date", [None, dt.date(2022, 2, 26)])
+def test_dated_today_is_never_resolved(tmp_path, claims_date):
+    """'dated today' names no day: with or without a report date it is not compared."""
     path = tmp_path / "post.txt"
     path.write_text(
         "The letter, signed by Deputy Health Minister Plutnitsky, is dated today.", "utf-8"
     )
-    claims_file = claims_from_file(path)
-    assert {c.kind for c in claims_file.claims} == {"signatory_position", "signatory_name"}
-    assert "--claims-date" in (claims_file.message or "")
+    claims = claims_from_file(path, claims_date).claims
+    dated = next(c for c in claims if c.kind == "document_date")
+    assert (dated.value, dated.raw) == (None, "today")
+    assert "not checked" in (dated.note or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "raw"),
+    [
+        ("The letter asks hospitals to send the lists within 48 hours.", "within 48 hours"),
+        (
+            "The ministry wants the names by the end of the week, the letter says.",
+            "by the end of the week",
+        ),
+        ("В письме Минздрава требуют прислать списки до конца дня.", "до конца дня"),
+        ("В письме требуют представить сведения в течение суток.", "в течение суток"),
+        ("У листі МОЗ вимагають подати списки протягом доби.", "протягом доби"),
+        ("Лист вимагає надіслати списки до п'ятниці.", "до п'ятниці"),
+    ],
+)
+def test_relative_deadlines_are_claims_with_nothing_to_compare(text, raw):
+    deadlines = [c for c in claims_from_text(text, dt.date(2022, 2, 25)) if c.kind == "deadline"]
+    assert [(c.value, c.raw) for c in deadlines] == [(None, raw)]
 
 
 @pytest.mark.parametrize(
@@ -109,7 +133,7 @@ def test_dated_today_without_a_report_date_is_not_guessed(tmp_path):
     [
         ("The letter demands the list no later than 6pm.", "T18:00"),
         ("The letter demands the list by 6 p.m. on February 25, 2022.", "2022-02-25T18:00"),
-        ("The letter demands the list by 18:00 tomorrow.", "2022-02-26T18:00"),
+        ("The letter demands the list by 18:00 tomorrow.", "T18:00"),
         ("The letter demands the list before noon.", "T12:00"),
         ("В письме требуют прислать списки не позднее 18.00 25 февраля 2022 года.", None),
         ("У листі вимагають надіслати списки до 18:00.", "T18:00"),

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from verify.console import console
+from verify.cli_secrets import PasswordOption
+from verify.console import console, printable
 from verify.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -27,7 +28,12 @@ report_app = typer.Typer(
     add_completion=False,
 )
 
-_STYLE = {"supported": "green", "contradicted": "red", "not_in_document": "bright_black"}
+_STYLE = {
+    "supported": "green",
+    "contradicted": "red",
+    "not_in_document": "bright_black",
+    "not_checkable": "yellow",
+}
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -39,6 +45,19 @@ def _date(value: str | None) -> dt.date | None:
         raise typer.BadParameter(f"{value!r}: give the date as YYYY-MM-DD") from error
 
 
+def _claims_path(value: str) -> Path:
+    """A claims file path; a URL is a usage error, since verify never goes online."""
+    from verify.claims.formats import is_url
+
+    if is_url(value):
+        raise typer.BadParameter(
+            f"{value!r} is a web address: verify never goes online. Save the page "
+            "(or paste its text into a .txt file) and pass the file.",
+            param_hint="--claims",
+        )
+    return Path(value)
+
+
 def corroborate_command(
     document: Annotated[
         str,
@@ -46,9 +65,15 @@ def corroborate_command(
             help="The document (or a saved record .json); with --archive also a document id."
         ),
     ],
-    claims: Annotated[
-        list[Path],
-        typer.Option("--claims", help="A report's text (.txt): article, post, transcript."),
+    claims_given: Annotated[
+        list[str],
+        typer.Option(
+            "--claims",
+            help=(
+                "A report: .txt, .md, a saved web page (.html), a PDF or an image "
+                "(article, post, transcript). Repeat for several. Not a URL."
+            ),
+        ),
     ],
     claims_date: Annotated[
         str | None,
@@ -65,7 +90,7 @@ def corroborate_command(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON (verify.report/1).")
     ] = False,
-    password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    password: PasswordOption = None,
     archive: Annotated[
         Path | None,
         typer.Option(
@@ -88,6 +113,7 @@ def corroborate_command(
 
     html = output_file(html, "--html")
     markdown = output_file(markdown, "--markdown")
+    claims = [_claims_path(value) for value in claims_given]
     when = _date(claims_date)
     if archive is not None:
         report, record, path = _corroborate_archived(archive, document, claims, when, password)
@@ -99,7 +125,7 @@ def corroborate_command(
     if markdown is not None:
         markdown.write_text(render_markdown(report), encoding="utf-8")
     for message in report.summary.messages:
-        _stderr.print(f"verify: note: {message}", markup=False)
+        _stderr.print(printable(f"verify: note: {message}"))
     if json_output:
         print(report.to_json(indent=2))
     else:
@@ -132,22 +158,23 @@ def _corroborate_archived(
     key = done.report.signature.key_id if done.report.signature else "?"
     _stderr.print(
         f"verify: note: signed with the archive key {key}; custody log entry "
-        f"{done.log_entry} (exported, report sha256 {done.report_sha256})",
-        markup=False,
+        f"{done.log_entry} (exported, report sha256 {done.report_sha256})"
     )
     return done.report, done.record, done.document
 
 
 def _print_summary(report: object) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from verify.report import Report
 
     assert isinstance(report, Report)
     summary = report.summary
     _stdout.print(
-        f"{report.document.file_name}: {summary.supported} supported, "
-        f"{summary.contradicted} contradicted, {summary.not_in_document} not in document",
+        f"{printable(report.document.file_name)}: {summary.supported} supported, "
+        f"{summary.contradicted} contradicted, {summary.not_in_document} not in document, "
+        f"{summary.not_checkable} not checkable",
         markup=False,
     )
     copies = report.copies
@@ -165,9 +192,9 @@ def _print_summary(report: object) -> None:
         table.add_row(
             finding.ref,
             finding.claim.kind.replace("_", " "),
-            finding.claim.raw,
-            f"[{style}]{finding.status.replace('_', ' ')}[/]",
-            finding.document_value or "—",
+            printable(finding.claim.raw),
+            Text(finding.status.replace("_", " "), style=style),
+            printable(finding.document_value or "—"),
         )
     _stdout.print(table)
 
@@ -189,26 +216,35 @@ def check_command(
     archive: Annotated[
         Path | None,
         typer.Option(
-            "--archive", "-a", help="Also find the report's 'exported' entry in this archive."
+            "--archive",
+            "-a",
+            help="Pin this archive's key and find the report's 'exported' entry in its log.",
         ),
     ] = None,
 ) -> None:
     """Verify a saved report: its signature and the sha256 of every input.
 
-    Without --public-key the key embedded in the report is used: that proves the report
-    is unchanged, not who signed it. Exit code 0 when nothing changed, 11 when an input
-    changed, the signature fails, or the report was signed with another key.
+    The signer is pinned by --public-key, or by the archive's keys/signing.pub with
+    --archive. Exit code 0 when nothing changed and the signature verifies under the pinned
+    key; 11 when an input changed, the signature fails or is of another key, the report is
+    unsigned, or no key was pinned ("signature not verified": the key a report carries
+    proves it unchanged, not who signed it).
     """
+    from verify.errors import IntegrityError
     from verify.report import check_report
 
+    if public_key is None and archive is not None:
+        public_key = archive / "keys" / "signing.pub"
     result = check_report(report, inputs, public_key=public_key)
     for role, path, state in result.inputs:
-        _stdout.print(f"{role}: {path}: {state}", markup=False)
-    _stdout.print(f"signature: {result.signature}", markup=False)
+        _stdout.print(printable(f"{role}: {path}: {state}"))
+    _stdout.print(f"signature: {result.signature}")
     if archive is not None:
-        _stdout.print(f"custody: {_custody_entry(archive, report)}", markup=False)
+        _stdout.print(printable(f"custody: {_custody_entry(archive, report)}"))
     for note in result.notes:
-        _stdout.print(f"note: {note}", markup=False)
+        _stdout.print(printable(f"note: {note}"))
+    if result.unverified:
+        raise IntegrityError(f"{report}: signature not verified: {result.unverified}")
 
 
 def _custody_entry(root: Path, report: Path) -> str:

@@ -1,11 +1,13 @@
-"""Check claims against a record: supported, contradicted (both values shown), or absent.
+"""Check claims against a record: supported, contradicted, absent, or not checkable.
 
 Each claim kind meets its record field on a common key, so a report in English can be
 checked against a Russian letter: names through ``fold_name`` and a fuzzy surname ratio,
 positions and specialties through their taxonomy ids, bodies through organisation ids,
 dates and times as values (6pm = 18:00; a date without a year agrees on day and month).
 A claim is ``contradicted`` only when the record has the field and it says otherwise;
-when the record lacks the field the claim is ``not_in_document``. The finding carries
+when the record lacks the field the claim is ``not_in_document``. A claim that states no
+value to compare (a relative date: "yesterday", "within 48 hours") is ``not_checkable``:
+nothing is ever compared on an assumed value. The finding carries
 the record's evidence (page, box, raw text) so the editor can look at the words.
 """
 
@@ -27,8 +29,8 @@ from verify.claims.when import PartialDate
 from verify.record import Evidence, Record
 from verify.translit import fold_name, transliterate
 
-Status = Literal["supported", "contradicted", "not_in_document"]
-STATUSES: tuple[str, ...] = ("supported", "contradicted", "not_in_document")
+Status = Literal["supported", "contradicted", "not_in_document", "not_checkable"]
+STATUSES: tuple[str, ...] = ("supported", "contradicted", "not_in_document", "not_checkable")
 
 
 class _Model(BaseModel):
@@ -285,9 +287,18 @@ _CHECKS: dict[str, Callable[[Claim, Record], Check]] = {
 }
 
 
+def _not_checkable(claim: Claim) -> Check:
+    """A claim that states nothing comparable: said so, never compared on a guess."""
+    why = claim.note or "the report states no value that can be compared with the document"
+    return "not_checkable", None, [], why
+
+
 def check_claim(claim: Claim, record: Record, claims_file: str = "") -> Finding:
     """The status of one claim against ``record``, with the record's evidence."""
-    status, value, evidence, note = _CHECKS[claim.kind](claim, record)
+    if claim.value is None:
+        status, value, evidence, note = _not_checkable(claim)
+    else:
+        status, value, evidence, note = _CHECKS[claim.kind](claim, record)
     return Finding(
         ref=claim.id,
         claim=claim,

@@ -96,18 +96,38 @@ def _function_word_lean(text: str) -> str | None:
     return "ru" if score["ru"] > score["uk"] else "uk"
 
 
-def detect_language(text: str) -> str | None:
+def detect_language(text: str, *, typed: bool = False) -> str | None:
     """Return "ru", "uk", "en", or None when the text has too few letters to tell.
 
     For text read exactly (a PDF's text layer, a claims file) or when no engine can be
     asked: the letters' verdict, else exclusive function words, else Russian — a Cyrillic
     page without a single і ї є is far likelier Russian than Ukrainian, as "і" alone is
-    about one Ukrainian letter in twenty.
+    about one Ukrainian letter in twenty. ``typed`` text (a report someone wrote, never
+    OCR output or a text layer that may carry OCR) lets a single letter decide when the
+    other language shows none.
     """
     evidence = letter_evidence(text)
     if evidence.script != "cyrillic":
         return evidence.script
-    return decide_by_letters(evidence) or _function_word_lean(text) or "ru"
+    return (
+        decide_by_letters(evidence)
+        or (_sole_letters(evidence) if typed else None)
+        or _function_word_lean(text)
+        or "ru"
+    )
+
+
+def _sole_letters(evidence: LetterEvidence) -> str | None:
+    """Exact text with letters of one language only: a short post's single 'і' decides.
+
+    The margins of ``decide_by_letters`` guard against OCR inventing a letter; text that
+    was not read by OCR has no such noise.
+    """
+    if evidence.uk and not evidence.ru:
+        return "uk"
+    if evidence.ru and not evidence.uk:
+        return "ru"
+    return None
 
 
 @dataclass(frozen=True)

@@ -237,11 +237,15 @@ def _relative_at(text: str, table: dict[str, int]) -> tuple[int, int] | None:
 
 
 def find_document_dates(sentence: str, context: Context) -> tuple[list[Draft], list[str]]:
-    """'dated today - February 25', 'письмо от 25 февраля 2022 года', 'датований вчора'."""
+    """'dated February 25', 'письмо от 25 февраля 2022 года', 'датований вчора'.
+
+    A relative date ('dated yesterday') becomes a claim with no value: it is reported as
+    not checkable, since resolving it against the report's own date would compare the
+    document with an assumption (a report is often dated the day after it was written).
+    """
     language = context.language
     relative = patterns()["relative_date_words"].get(language, {})
     drafts: list[Draft] = []
-    problems: list[str] = []
     for cue in cues("dated", language):
         for match in cue.finditer(sentence):
             position = match.end()
@@ -260,20 +264,33 @@ def find_document_dates(sentence: str, context: Context) -> tuple[list[Draft], l
                 if explicit:
                     end = position + explicit.end
             if explicit:
-                date, note = explicit.date, _unstated_year(explicit.date)
-            elif days is not None and context.report_date is not None:
-                date = context.report_date.shifted(days[0])
-                note = f"'{sentence[position:end]}' resolved against {context.report_date_source}"
-            elif days is not None:
-                problems.append(
-                    f"'{sentence[position:end]}': the report's own date is unknown, so this "
-                    "date was not checked: pass --claims-date YYYY-MM-DD"
+                date = explicit.date
+                drafts.append(
+                    Draft(
+                        "document_date",
+                        date.iso(),
+                        date.iso(),
+                        position,
+                        end,
+                        rule,
+                        _unstated_year(date),
+                    )
                 )
-                continue
-            else:
-                continue
-            drafts.append(Draft("document_date", date.iso(), date.iso(), position, end, rule, note))
-    return drafts, problems
+            elif days is not None:
+                words = sentence[position:end]
+                note = _relative_note(words)
+                if context.report_date is not None:
+                    would_be = context.report_date.shifted(days[0]).iso()
+                    note += f"; against {context.report_date_source} it would be {would_be}"
+                drafts.append(Draft("document_date", None, words, position, end, rule, note))
+    return drafts, []
+
+
+def _relative_note(words: str) -> str:
+    return (
+        f"'{words}' is relative to a day the report does not state for certain: "
+        "not checked (verify never compares a date it had to assume)"
+    )
 
 
 # --------------------------------------------------------------------------- deadlines
@@ -283,7 +300,7 @@ def find_deadlines(sentence: str, context: Context) -> list[Draft]:
     """'no later than 6pm', 'не позднее 18:00 25 февраля', 'by 17:00 on Friday 4 March'."""
     language = context.language
     day_words = patterns()["deadline_days"].get(language, {})
-    drafts: list[Draft] = []
+    drafts: list[Draft] = _relative_deadlines(sentence, language)
     for cue in cues("deadline", language):
         for match in cue.finditer(sentence):
             position = match.end()
@@ -317,10 +334,12 @@ def find_deadlines(sentence: str, context: Context) -> list[Draft]:
             if explicit:
                 day, note = explicit.date, _unstated_year(explicit.date)
                 end = after_on + explicit.end
-            elif relative and context.report_date is not None:
-                day = context.report_date.shifted(relative[0])
+            elif relative:
                 end = after + relative[1]
-                note = f"day resolved against {context.report_date_source}"
+                note = (
+                    f"day given as '{sentence[after:end]}', relative to the report: only the "
+                    "time is checked"
+                )
             elif before is not None:
                 day, note = before, _unstated_year(before)
             else:
@@ -330,6 +349,26 @@ def find_deadlines(sentence: str, context: Context) -> list[Draft]:
             value = f"{day.iso()}T{clock.iso()}" if day else f"T{clock.iso()}"
             shown = f"{clock.iso()} on {day.iso()}" if day else clock.iso()
             drafts.append(Draft("deadline", value, shown, match.start(), end, rule, note))
+    return drafts
+
+
+def _relative_deadlines(sentence: str, language: str) -> list[Draft]:
+    """'within 48 hours', 'до завтра', 'протягом доби': a deadline with no day to compare."""
+    drafts = []
+    for cue in cues("relative_deadlines", language):
+        for match in cue.finditer(sentence):
+            words = match.group(0).strip()
+            drafts.append(
+                Draft(
+                    "deadline",
+                    None,
+                    words,
+                    match.start(),
+                    match.start() + len(match.group(0).rstrip()),
+                    f"rule:claim.{language}.relative_deadline",
+                    _relative_note(words),
+                )
+            )
     return drafts
 
 

@@ -42,8 +42,11 @@ class Claim(_Model):
         description=(
             "Normalised value: ISO date ('2022-02-25', or '--02-25' when the year is not "
             "stated), ISO datetime or time ('2022-02-25T18:00', 'T18:00'), taxonomy id, "
-            "position id, organisation id, a name, a document number. None when a relative "
-            "date could not be resolved (no report date: pass --claims-date)."
+            "position id, organisation id, a name, a document number; 'surgeon' for surgeons "
+            "of no stated kind; 'other:<words>' for an occupation outside the taxonomy. None "
+            "when the report states nothing comparable (a relative date such as 'yesterday' "
+            "or 'within 48 hours'): the claim is then not_checkable, never resolved against "
+            "the report's own date."
         )
     )
     label: str = Field(description="The value as an editor reads it, e.g. 'heart surgeon'.")

@@ -1,9 +1,11 @@
 """Turn a claims file into text in a language verify reads, or say plainly why not.
 
-Reports arrive as pasted articles, saved posts and transcripts. Anything that is not text
-(a PDF, an image, a binary), an empty file, or a text in a language other than Russian,
-Ukrainian or English must give the editor a clear reason in the report, never a
-traceback, so every outcome here is a value, not an exception.
+Reports arrive as pasted articles, saved web pages, Markdown notes, PDFs and screenshots.
+Web pages and Markdown are reduced to what a reader sees (``verify.claims.formats``); a PDF
+or an image is read as verify reads a document (text layer, else OCR). A binary of another
+kind, an empty file, or a text in a language other than Russian, Ukrainian or English
+gives the editor a clear reason in the report, never a traceback, so every outcome here is
+a value, not an exception. A URL is refused: verify never goes online.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from verify.claims.formats import html_text, is_markdown, is_url, looks_like_html, markdown_text
 from verify.claims.patterns import patterns
-from verify.errors import InputMissingError
+from verify.errors import InputMissingError, VerifyError
 from verify.language import detect_language
-from verify.load import describe_content
+from verify.load import describe_content, sniff_media_type
 
 _MIN_LETTERS = 20
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -37,6 +40,11 @@ class ReportText:
 
 def read_report(path: str | Path) -> ReportText:
     """Read a claims file; raises only ``InputMissingError`` (the path cannot be read)."""
+    if is_url(str(path)):
+        raise InputMissingError(
+            f"{path}: is a web address: verify never goes online; save the page (or copy its "
+            "text into a .txt file) and pass that file"
+        )
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -47,7 +55,14 @@ def read_report(path: str | Path) -> ReportText:
     except OSError as error:
         raise InputMissingError(f"{path}: cannot be read ({error.strerror})") from error
     digest = hashlib.sha256(data).hexdigest()
-    text, problem, message = decode_report(data)
+    if sniff_media_type(data[:4096]) is not None:
+        text, problem, message = _read_as_document(path)
+    else:
+        text, problem, message = decode_report(data)
+        if text is not None and looks_like_html(path, data):
+            text, problem, message = _checked(html_text(text))
+        elif text is not None and is_markdown(path):
+            text, problem, message = _checked(markdown_text(text))
     language = None
     if text is not None:
         language, problem, message = report_language(text)
@@ -55,6 +70,23 @@ def read_report(path: str | Path) -> ReportText:
             text_out = None
             return ReportText(path, digest, len(data), text_out, language, problem, message)
     return ReportText(path, digest, len(data), text, language, problem, message)
+
+
+def _read_as_document(path: Path) -> tuple[str | None, str | None, str | None]:
+    """A PDF or an image of a report: its text layer, else what OCR reads."""
+    from verify.pipeline import extract
+
+    try:
+        record = extract(path)
+    except VerifyError as error:
+        return None, "not_text", f"the claims file could not be read as a document: {error}"
+    if not record.text.strip():
+        return (
+            None,
+            "empty",
+            "no text was found in the claims file (no text layer, and OCR read nothing)",
+        )
+    return record.text, None, None
 
 
 def decode_report(data: bytes) -> tuple[str | None, str | None, str | None]:
@@ -103,7 +135,7 @@ def report_language(text: str) -> tuple[str | None, str | None, str | None]:
             "empty",
             f"the claims file has only {letters} letters: it holds no report to check",
         )
-    language = detect_language(text)
+    language = detect_language(text, typed=True)
     if language == "en" and not _english_enough(text):
         language = None
     if language not in patterns()["languages"]:

@@ -113,7 +113,7 @@ def _summary(record: Record) -> DocumentSummary:
 
 
 def _counts(files: Sequence[ClaimsFile], findings: list[Finding]) -> Summary:
-    counts = {"supported": 0, "contradicted": 0, "not_in_document": 0}
+    counts = {"supported": 0, "contradicted": 0, "not_in_document": 0, "not_checkable": 0}
     for finding in findings:
         counts[finding.status] += 1
     messages = [f"{f.file_name}: {f.message}" for f in files if f.message]

@@ -86,6 +86,7 @@ class Summary(_Model):
     supported: int = 0
     contradicted: int = 0
     not_in_document: int = 0
+    not_checkable: int = 0
     total: int = 0
     messages: list[str] = Field(default_factory=list)
 

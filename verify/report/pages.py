@@ -28,6 +28,7 @@ COLOURS = {
     "supported": (26, 127, 55),
     "contradicted": (207, 34, 46),
     "not_in_document": (110, 119, 129),
+    "not_checkable": (154, 103, 0),
 }
 
 
@@ -109,7 +110,7 @@ def _boxes(
     """One box per distinct evidence rectangle, labelled with every claim resting on it."""
     grouped: dict[tuple[float, ...], tuple[list[str], str]] = {}
     # green wins: a box is red only when the words it frames contradict every claim on them
-    rank = {"supported": 2, "contradicted": 1, "not_in_document": 0}
+    rank = {"supported": 2, "contradicted": 1, "not_in_document": 0, "not_checkable": 0}
     for finding in findings:
         for evidence in finding.evidence:
             if evidence.page != number:
