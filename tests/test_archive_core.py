@@ -107,7 +107,7 @@ def test_ingest_reingest_two_sources_and_variant_link(archive):
     assert 0 < first.extract_seconds < first.seconds  # the rest is the archive's own work
     original = archive.originals.path(sha(FOUNDING_PDF))
     assert original.read_bytes() == FOUNDING_PDF.read_bytes()
-    assert stat.S_IMODE(original.stat().st_mode) == 0o444
+    assert stat.S_IMODE(original.stat().st_mode) == 0o400  # read-only and private
 
     again = ingest(archive, [FOUNDING_PDF], source="source A", note="by hand")
     assert (again.ingested, again.already, again.duplicates) == (0, 1, 0)

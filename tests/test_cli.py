@@ -91,10 +91,12 @@ def test_encrypted_pdf_opens_with_password(tmp_path, cli_subprocess):
         owner_pw="owner",
         user_pw="secret",
     )
-    wrong = cli_subprocess("extract", path, "--password", "wrong", "--json")
+    (tmp_path / "wrong.txt").write_text("wrong\n")
+    (tmp_path / "right.txt").write_text("secret\n")
+    wrong = cli_subprocess("extract", path, "--password-file", tmp_path / "wrong.txt", "--json")
     assert wrong.code == ExitCode.encrypted
     assert "password" in wrong.stderr.lower()
-    right = cli_subprocess("extract", path, "--password", "secret", "--json")
+    right = cli_subprocess("extract", path, "--password-file", tmp_path / "right.txt", "--json")
     assert right.code == 0, right.stderr
     (record,) = right.json_lines()
     assert "Ministry of Health letter" in record["text"]

@@ -354,10 +354,14 @@ def _check(source: Source, document: pymupdf.Document, password: str | None) -> 
         raise CorruptInputError(f"{name}: the file changed after it was opened: run verify again")
     if document.needs_pass:
         if password is None:
-            raise EncryptedInputError(f"{name}: the PDF is encrypted: pass --password")
+            raise EncryptedInputError(
+                f"{name}: the PDF is encrypted: pass --password-file FILE or set "
+                "VERIFY_PDF_PASSWORD"
+            )
         if not document.authenticate(password):
             raise EncryptedInputError(
-                f"{name}: wrong password for this encrypted PDF: check the value of --password"
+                f"{name}: wrong password for this encrypted PDF: check the one in --password-file "
+                "or VERIFY_PDF_PASSWORD"
             )
     try:
         repaired = document.is_repaired

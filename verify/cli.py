@@ -18,6 +18,7 @@ import click
 import typer
 
 from verify import __version__
+from verify.cli_secrets import PasswordOption
 from verify.console import console
 from verify.errors import ExitCode, VerifyError
 
@@ -101,7 +102,6 @@ def _options(
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="OCR language(s), e.g. ru or ru,uk; default: per page.")
 ]
-PasswordOption = Annotated[str | None, typer.Option(help="Password of encrypted PDFs.")]
 NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Do not read or write the OCR cache.")
 ]
@@ -121,7 +121,7 @@ def extract(
         str | None,
         typer.Option(help="OCR language(s), e.g. ru or ru,uk; default: chosen per page."),
     ] = None,
-    password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    password: PasswordOption = None,
     jobs: Annotated[
         int | None, typer.Option(help="Pages OCRed in parallel; default: one per core.")
     ] = None,
@@ -275,10 +275,15 @@ def schema() -> None:
 
 
 def _register_command_groups() -> None:
-    """Add the commands that live in their own modules (archive, corroboration, forensics)."""
+    """Add the commands kept in their own modules (archive, cache, corroborate, forensics)."""
     import importlib
 
-    for name in ("verify.cli_archive", "verify.cli_corroborate", "verify.cli_forensics"):
+    for name in (
+        "verify.cli_archive",
+        "verify.cli_cache",
+        "verify.cli_corroborate",
+        "verify.cli_forensics",
+    ):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:

@@ -7,13 +7,13 @@ machines); failures are ``VerifyError`` subclasses handled by ``verify.cli.main`
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from verify.cli_secrets import PasswordOption
 from verify.console import console
 from verify.errors import ExitCode, IntegrityError
 
@@ -35,10 +35,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON 
 
 
 def _passphrase(needed: bool, confirm: bool = False) -> str | None:
-    """The passphrase from $VERIFY_ARCHIVE_PASSPHRASE, else asked on a terminal."""
-    from verify.archive.archive import PASSPHRASE_ENV
+    """The passphrase from the environment (``cli_secrets``), else asked on a terminal."""
+    from verify.cli_secrets import archive_passphrase
 
-    if value := os.environ.get(PASSPHRASE_ENV):
+    if value := archive_passphrase():
         return value
     if needed and sys.stdin.isatty():
         return typer.prompt("archive passphrase", hide_input=True, confirmation_prompt=confirm)
@@ -106,6 +106,7 @@ def ingest_command(
         int | None, typer.Option(help="Pages OCRed in parallel (default: cores).")
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="OCR language(s), e.g. ru,uk.")] = None,
+    password: PasswordOption = None,
     json_output: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -123,7 +124,7 @@ def ingest_command(
     from verify.options import UsageError
 
     archive = _open(archive_path, writes=True)
-    options = _options(lang=lang, jobs=jobs, cache_dir=archive.cache_dir)
+    options = _options(lang=lang, password=password, jobs=jobs, cache_dir=archive.cache_dir)
     bar = RichProgress(_err) if not quiet and _err.is_terminal else None
     with archive, bar if bar is not None else nullcontext():
         if retry_failed:
@@ -140,12 +141,15 @@ def ingest_command(
         for outcome in summary.outcomes:
             if outcome.status in ("failed", "unreadable"):
                 _err.print(f"verify: quarantined: {outcome.path}: {outcome.reason}", markup=False)
+            elif outcome.status == "skipped":
+                _err.print(f"verify: skipped: {outcome.path}: {outcome.reason}", markup=False)
         _out.print(
             f"ingested {summary.ingested}, duplicates {summary.duplicates}, already archived "
             f"{summary.already}, matches found {summary.matches}, failed {summary.failed} "
             f"({summary.files} files, {summary.pages} pages, {summary.seconds:.1f} s, "
             f"{summary.extract_seconds:.1f} s of them extracting; "
-            f"log size {summary.tree_size}, signed)",
+            f"log size {summary.tree_size}, signed)"
+            + (f"; skipped {summary.skipped} symbolic link(s)" if summary.skipped else ""),
             markup=False,
         )
     raise typer.Exit(int(ExitCode.some_failed if summary.failed else ExitCode.ok))
@@ -158,11 +162,13 @@ def search_command(
     json_output: JsonOption = False,
 ) -> None:
     """Find archived documents matching FILE, each with its compare verdict and score."""
+    from verify.archive import private
     from verify.archive.query import found_json, search
     from verify.cli import _options
 
     with _open(archive_path) as archive:
-        found = search(archive, file, _options(cache_dir=archive.cache_dir), k=top)
+        options = private.archive_options(archive, _options(cache_dir=archive.cache_dir))
+        found = search(archive, file, options, k=top)
     rows = [found_json(f) for f in found]
     if json_output:
         _print_json({"query": str(file), "matches": rows})
@@ -224,12 +230,14 @@ def verify_command(
     affected document is named by its sha256.
     """
     from verify.archive import open_archive
+    from verify.archive.private import loose_paths
     from verify.archive.signing import load_public_key
     from verify.archive.verify_archive import verify_archive
 
     key = load_public_key(public_key) if public_key else None
     with open_archive(path) as archive:
         report = verify_archive(archive, key)
+    report.notes.extend(loose_paths(path))  # readable by others: a note, not tampering
     if json_output:
         _print_json(report.to_json())
     else:

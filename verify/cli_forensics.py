@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from verify.cli_secrets import PasswordOption
 from verify.console import console
 
 _stdout = console()
@@ -26,7 +27,7 @@ def forensics_command(
     no_ocr_checks: Annotated[
         bool, typer.Option("--no-ocr-checks", help="Skip the checks that OCR pages (faster).")
     ] = False,
-    password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    password: PasswordOption = None,
 ) -> None:
     """Say what FILE betrays and whether it shows signs of editing.
 
@@ -63,7 +64,7 @@ def scrub_command(
     ] = None,
     dpi: Annotated[int, typer.Option(help="Resolution of the rasterised pages.")] = 200,
     json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
-    password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    password: PasswordOption = None,
 ) -> None:
     """Write a copy safe to publish, then check it and say what was removed and what remains.
 

@@ -63,7 +63,9 @@ def _ocr(
             pixels, langs, psm, cfg["config"], timeout=cfg["timeout_seconds"]
         )
 
-    data = ocr_cache.cached(options.cache_dir, digest, request, _tesseract.tesseract_version, run)
+    data = ocr_cache.cached(
+        options.cache_dir, digest, request, _tesseract.tesseract_version, run, options.cache_seal
+    )
     blocks = tuple((int(a), int(b), int(c), int(d)) for a, b, c, d in data["empty_blocks"])
     return _Reading(pixels, digest, data["words"], (), blocks)
 

@@ -48,7 +48,14 @@ def output_file(path: Path | None, option: str) -> Path | None:
     return path
 
 
-def default_cache_dir() -> Path:
+NO_CACHE_ENV = "VERIFY_NO_CACHE"
+"""Set (to anything but empty or 0) to keep no OCR cache: nothing read or written."""
+
+PDF_PASSWORD_ENV = "VERIFY_PDF_PASSWORD"
+"""The password of encrypted PDFs, when ``--password-file`` is not given."""
+
+
+def user_cache_dir() -> Path:
     """Where OCR results are cached: $VERIFY_CACHE_DIR, else $XDG_CACHE_HOME/verify."""
     if env := os.environ.get("VERIFY_CACHE_DIR"):
         return Path(env)
@@ -56,20 +63,50 @@ def default_cache_dir() -> Path:
     return Path(base) / "verify"
 
 
+def cache_disabled() -> bool:
+    """Whether $VERIFY_NO_CACHE turns the user's OCR cache off."""
+    return os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0")
+
+
+def default_cache_dir() -> Path | None:
+    """The user's OCR cache (see ``user_cache_dir``), or None when $VERIFY_NO_CACHE is set."""
+    return None if cache_disabled() else user_cache_dir()
+
+
+def read_secret_file(path: Path, what: str) -> str:
+    """A password or passphrase from a file: its first line, without the line break.
+
+    A secret in a file (or a pipe) is seen by nobody else; on the command line every user
+    of the machine sees it in ``ps``. UsageError when the file cannot be read or is empty.
+    """
+    try:
+        with path.open("r", encoding="utf-8") as handle:
+            line = handle.readline()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"{what} {path}: cannot read it: {reason}") from error
+    secret = line.rstrip("\r\n")
+    if not secret:
+        raise UsageError(f"{what} {path}: the first line is empty: write the password there")
+    return secret
+
+
 @dataclass(frozen=True)
 class ExtractOptions:
     """Settings of one extraction run.
 
     ``languages`` None means choose automatically per page among ru, uk, en.
-    ``cache_dir`` None disables the OCR cache.
+    ``cache_dir`` None disables the OCR cache; ``cache_seal`` (32 bytes) seals its entries
+    (an archive that encrypts its sources: see ``verify.ocr_cache``).
     """
 
     languages: tuple[str, ...] | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or a traceback
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_pages: int = DEFAULT_MAX_PAGES
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = field(default_factory=default_cache_dir)
+    cache_seal: bytes | None = field(default=None, repr=False)
     render_dpi: int = 300  # resolution at which image-only PDF pages are rendered for OCR
     forensics: bool = False  # add forensic findings to the record (costs 1-3 s a page)
 
@@ -77,6 +114,8 @@ class ExtractOptions:
         if isinstance(self.cache_dir, str):
             # A Python caller's "cache_dir='/tmp/x'" is as good as a Path (frozen: set it directly).
             object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+        if self.cache_seal is not None and len(self.cache_seal) != 32:
+            raise UsageError("cache_seal must be a 32-byte key")
         if self.languages is not None:
             unknown = [lang for lang in self.languages if lang not in SUPPORTED_LANGUAGES]
             if unknown or not self.languages:

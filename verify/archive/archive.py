@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from verify.archive import signing
 from verify.archive.originals import Originals, disk_error
+from verify.archive.private import FOLDER_MODE, create_private_file, tighten
 from verify.archive.sources import SourceCipher
 from verify.archive.sqlite_store import DEFAULT_BUSY_TIMEOUT_S, SQLiteStore
 from verify.archive.store import ArchiveStore
@@ -128,8 +129,9 @@ def init_archive(
     try:
         created = not root.exists()
         for folder in (root, root / "originals", root / "keys", root / "cache"):
-            folder.mkdir(parents=True, exist_ok=True)
-        (root / "keys").chmod(0o700)
+            folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        tighten(root)  # owner-only before anything is written (README, "Archive")
+        create_private_file(root / DATABASE)  # SQLite's -wal/-shm copy its mode
         store = SQLiteStore(root / DATABASE, create=True)
         private = signing.create_key(
             root / "keys" / "signing.key",
@@ -147,6 +149,7 @@ def init_archive(
                     store.set_meta(key, value)
         marker = {"format": FORMAT, "key_id": kid, "encrypt_sources": encrypt_sources}
         (root / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+        tighten(root)
     except OSError as error:
         if created:
             shutil.rmtree(root, ignore_errors=True)

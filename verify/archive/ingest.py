@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from verify.archive import custody
+from verify.archive import custody, private
 from verify.archive.archive import Archive
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher, Found
 from verify.archive.originals import read_hashed
@@ -44,7 +45,7 @@ from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
 from verify.record import Record
 
-Status = Literal["new", "duplicate", "already", "failed", "unreadable"]
+Status = Literal["new", "duplicate", "already", "failed", "unreadable", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class IngestSummary:
     already: int = 0  # this receipt was held already (a re-run): nothing added
     matches: int = 0  # links recorded to other archived documents
     failed: int = 0  # quarantined (bytes archived) or unreadable (not archived)
+    skipped: int = 0  # symbolic links in a received folder: never followed, not archived
     pages: int = 0
     seconds: float = 0.0
     extract_seconds: float = 0.0  # of ``seconds``, spent extracting: the rest is the archive's
@@ -86,6 +88,8 @@ class IngestSummary:
             self.duplicates += 1
         elif outcome.status == "already":
             self.already += 1
+        elif outcome.status == "skipped":
+            self.skipped += 1
         else:
             self.failed += 1
         self.outcomes.append(outcome)
@@ -99,6 +103,7 @@ class IngestSummary:
             "already_archived": self.already,
             "matches": self.matches,
             "failed": self.failed,
+            "skipped": self.skipped,
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
             "extract_seconds": round(self.extract_seconds, 3),
@@ -133,17 +138,21 @@ class IngestProgress:
         """A file is finished."""
 
 
-def collect_files(paths: Sequence[Path]) -> list[Path]:
-    """Every file under the given files and folders (recursively), sorted, hidden ones skipped."""
+def collect_files(paths: Sequence[Path], links: list[Path] | None = None) -> list[Path]:
+    """Every file under the given files and folders (recursively), sorted, hidden ones skipped.
+
+    Symbolic links are never followed (README, "Archive"): a received folder may hold a
+    link to ``~/.ssh/id_rsa`` or a loop. Each link met, in a folder or named on the command
+    line, is appended to ``links`` and left out; a folder named on the command line is
+    read even when it is itself a link. Only regular files are taken (no fifo, no device).
+    """
     out: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            out.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+        if path.is_symlink() and not path.is_dir():
+            if links is not None:
+                links.append(path)
+        elif path.is_dir():
+            out.extend(sorted(_walk(path, links)))
         elif path.is_file():
             out.append(path)
         else:
@@ -151,11 +160,34 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
+def _walk(folder: Path, links: list[Path] | None) -> Iterator[Path]:
+    """Regular files under ``folder``, links noted in ``links`` and never entered."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as error:
+        raise InputMissingError(f"{folder}: cannot list the folder: {error.strerror}") from error
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink():
+            if links is not None:
+                links.append(path)
+        elif entry.is_dir(follow_symlinks=False):
+            yield from _walk(path, links)
+        elif entry.is_file(follow_symlinks=False):
+            yield path
+
+
+LINK_SKIPPED = "a symbolic link: not followed (name the file it points to, if it is yours)"
+
+
 def _archive_options(archive: Archive, options: ExtractOptions | None) -> ExtractOptions:
-    """Extraction options with the archive's own OCR cache unless the caller chose one."""
-    if options is None:
-        return ExtractOptions(cache_dir=archive.cache_dir)
-    return options
+    """Extraction options with the archive's own OCR cache unless the caller chose one.
+
+    Always the archive's, sealed, when it encrypts its sources (``private``).
+    """
+    return private.archive_options(archive, options)
 
 
 def extract_original(
@@ -172,12 +204,16 @@ def extract_original(
     ``temporary`` is where those bytes are while their original is being written (see
     ``Originals.write_temporary``). The record's ``source.path`` and ``file_name`` are
     those of the first receipt, not the archive's internal name; its fingerprints are
-    stored inside it.
+    stored inside it. An archive that encrypts its sources stores no received name in
+    a record: its path and file name are then the document's sha256 (the receipts hold
+    the names, encrypted).
     """
     from verify.pipeline import extract
 
     where = temporary if temporary is not None else archive.originals.path(sha256)
     record = extract(where, options, progress=progress)
+    if archive.encrypts_sources:
+        display_path = sha256
     source = record.source.model_copy(
         update={"path": display_path, "file_name": Path(display_path).name}
     )
@@ -237,6 +273,7 @@ class Ingestor:
         self.store = archive.store
         self.cipher = archive.cipher()
         self.key = archive.private_key()  # fail before any work if the key cannot be used
+        private.secure(archive)
         self.options = _archive_options(archive, options)
         self.progress = progress or IngestProgress()
         self.source_id = self.cipher.source_id(source)
@@ -317,11 +354,13 @@ class Ingestor:
                     temporary=temporary,
                 )
             except VerifyError as error:
-                # Name the file as received, not by the archive's names for its bytes.
+                # Name the file as received, not by the archive's names for its bytes
+                # (by its sha256 when names are encrypted: the reason is stored plain).
                 message = str(error)
+                named = sha256 if self.cipher.enabled else shown
                 for internal in (temporary, originals.path(sha256)):
                     if internal is not None:
-                        message = message.replace(str(internal), shown)
+                        message = message.replace(str(internal), named)
                 prepared.failure = type(error)(message)
             finally:
                 self._extract_seconds += time.perf_counter() - started
@@ -495,11 +534,17 @@ def ingest(
     progress: IngestProgress | None = None,
 ) -> IngestSummary:
     """Ingest files and folders from one source; see the module docstring."""
-    files = collect_files(paths)
-    return Ingestor(archive, source, note, options, progress).run(files)
+    links: list[Path] = []
+    files = collect_files(paths, links)
+    with private.owner_only():
+        summary = Ingestor(archive, source, note, options, progress).run(files)
+    for link in links:
+        summary.add(FileOutcome(str(link), "skipped", reason=LINK_SKIPPED))
+    return summary
 
 
 @fewer_collections()
+@private.owner_only()
 def retry_failed(
     archive: Archive,
     *,
@@ -508,6 +553,7 @@ def retry_failed(
 ) -> IngestSummary:
     """Re-run extraction on the quarantined documents only, from their archived bytes."""
     key = archive.private_key()
+    private.secure(archive)
     options = _archive_options(archive, options)
     matcher = ArchiveMatcher(archive.store, archive.index_dir)
     summary = IngestSummary()

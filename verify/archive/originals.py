@@ -2,10 +2,10 @@
 
 Layout: ``originals/<sha[0:2]>/<sha[2:4]>/<sha256>`` (no extension: the bytes, not a name,
 say what a file is). A file is written once: to a temporary name in ``originals/.incoming``,
-``fsync``ed, made read-only (0444), renamed into place, and its folder ``fsync``ed, so a
-crash leaves either no original or a whole one, never a torn one. The same bytes arriving
-again are not written again. Reads re-hash the bytes, so a changed original is never
-handed out as if it were the one received.
+``fsync``ed, made read-only and private (0400; folders 0700), renamed into place, and its
+folder ``fsync``ed, so a crash leaves either no original or a whole one, never a torn one.
+The same bytes arriving again are not written again. Reads re-hash the bytes, so a changed
+original is never handed out as if it were the one received.
 
 Bytes are written with ``os.write`` on a raw descriptor: one code path whose failures
 (ENOSPC, EROFS, EACCES) are turned into ``ArchiveError`` with a message saying what to do.
@@ -17,13 +17,19 @@ import contextlib
 import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from verify.errors import ArchiveError, InputMissingError, IntegrityError
 
 CHUNK = 1 << 20
 """Read and hash 1 MiB at a time: constant memory for any file size."""
+
+FOLDER_MODE = 0o700
+ORIGINAL_MODE = 0o400
+"""Originals are read-only and private to the archive's owner (see ``private``)."""
 
 INCOMING = ".incoming"
 """Folder under ``originals/`` for writes in progress: renamed into place when whole, so
@@ -69,15 +75,40 @@ def read_hashed(path: Path) -> tuple[str, int, bytes | None]:
     archive: reading a small file once, and writing the very bytes that were hashed,
     spares a second read and a second hash (for a 58 KB letter on the 2-core VM: 52 us
     to hash, 16 us to open and read).
+
+    The file is opened as ``open_received`` does: never through a symbolic link.
+    """
+    with open_received(path) as handle:
+        if os.fstat(handle.fileno()).st_size <= READ_WHOLE_MAX:
+            data = handle.read()
+            return hashlib.sha256(data).hexdigest(), len(data), data
+        digest = hashlib.sha256()
+        size = 0
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size, None
+
+
+def open_received(path: Path) -> BinaryIO:
+    """Open a received file for reading, refusing a symbolic link and anything not a file.
+
+    ``ingest`` leaves links out when it lists a folder; this closes the gap between the
+    listing and the read (a file swapped for a link to ``~/.ssh/id_rsa``, or for a fifo
+    that would block the batch). ``InputMissingError`` names what was refused.
     """
     try:
-        with path.open("rb", buffering=0) as handle:
-            if os.fstat(handle.fileno()).st_size <= READ_WHOLE_MAX:
-                data = handle.read()
-                return hashlib.sha256(data).hexdigest(), len(data), data
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError as error:
         raise InputMissingError(f"{path}: no such file") from error
-    return (*sha256_file(path), None)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise InputMissingError(f"{path}: a symbolic link: not followed") from error
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputMissingError(f"{path}: not a regular file")
+    return os.fdopen(fd, "rb", buffering=0)
 
 
 class Originals:
@@ -125,7 +156,7 @@ class Originals:
             return None
         tmp = self.root / INCOMING / f".tmp-{sha256[:16]}-{os.getpid()}"
         try:
-            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 if data is not None:
@@ -133,7 +164,7 @@ class Originals:
                     copied = sha256  # the very bytes read_hashed hashed
                 else:
                     digest = hashlib.sha256()
-                    with source.open("rb", buffering=0) as handle:
+                    with open_received(source) as handle:
                         while chunk := handle.read(CHUNK):
                             digest.update(chunk)
                             _write_all(fd, chunk)
@@ -171,8 +202,8 @@ class Originals:
         """
         target = self.path(sha256)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary.chmod(0o444)
+            target.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+            temporary.chmod(ORIGINAL_MODE)
             temporary.replace(target)
         except OSError as error:
             self.discard(temporary)

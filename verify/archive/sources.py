@@ -99,6 +99,16 @@ class SourceCipher:
             return hmac.new(self.id_key, data, hashlib.sha256).hexdigest()
         return hashlib.sha256(b"verify.receipt/1\x00" + data).hexdigest()
 
+    def subkey(self, purpose: str) -> bytes | None:
+        """A 32-byte key for another use of the passphrase (None without encryption).
+
+        HMAC-SHA-256 of the purpose under the id key: one scrypt run serves every key,
+        and a key for one purpose says nothing about the others.
+        """
+        if self.id_key is None:
+            return None
+        return hmac.new(self.id_key, f"verify.{purpose}/1".encode(), hashlib.sha256).digest()
+
     def encrypt(self, text: str | None, field: str) -> str | None:
         """Encrypt a string (a no-op without a key)."""
         if text is None or self.key is None:

@@ -76,7 +76,9 @@ def _open(
         ) from error
     if document.needs_pass and not (password and document.authenticate(password)):
         document.close()
-        raise EncryptedInputError(f"{name}: the PDF is encrypted: pass --password")
+        raise EncryptedInputError(
+            f"{name}: the PDF is encrypted: pass --password-file FILE or set VERIFY_PDF_PASSWORD"
+        )
     return document
 
 

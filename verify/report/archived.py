@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from verify.archive import custody
+from verify.archive import custody, private
 from verify.archive.archive import Archive
 from verify.archive.proof import resolve
 from verify.claims import claims_from_file
@@ -98,7 +98,7 @@ def corroborate_archived(
     ``exported`` entry is appended in its own transaction and covered by a new signed
     tree head, exactly as ``archive prove`` does for proofs.
     """
-    options = options or ExtractOptions(cache_dir=archive.cache_dir)
+    options = private.archive_options(archive, options)  # sealed when sources are encrypted
     key = archive.private_key()
     path, record, archived = locate_document(archive, document, options)
     files = [claims_from_file(p, claims_date) for p in claims]
