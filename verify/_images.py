@@ -12,6 +12,7 @@ Files are opened read-only and never saved back.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,9 @@ import numpy as np
 import pillow_heif
 from PIL import Image
 
+from verify import budget
 from verify.errors import CorruptInputError, InputTooLargeError, VerifyError
+from verify.lru import LruCache
 from verify.options import ExtractOptions
 
 if TYPE_CHECKING:
@@ -65,6 +68,31 @@ DEFAULT_DPIS = (72, 96)
 """Values cameras and editors write when they know nothing: unknown on a photo."""
 
 
+_TIFF = "image/tiff"
+
+_open_tiffs: LruCache[tuple[str, str], Image.Image] = LruCache(2)
+"""Multi-page TIFFs kept open per process, with the offsets of the frames seen so far.
+
+Pillow finds frame N by reading the N directories before it: reopening the file for every
+frame made a 2,000-page TIFF cost 2,000 x 1,000 directory reads. The parent counts the
+frames once (``frame_count``), and each page's child (``verify.budget``) seeks straight
+to its frame in the copy it inherits.
+"""
+
+
+def _forget_inherited_tiffs() -> None:
+    """In a forked pool worker, never share the parent's file offsets: open anew.
+
+    A page's child may keep them: its parent waits and reads nothing meanwhile.
+    """
+    if not budget.forking_page():
+        _open_tiffs.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_tiffs)
+
+
 def frame_count(source: Source, options: ExtractOptions) -> int:
     """Frames to read: every frame of a TIFF, the first (primary) image of anything else.
 
@@ -92,6 +120,7 @@ def decode_frame(
         width, height = image.size
         if width * height > options.max_pixels:
             raise _too_large(source, options, width, height)
+        budget.check_shape(source.file_name, index + 1, width, height, "px")
         try:
             exif = image.getexif()
             orientation = _orientation(image, exif)
@@ -105,13 +134,8 @@ def decode_frame(
                     frame = frame.transpose(method)
                 applied.append(f"exif_orientation:{name}")
             pixels = _to_uint8(frame, applied)
-        except VerifyError:
-            raise
-        except MemoryError as error:
-            raise InputTooLargeError(
-                f"{source.file_name}: the image does not fit in memory: "
-                "pass a smaller --max-pixels to refuse such images early"
-            ) from error
+        except (VerifyError, MemoryError):
+            raise  # a MemoryError is the page's memory budget, which verify.budget reports
         except Exception as error:
             raise _corrupt(source, error) from error
     return pixels, dpi, tuple(applied)
@@ -124,7 +148,25 @@ def _opened(source: Source, options: ExtractOptions) -> Iterator[Image.Image]:
     Pillow's own bomb guard (``MAX_IMAGE_PIXELS``, a process-wide setting) is set to our
     limit; Pillow raises above twice the limit while parsing the header, and our explicit
     check in ``decode_frame`` covers the band in between, so its warning is silenced.
+    A TIFF stays open (see ``_open_tiffs``); anything else is closed after use.
     """
+    if source.media_type != _TIFF:
+        image = _open(source, options)
+        try:
+            yield image
+        finally:
+            image.close()
+        return
+    key = (str(source.path), source.sha256)
+    cached = _open_tiffs.get(key)
+    if cached is None:
+        cached = _open(source, options)
+        for evicted in _open_tiffs.put(key, cached):
+            evicted.close()
+    yield cached
+
+
+def _open(source: Source, options: ExtractOptions) -> Image.Image:
     Image.MAX_IMAGE_PIXELS = options.max_pixels
     try:
         with warnings.catch_warnings():
@@ -138,10 +180,7 @@ def _opened(source: Source, options: ExtractOptions) -> Iterator[Image.Image]:
         ) from error
     except Exception as error:
         raise _corrupt(source, error) from error
-    try:
-        yield image
-    finally:
-        image.close()
+    return image
 
 
 def _seek(source: Source, image: Image.Image, index: int) -> None:

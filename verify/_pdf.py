@@ -11,17 +11,21 @@ a page load and a text extraction (a few ms), not a document open.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import os
 import re
 import threading
 import unicodedata
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pymupdf
 
+from verify import budget
 from verify.errors import (
     CorruptInputError,
     EncryptedInputError,
@@ -32,7 +36,7 @@ from verify.fingerprint import page_pdq
 from verify.language import detect_language
 from verify.load import has_colour
 from verify.lru import LruCache
-from verify.options import ExtractOptions
+from verify.options import DEFAULT_MAX_PIXELS, ExtractOptions
 from verify.page import PageText, Word
 from verify.textnorm import has_word_separator, normalise_words, word_separators
 
@@ -120,6 +124,7 @@ def text_layer_page(source: Source, index: int, options: ExtractOptions) -> Page
     """
     document = _document(source, options.password)
     page = _load_page(source, document, index)
+    _check_page(source, document, page, options.max_pixels)
     try:
         raw = _page_words(page)
         rotation = page.rotation_matrix if page.rotation else None
@@ -274,6 +279,8 @@ def render_page(source: Source, index: int, options: ExtractOptions) -> np.ndarr
             f"{source.file_name}: page {index + 1} has no size (a broken page box): "
             "get a fresh copy of the file"
         )
+    _check_page(source, document, page, options.max_pixels)
+    budget.check_shape(source.file_name, index + 1, width, height, "px")
     if width * height > options.max_pixels:
         raise InputTooLargeError(
             f"{source.file_name}: page {index + 1} would render at {width} x {height} pixels "
@@ -310,6 +317,219 @@ def _pixels(pixmap: pymupdf.Pixmap) -> np.ndarray:
     rows = np.frombuffer(pixmap.samples_mv, dtype=np.uint8).reshape(pixmap.height, pixmap.stride)
     pixels = rows[:, : pixmap.width * pixmap.n].reshape(pixmap.height, pixmap.width, pixmap.n)
     return (pixels[..., 0] if pixmap.n == 1 else pixels).copy()
+
+
+# --------------------------------------------------------------------------- page cost
+
+_DRAW = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s*Do(?![^\s/\[\]<>(){}%])")
+"""``/Name Do`` in a content stream: drawing an XObject (a string that merely reads so
+counts too, which only errs towards refusing)."""
+_NAMED_REF = re.compile(r"/([^\s/\[\]<>(){}%]+)\s+(\d+)\s+\d+\s+R")
+_REF = re.compile(r"(\d+)\s+\d+\s+R")
+_FILTER_NAMES = re.compile(r"/(\w+)")
+_MAX_PARENTS = 32  # page-tree levels searched for inherited resources
+
+_checked: LruCache[tuple[str, int, int], bool] = LruCache(4096)
+"""Pages already found affordable, per (sha256, page, pixel limit): checked once."""
+
+
+class _TooCostly(Exception):
+    """Raised inside the walk as soon as a page is found over a limit."""
+
+
+def page_problem(
+    document: pymupdf.Document, index: int, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> str | None:
+    """Why drawing page ``index`` would cost more than models/budgets.json allows, or None.
+
+    Read from the objects alone, before MuPDF interprets anything: the XObjects the page
+    draws, counted through every level of nested forms (``max_draws_per_page``); the
+    content bytes interpreted, each form counted as often as it is drawn, with every stream
+    inflated under that cap (``max_content_bytes_per_page``); and images declaring more
+    than ``max_pixels``. Patterns, Type 3 glyphs and annotation appearances are not walked:
+    the page's child process (``verify.budget``) bounds those when the page is drawn.
+    """
+    try:
+        _PageWalk(document, max_pixels).page(document.page_xref(index))
+    except _TooCostly as problem:
+        return str(problem)
+    except Exception:  # noqa: BLE001 - malformed objects are MuPDF's to report, as damage
+        return None
+    return None
+
+
+class _PageWalk:
+    """One page's XObject tree, each stream decoded at most once."""
+
+    def __init__(self, document: pymupdf.Document, max_pixels: int) -> None:
+        table = budget.limits()
+        self.document = document
+        self.max_pixels = max_pixels
+        self.max_draws = int(table["max_draws_per_page"])
+        self.max_bytes = int(table["max_content_bytes_per_page"])
+        self.costs: dict[int, tuple[int, int]] = {}  # xref -> (draws, bytes) of one draw
+        self.open: set[int] = set()  # forms being walked: a cycle draws nothing more
+
+    def page(self, xref: int) -> None:
+        kind, value = self.document.xref_get_key(xref, "Contents")
+        contents = [int(n) for n in _REF.findall(value)] if kind in ("xref", "array") else []
+        names = self._xobjects(xref, inherit=True)
+        draws = content = 0
+        for stream in contents:
+            data = self._decoded(stream, self.max_bytes - content)
+            more_draws, more_bytes = self._drawn(data, names)
+            draws, content = self._add(draws, content, more_draws, more_bytes + len(data))
+
+    def _drawn(self, data: bytes, names: dict[str, int]) -> tuple[int, int]:
+        """(draws, content bytes) of the XObjects ``data`` draws, nested ones included."""
+        counts: dict[str, int] = {}
+        for match in _DRAW.finditer(data):
+            name = match.group(1).decode("latin-1")
+            counts[name] = counts.get(name, 0) + 1
+        draws = content = 0
+        for name, times in counts.items():
+            target = names.get(name)
+            if target is None:
+                continue
+            one_draws, one_bytes = self._cost(target)
+            draws, content = self._add(draws, content, times * one_draws, times * one_bytes)
+        return draws, content
+
+    def _cost(self, xref: int) -> tuple[int, int]:
+        """(draws, content bytes) of drawing XObject ``xref`` once."""
+        if xref in self.costs:
+            return self.costs[xref]
+        if xref in self.open:
+            return 1, 0
+        subtype = self.document.xref_get_key(xref, "Subtype")[1]
+        if subtype == "/Image":
+            self._check_image(xref)
+            cost = (1, 0)
+        elif subtype == "/Form":
+            self.open.add(xref)
+            try:
+                data = self._decoded(xref, self.max_bytes)
+                draws, content = self._drawn(data, self._xobjects(xref, inherit=False))
+                cost = (1 + draws, len(data) + content)
+            finally:
+                self.open.discard(xref)
+        else:
+            cost = (1, 0)
+        self._add(0, 0, *cost)
+        self.costs[xref] = cost
+        return cost
+
+    def _add(self, draws: int, content: int, more_draws: int, more_bytes: int) -> tuple[int, int]:
+        draws, content = draws + more_draws, content + more_bytes
+        if draws > self.max_draws:
+            raise _TooCostly(
+                f"draws over {self.max_draws:,} objects through nested forms, more than a page may"
+            )
+        if content > self.max_bytes:
+            raise _TooCostly(
+                f"holds over {self.max_bytes >> 20} MiB of drawing instructions, more than a "
+                "page may"
+            )
+        return draws, content
+
+    def _check_image(self, xref: int) -> None:
+        try:
+            width = int(self.document.xref_get_key(xref, "Width")[1])
+            height = int(self.document.xref_get_key(xref, "Height")[1])
+        except ValueError:
+            return
+        if width * height > self.max_pixels:
+            raise _TooCostly(
+                f"holds an image of {width} x {height} pixels, over the limit of "
+                f"{self.max_pixels / 1e6:g} Mpx"
+            )
+
+    def _xobjects(self, xref: int, *, inherit: bool) -> dict[str, int]:
+        """Name -> xref of the XObjects in the resources of ``xref`` (or its page tree)."""
+        for _ in range(_MAX_PARENTS):
+            kind, value = self.document.xref_get_key(xref, "Resources/XObject")
+            if kind == "xref":
+                value = self.document.xref_object(int(_REF.findall(value)[0]), compressed=True)
+                kind = "dict"
+            if kind == "dict":
+                return {name: int(number) for name, number in _NAMED_REF.findall(value)}
+            resources = self.document.xref_get_key(xref, "Resources")[0]
+            parent_kind, parent = self.document.xref_get_key(xref, "Parent")
+            if not inherit or resources != "null" or parent_kind != "xref":
+                return {}
+            xref = int(_REF.findall(parent)[0])
+        return {}
+
+    def _decoded(self, xref: int, cap: int) -> bytes:
+        """Stream ``xref`` decoded, but never more than ``cap`` + 1 bytes of it."""
+        raw = self.document.xref_stream_raw(xref) or b""
+        kind, value = self.document.xref_get_key(xref, "Filter")
+        filters = _FILTER_NAMES.findall(value) if kind in ("name", "array") else []
+        data = raw
+        for name in filters:
+            decoded = _decode(name, data, cap)
+            if decoded is None:  # a filter decoded here only by MuPDF (LZW, images' own)
+                return self.document.xref_stream(xref) or b""
+            data = decoded
+        if len(data) > cap:
+            self._add(0, 0, 0, self.max_bytes + 1)
+        return data
+
+
+def _decode(name: str, data: bytes, cap: int) -> bytes | None:
+    """``data`` through one PDF filter, stopping past ``cap`` bytes; None: not decoded here."""
+    try:
+        if name in ("FlateDecode", "Fl"):
+            inflater = zlib.decompressobj()
+            try:
+                return inflater.decompress(data, cap + 1)
+            except zlib.error:  # MuPDF keeps what inflates before the damage
+                return zlib.decompressobj().decompress(data[: len(data) // 2], cap + 1)
+        if name in ("ASCIIHexDecode", "AHx"):
+            hexdigits = re.sub(rb"[^0-9A-Fa-f]", b"", data.split(b">")[0])
+            return binascii.unhexlify(hexdigits + b"0" * (len(hexdigits) % 2))
+        if name in ("ASCII85Decode", "A85"):
+            body = re.sub(rb"\s", b"", data).split(b"~>")[0].removeprefix(b"<~")
+            return base64.a85decode(body)
+        if name in ("RunLengthDecode", "RL"):
+            return _run_length(data, cap)
+    except (ValueError, binascii.Error, zlib.error):
+        return b""
+    return None
+
+
+def _run_length(data: bytes, cap: int) -> bytes:
+    out = bytearray()
+    at = 0
+    while at < len(data) and len(out) <= cap:
+        length = data[at]
+        if length == 128:
+            break
+        if length < 128:
+            out += data[at + 1 : at + 2 + length]
+            at += 2 + length
+        else:
+            out += data[at + 1 : at + 2] * (257 - length)
+            at += 2
+    return bytes(out)
+
+
+def _check_page(
+    source: Source, document: pymupdf.Document, page: pymupdf.Page, max_pixels: int
+) -> None:
+    """Refuse a page whose shape or drawing cost is beyond a page's, before MuPDF runs it."""
+    index = page.number or 0
+    key = (source.sha256, index, max_pixels)
+    if _checked.get(key):
+        return
+    budget.check_shape(source.file_name, index + 1, page.rect.width, page.rect.height, "pt")
+    problem = page_problem(document, index, max_pixels)
+    if problem is not None:
+        raise InputTooLargeError(
+            f"{source.file_name}: page {index + 1} {problem}: a crafted or broken file; "
+            "ask for the document in another form (a scan, or the file re-exported)"
+        )
+    _checked.put(key, True)
 
 
 # --------------------------------------------------------------------------- documents

@@ -18,6 +18,7 @@ import click
 import typer
 
 from verify import __version__
+from verify.cli_budget import PageMemoryOption, PageSecondsOption, budget_values
 from verify.cli_secrets import PasswordOption
 from verify.console import console
 from verify.errors import ExitCode, VerifyError
@@ -132,6 +133,8 @@ def extract(
     max_pages: Annotated[
         int | None, typer.Option(help="Refuse files with more pages (default 2000).")
     ] = None,
+    page_seconds: PageSecondsOption = None,
+    page_memory: PageMemoryOption = None,
     cache_dir: Annotated[
         Path | None, typer.Option(help="OCR cache folder (default $VERIFY_CACHE_DIR or ~/.cache).")
     ] = None,
@@ -152,6 +155,9 @@ def extract(
     from verify.batch import extract_many
 
     options = _options(lang, password, jobs, dpi, max_pixels, max_pages, cache_dir, no_cache)
+    options = dataclasses.replace(
+        options, **budget_values(page_seconds=page_seconds, page_memory=page_memory)
+    )
     if with_forensics:
         options = dataclasses.replace(options, forensics=True)
     show_progress = not quiet and _stderr.is_terminal

@@ -8,6 +8,13 @@ from typing import Annotated
 
 import typer
 
+from verify.cli_budget import (
+    MaxPagesOption,
+    MaxPixelsOption,
+    PageMemoryOption,
+    PageSecondsOption,
+    budget_values,
+)
 from verify.cli_secrets import PasswordOption
 from verify.console import console
 
@@ -28,6 +35,10 @@ def forensics_command(
         bool, typer.Option("--no-ocr-checks", help="Skip the checks that OCR pages (faster).")
     ] = False,
     password: PasswordOption = None,
+    max_pixels: MaxPixelsOption = None,
+    max_pages: MaxPagesOption = None,
+    page_seconds: PageSecondsOption = None,
+    page_memory: PageMemoryOption = None,
 ) -> None:
     """Say what FILE betrays and whether it shows signs of editing.
 
@@ -39,7 +50,10 @@ def forensics_command(
 
     findings = forensics(
         file,
-        options=ExtractOptions(password=password),
+        options=ExtractOptions(
+            password=password,
+            **budget_values(max_pixels, max_pages, page_seconds, page_memory),
+        ),
         copies=copies or (),
         ocr_checks=not no_ocr_checks,
     )
@@ -65,6 +79,10 @@ def scrub_command(
     dpi: Annotated[int, typer.Option(help="Resolution of the rasterised pages.")] = 200,
     json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
     password: PasswordOption = None,
+    max_pixels: MaxPixelsOption = None,
+    max_pages: MaxPagesOption = None,
+    page_seconds: PageSecondsOption = None,
+    page_memory: PageMemoryOption = None,
 ) -> None:
     """Write a copy safe to publish, then check it and say what was removed and what remains.
 
@@ -80,7 +98,10 @@ def scrub_command(
         output,
         redact=parse_redact(redact),
         dpi=dpi,
-        options=ExtractOptions(password=password),
+        options=ExtractOptions(
+            password=password,
+            **budget_values(max_pixels, max_pages, page_seconds, page_memory),
+        ),
     )
     if json_output:
         print(report.model_dump_json(exclude={"before"}))
@@ -91,12 +112,14 @@ def scrub_command(
             markup=False,
         )
         _stdout.print("removed: " + (", ".join(report.removed) or "nothing"), markup=False)
+        for still in report.readable:
+            _stdout.print(printable(f"STILL READABLE ({still.kind}): {still.text}"))
         if report.remaining:
             for finding in report.remaining:
                 _stdout.print(f"REMAINS {finding.type}: {finding.message}", markup=False)
-        else:
+        elif not report.readable:
             _stdout.print("remaining: nothing identifying", markup=False)
-    raise typer.Exit(1 if report.remaining else 0)
+    raise typer.Exit(0 if report.safe else 1)
 
 
 def register(app: typer.Typer) -> None:

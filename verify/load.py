@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from verify.budget import run_page
 from verify.errors import (
     CorruptInputError,
     InputMissingError,
@@ -317,8 +318,24 @@ def page_image(source: Source, index: int, options: ExtractOptions) -> PageImage
     PDF pages are rendered at ``options.render_dpi``; image frames get their EXIF
     orientation applied. Either way the result is grey unless the page shows colour
     (see ``has_colour``). Raises ``InputTooLargeError`` before decoding anything when
-    the page would exceed ``options.max_pixels``, ``CorruptInputError`` for damaged data.
+    the page would exceed ``options.max_pixels`` or is no page's shape,
+    ``CorruptInputError`` for damaged data, and ``BudgetExceededError`` when decoding or
+    drawing runs over the page's time or memory budget (``verify.budget``: it runs in a
+    child process, whatever sizes the file declares).
     """
+    return run_page(
+        _page_image,
+        source,
+        index,
+        options,
+        file_name=source.file_name,
+        page=index + 1,
+        seconds=options.page_seconds,
+        memory_mb=options.page_memory_mb,
+    )
+
+
+def _page_image(source: Source, index: int, options: ExtractOptions) -> PageImage:
     if source.media_type == PDF:
         from verify import _pdf
 

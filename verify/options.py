@@ -11,16 +11,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verify.errors import ExitCode, VerifyError
+from verify.resources import load_json
 
 SUPPORTED_LANGUAGES = ("ru", "uk", "en", "fr")
 """Languages a page can be read in. French is read (OCR and text) but has no field rules of its
 own: it serves recaptured material such as worksheets, where the text itself is the evidence."""
 
-DEFAULT_MAX_PIXELS = 200_000_000
+DEFAULT_MAX_PIXELS: int = load_json("budgets.json")["max_pixels"]
 """Largest page image accepted, in pixels (an A4 page at 600 dpi is 35 Mpx): a bomb guard."""
 
-DEFAULT_MAX_PAGES = 2_000
+DEFAULT_MAX_PAGES: int = load_json("budgets.json")["max_pages"]
 """Most pages read from one file."""
+
+DEFAULT_PAGE_SECONDS: float = load_json("budgets.json")["page_seconds"]
+"""Wall time one page's decoding, preparation and OCR may take (``verify.budget``)."""
+
+DEFAULT_PAGE_MEMORY_MB: int = load_json("budgets.json")["page_memory_mb"]
+"""Memory one page's work may add to the process, in MB (``verify.budget``)."""
 
 
 class UsageError(VerifyError):
@@ -104,6 +111,8 @@ class ExtractOptions:
     password: str | None = field(default=None, repr=False)  # never in a log or a traceback
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_pages: int = DEFAULT_MAX_PAGES
+    page_seconds: float = DEFAULT_PAGE_SECONDS
+    page_memory_mb: int = DEFAULT_PAGE_MEMORY_MB
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = field(default_factory=default_cache_dir)
     cache_seal: bytes | None = field(default=None, repr=False)
@@ -127,5 +136,7 @@ class ExtractOptions:
             raise UsageError("--max-pixels and --max-pages must be positive")
         if self.jobs < 1:
             raise UsageError("--jobs must be at least 1")
+        if not self.page_seconds > 0 or self.page_memory_mb < 64:
+            raise UsageError("--page-seconds must be positive and --page-memory at least 64 (MB)")
         if not 72 <= self.render_dpi <= 600:
             raise UsageError("--dpi must be between 72 and 600")

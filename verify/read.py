@@ -21,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from verify.budget import run_page
 from verify.errors import ExitCode, OcrError, VerifyError
 from verify.load import Source, page_count, page_image, text_layer_page
 from verify.ocr import ocr_page
@@ -50,18 +51,28 @@ def read_page(source: Source, index: int, options: ExtractOptions) -> PageText:
 def _ocr_index(source: Source, index: int, options: ExtractOptions) -> PageText:
     """Load one page image and OCR it; errors leave as ``VerifyError`` subclasses.
 
-    Runs in a worker, so anything unexpected is turned into an error the parent can
-    report with the page number instead of a bare traceback from another process.
+    Runs in a child process within the page's time and memory budgets (``verify.budget``),
+    and anything unexpected is turned into an error the parent can report with the page
+    number instead of a bare traceback from another process.
     """
+    return run_page(
+        _ocr_inline,
+        source,
+        index,
+        options,
+        file_name=source.file_name,
+        page=index + 1,
+        seconds=options.page_seconds,
+        memory_mb=options.page_memory_mb,
+    )
+
+
+def _ocr_inline(source: Source, index: int, options: ExtractOptions) -> PageText:
+    """The page's work in its budgeted child (``verify.budget``): decode, prepare, OCR."""
     try:
         return ocr_page(page_image(source, index, options), index + 1, options)
-    except VerifyError:
-        raise
-    except MemoryError as e:
-        raise PageFailedError(
-            f"{source.file_name}: page {index + 1} ran out of memory: use fewer --jobs "
-            f"or a lower --dpi"
-        ) from e
+    except (VerifyError, MemoryError):
+        raise  # a MemoryError is the page's memory budget, which verify.budget reports
     except Exception as e:
         raise PageFailedError(
             f"{source.file_name}: page {index + 1} failed ({type(e).__name__}: {e}); "

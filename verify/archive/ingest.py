@@ -361,6 +361,7 @@ class Ingestor:
                 for internal in (temporary, originals.path(sha256)):
                     if internal is not None:
                         message = message.replace(str(internal), named)
+                        message = message.replace(internal.name, Path(named).name)
                 prepared.failure = type(error)(message)
             finally:
                 self._extract_seconds += time.perf_counter() - started
