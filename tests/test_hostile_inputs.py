@@ -195,6 +195,39 @@ def test_a_few_nested_forms_are_an_ordinary_page(tmp_path):
     assert page_image(source, 0, OPTIONS).pixels.shape[1] == 2480  # A4 at 300 dpi
 
 
+def _with_clean_revision(path: Path) -> Path:
+    """Append an incremental update whose page draws nothing: the bomb stays in revision 1."""
+    data = path.read_bytes()
+    previous = int(data.rsplit(b"startxref", 1)[1].split()[0])
+    size = data.count(b" 0 obj") + 1
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>" % size
+    bodies = [(3, page), (size, _stream(b"", b"0 0 1 1 re f"))]
+    update = bytearray(data)
+    offsets = []
+    for number, body in bodies:
+        offsets.append((number, len(update)))
+        update += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(update)
+    update += b"xref\n"
+    for number, offset in offsets:
+        update += b"%d 1\n%010d 00000 n \n" % (number, offset)
+    update += b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size + 1,
+        previous,
+        xref,
+    )
+    path.write_bytes(bytes(update))
+    return path
+
+
+def test_a_bomb_in_an_earlier_revision_does_not_stall_forensics(tmp_path):
+    path = _with_clean_revision(nested_forms_pdf(tmp_path / "revised.pdf"))
+    started = time.monotonic()
+    findings = forensics(path, options=OPTIONS, ocr_checks=False)
+    assert time.monotonic() - started < BOUND_S
+    assert "revision_change" in {finding.type for finding in findings}
+
+
 def test_a_content_stream_inflating_to_a_gibibyte_is_refused(tmp_path):
     path = inflating_pdf(tmp_path / "inflate.pdf")
     assert path.stat().st_size < 4_000_000

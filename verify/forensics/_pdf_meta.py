@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pymupdf
 
-from verify.errors import CorruptInputError, EncryptedInputError, VerifyError
+from verify._pdf import page_problem
+from verify.errors import CorruptInputError, EncryptedInputError, InputTooLargeError, VerifyError
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -114,6 +115,8 @@ def revision_state(data: bytes, max_pages: int, max_chars: int = 200_000) -> Rev
         texts: list[str] = []
         annotations: list[tuple[int, str, str]] = []
         for index in range(min(document.page_count, max_pages)):
+            if problem := page_problem(document, index):
+                return RevisionState({}, (), (), error=f"page {index + 1} {problem}")
             page = document.load_page(index)
             texts.append(page.get_text("text")[:max_chars])
             for annot in page.annots() or []:
@@ -132,6 +135,8 @@ def spans(path: Path, max_pages: int, password: str | None = None) -> list[Span]
     out: list[Span] = []
     try:
         for index in range(min(document.page_count, max_pages)):
+            if problem := page_problem(document, index):
+                raise InputTooLargeError(f"{path.name}: page {index + 1} {problem}")
             data = document.load_page(index).get_text("dict")
             for b_no, block in enumerate(data.get("blocks", [])):
                 for l_no, line in enumerate(block.get("lines", [])):
@@ -149,6 +154,8 @@ def spans(path: Path, max_pages: int, password: str | None = None) -> list[Span]
                                 bbox=tuple(span.get("bbox", (0, 0, 0, 0))),
                             )
                         )
+    except VerifyError:
+        raise
     except Exception as error:
         raise CorruptInputError(
             f"{path.name}: the PDF's text cannot be read ({_first_line(error)})"
