@@ -11,7 +11,8 @@ Sets (each a folder with a ``truth.json``):
 
 A blind set's truth names, for each report, the fixture letter it is about (its born-digital
 PDF is the document) and every checkable claim with the status it must get. A claim is found
-when verify reads the same (kind, value) (names compared on their folded surname); a claim
+when verify reads the same (kind, value) (names compared on their folded surname, at verify's
+own fuzzy floor, so "Popescu" meets "Попеску"); a claim
 whose value is ``other`` or ``relative`` (a body or occupation outside the vocabularies, a
 relative date) is found when verify reads a claim of that kind over the same words. Status
 accuracy is over the claims found. "Contradicted on a true claim" counts claims the truth
@@ -36,8 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rapidfuzz import fuzz  # noqa: E402
+
 from verify.claims import claims_from_file  # noqa: E402
-from verify.corroborate import corroborate  # noqa: E402
+from verify.corroborate import corroborate, thresholds  # noqa: E402
 from verify.pipeline import extract  # noqa: E402
 from verify.record import Record  # noqa: E402
 from verify.translit import fold_name  # noqa: E402
@@ -120,7 +123,7 @@ def pair(expected: list[dict], got: list, text: str) -> list[tuple[dict | None, 
     loose = []
     for claim in expected:
         wanted = key(claim["kind"], claim["value"])
-        hit = next((f for f in free if key(f.claim.kind, f.claim.value) == wanted), None)
+        hit = next((f for f in free if _same(key(f.claim.kind, f.claim.value), wanted)), None)
         if hit is None:
             loose.append(claim)
             continue
@@ -147,6 +150,15 @@ def pair(expected: list[dict], got: list, text: str) -> list[tuple[dict | None, 
         pairs.append((claim, hit))
     pairs.extend((None, f) for f in free)
     return pairs
+
+
+def _same(got: tuple[str, str | None], wanted: tuple[str, str | None]) -> bool:
+    """Equal keys; surnames as verify compares them (fuzzy ratio at its own floor)."""
+    if got[0] != wanted[0] or got[1] is None or wanted[1] is None:
+        return got == wanted
+    if got[0] == "signatory_name":
+        return fuzz.ratio(got[1], wanted[1]) >= thresholds()["surname_ratio"]
+    return got == wanted
 
 
 def _loose(value: str | None) -> bool:

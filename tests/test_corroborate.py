@@ -58,15 +58,31 @@ def test_misreport_shows_both_values(founding):
     assert deadline.document_value == "2022-02-25T18:00"
 
 
-def test_fields_missing_from_the_record_are_not_in_document(founding):
+def test_fields_missing_from_the_record_and_its_text_are_not_in_document(founding):
     bare = founding.model_copy(
-        update={"deadlines": [], "signatories": [], "funding_source": None, "document_number": None}
+        update={
+            "deadlines": [],
+            "signatories": [],
+            "funding_source": None,
+            "document_number": None,
+            "text": "",
+        }
     )
     found = statuses(bare, FIXTURES / "claims" / "ru_accurate.txt")
     for kind in ("deadline", "signatory_name", "signatory_position", "funding_source"):
         assert {f.status for k, f in found.items() if k[0] == kind} == {"not_in_document"}
     assert found[("document_number", "30-2/И/2-2781")].status == "not_in_document"
     assert found[("document_date", "2022-02-25")].status == "supported"
+
+
+def test_a_value_extraction_missed_is_found_in_the_full_text(founding):
+    """Before 'not in document', the whole text is searched: the number is printed there."""
+    missed = founding.model_copy(update={"document_number": None, "signatories": []})
+    found = statuses(missed, FIXTURES / "claims" / "ru_accurate.txt")
+    number = found[("document_number", "30-2/И/2-2781")]
+    assert number.status == "supported" and "full text" in number.note
+    text_only = statuses(missed, FIXTURES / "claims" / "en_misreport.txt")
+    assert text_only[("document_number", "30-2/И/2-2781")].status == "supported"
 
 
 @pytest.mark.parametrize(

@@ -22,10 +22,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from verify.claims.model import Claim
+from verify.claims.organisations import (
+    UNSTATED_MINISTRY,
+    health_ministries,
+    ministry_agrees,
+    normalise,
+    organisation_in,
+)
 from verify.claims.organisations import label as organisation_label
-from verify.claims.organisations import normalise, organisation_in
 from verify.claims.patterns import patterns
 from verify.claims.when import PartialDate
+from verify.document_search import TextHit, find_words
+from verify.fields.specialties import taxonomy
 from verify.record import Evidence, Record
 from verify.translit import fold_name, transliterate
 
@@ -84,6 +92,9 @@ def _evidence(name: str, item: Evidence, value: str | None) -> RecordEvidence:
 
 Check = tuple[Status, str | None, list[RecordEvidence], str]
 
+TEXT_SEARCH_CONFIDENCE = 0.5
+"""Confidence of a value found by searching the full text rather than read from a field."""
+
 
 # --------------------------------------------------------------------------- by kind
 
@@ -98,7 +109,9 @@ def _surname_parts(name: str) -> tuple[str, list[str]]:
 
 def _check_name(claim: Claim, record: Record) -> Check:
     if not record.signatories:
-        return "not_in_document", None, [], "the document shows no signatory"
+        surname = (claim.value or "").split()[-1] if claim.value else ""
+        found = _found_in_text(claim, record, surname, "no signatory")
+        return found or ("not_in_document", None, [], "the document shows no signatory")
     floor = thresholds()["surname_ratio"]
     surname, initials = _surname_parts(claim.value or "")
     best: tuple[float, int] = (-1.0, 0)
@@ -214,6 +227,14 @@ def _number_key(value: str) -> str:
 def _check_number(claim: Claim, record: Record) -> Check:
     field = record.document_number
     if field is None:
+        if _number_key(claim.value or "") in _number_key(record.text):
+            return (
+                "supported",
+                claim.value,
+                [],
+                f"the document's text holds the number {claim.value} (no registration number "
+                "among the fields verify extracted; found by a search of the full text)",
+            )
         return "not_in_document", None, [], "the document's number was not found in it"
     evidence = [_evidence("document_number", field, field.value)]
     if _number_key(claim.value or "") == _number_key(field.value):
@@ -222,10 +243,15 @@ def _check_number(claim: Claim, record: Record) -> Check:
 
 
 def _check_specialty(claim: Claim, record: Record) -> Check:
+    value = claim.value or ""
+    if value.startswith("other:"):
+        return _check_other_occupation(claim, record)
     if not record.requested_specialties:
         return "not_in_document", None, [], "the document requests no specialty verify can read"
+    generic = patterns()["generic_specialties"]
+    family = set(generic["family"]) if value == generic["bare_value"] else {value}
     for index, specialty in enumerate(record.requested_specialties):
-        if specialty.value == claim.value:
+        if specialty.value in family:
             return (
                 "supported",
                 specialty.raw,
@@ -233,6 +259,11 @@ def _check_specialty(claim: Claim, record: Record) -> Check:
                 f"the document requests {specialty.label_en or specialty.value} "
                 f"('{specialty.raw}')",
             )
+    if value in taxonomy().ids():
+        label = taxonomy().label(value, record.language or "ru")
+        found = _found_in_text(claim, record, label, "not in the list verify read")
+        if found is not None:
+            return found
     listed = ", ".join(s.label_en or s.value for s in record.requested_specialties)
     return (
         "contradicted",
@@ -245,10 +276,112 @@ def _check_specialty(claim: Claim, record: Record) -> Check:
     )
 
 
-def _check_organisation(claim: Claim, field_name: str, item: Any, what: str) -> Check:
+def _script(text: str) -> str:
+    """'cyrillic' or 'latin', by the majority of letters."""
+    cyrillic = sum(1 for char in text if "\u0400" <= char <= "\u04ff")
+    latin = sum(1 for char in text if char.isascii() and char.isalpha())
+    return "cyrillic" if cyrillic > latin else "latin"
+
+
+def _check_ministry(claim: Claim, item: Any, evidence: list[RecordEvidence]) -> Check | None:
+    """A ministry of health against the document's issuer, by the place each names."""
+    claimed = claim.value or ""
+    national = patterns()["health_ministries"]["national"]
+    if claimed not in national and not claimed.startswith(UNSTATED_MINISTRY):
+        return None
+    theirs = next(
+        (
+            m.value
+            for language in ("ru", "uk", "en")
+            for m in health_ministries(item.value, language)
+        ),
+        None,
+    )
+    if theirs is None:
+        return None
+    agrees = ministry_agrees(claimed, theirs)
+    if agrees:
+        return "supported", item.value, evidence, f"the document's issuer is '{item.value}'"
+    if agrees is None:
+        return (
+            "not_checkable",
+            item.value,
+            evidence,
+            f"the document's issuer is '{item.value}'; whether the report's "
+            f"'{claim.raw}' names the same ministry is not something verify can tell: "
+            "check by hand",
+        )
+    return "contradicted", item.value, evidence, f"the document's issuer is '{item.value}'"
+
+
+def _in_text(record: Record, phrase: str) -> tuple[TextHit, list[RecordEvidence]] | None:
+    """The document's full text naming ``phrase``, with evidence when its page is known."""
+    hit = find_words(record, phrase)
+    if hit is None:
+        return None
+    evidence = []
+    if hit.page is not None:
+        page = record.pages[hit.page - 1]
+        evidence.append(
+            RecordEvidence(
+                field="text",
+                value=None,
+                raw=hit.raw,
+                page=hit.page,
+                bbox=(0.0, 0.0, page.width, page.height),
+                confidence=TEXT_SEARCH_CONFIDENCE,
+            )
+        )
+    return hit, evidence
+
+
+def _found_in_text(claim: Claim, record: Record, phrase: str, what: str) -> Check | None:
+    """Supported by a full-text search, or None: the step before ``not_in_document``."""
+    found = _in_text(record, phrase)
+    if found is None:
+        return None
+    hit, evidence = found
+    return (
+        "supported",
+        hit.raw,
+        evidence,
+        f"the document's text says '{hit.raw}' ({what} not among the fields verify "
+        "extracted; found by a search of the full text)",
+    )
+
+
+def _check_other_occupation(claim: Claim, record: Record) -> Check:
+    """An occupation outside the taxonomy: named in the document's text, or not there."""
+    words = claim.value.split(":", 1)[1] if claim.value else ""
+    found = _in_text(record, words)
+    if found is not None:
+        hit, evidence = found
+        return (
+            "supported",
+            hit.raw,
+            evidence,
+            f"the document's text names '{hit.raw}' (a text search: this occupation is "
+            "outside verify's specialty taxonomy)",
+        )
+    return (
+        "not_in_document",
+        None,
+        [],
+        f"the document's text does not name '{claim.raw}' (searched in its full text, "
+        "transliterated)",
+    )
+
+
+def _check_organisation(
+    claim: Claim, record: Record, field_name: str, item: Any, what: str
+) -> Check:
     if item is None:
-        return "not_in_document", None, [], f"the document names no {what}"
+        found = _found_in_text(claim, record, claim.raw, f"no {what}")
+        return found or ("not_in_document", None, [], f"the document names no {what}")
     evidence = [_evidence(field_name, item, item.value)]
+    ministry = _check_ministry(claim, item, evidence)
+    if ministry is not None:
+        return ministry
     theirs = organisation_in(item.value) or organisation_in(item.raw)
     claimed = claim.value or ""
     if theirs is not None and claimed == theirs:
@@ -261,8 +394,17 @@ def _check_organisation(claim: Claim, field_name: str, item: Any, what: str) -> 
     mine = claimed if claimed in patterns()["organisations"] else organisation_in(claimed)
     if mine is None:
         score = fuzz.token_set_ratio(normalise(claimed), normalise(item.value))
-        if score >= thresholds()["organisation_ratio"]:
+        across = fuzz.token_set_ratio(fold_name(claimed), fold_name(item.value))
+        if max(score, across) >= thresholds()["organisation_ratio"]:
             return "supported", item.value, evidence, f"the document's {what} is '{item.value}'"
+        if _script(claimed) != _script(item.value):
+            return (
+                "not_checkable",
+                item.value,
+                evidence,
+                f"the document's {what} is '{item.value}'; verify cannot tell whether "
+                f"'{claimed}', in another script, is a translation of it: check by hand",
+            )
         return (
             "contradicted",
             item.value,
@@ -280,9 +422,11 @@ _CHECKS: dict[str, Callable[[Claim, Record], Check]] = {
     "deadline": _check_deadline,
     "document_number": _check_number,
     "specialty": _check_specialty,
-    "issuer": lambda claim, record: _check_organisation(claim, "issuer", record.issuer, "issuer"),
+    "issuer": lambda claim, record: _check_organisation(
+        claim, record, "issuer", record.issuer, "issuer"
+    ),
     "funding_source": lambda claim, record: _check_organisation(
-        claim, "funding_source", record.funding_source, "funding source"
+        claim, record, "funding_source", record.funding_source, "funding source"
     ),
 }
 

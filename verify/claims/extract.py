@@ -1,14 +1,18 @@
 """Read every claim a report makes about a document: the orchestrator of verify.claims.
 
 Flow: the report's own date (``--claims-date``, a dateline, or "today - February 25") ->
-sentences, each marked as about a document or not -> the finders on the sentences that
-are -> one claim per (kind, value), the first sentence that made it kept as evidence.
+sentences, each marked as about a document or not -> the finders on every sentence (news
+writes "The ministry demanded lists of surgeons" without naming a letter), the ones that
+could read a bystander's words as a claim (a quoted nurse's own job, a date in passing)
+only where the sentence is about the document -> one claim per (kind, value), the first
+sentence that made it kept as evidence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from verify.claims.finders import (
@@ -19,10 +23,12 @@ from verify.claims.finders import (
     find_funding,
     find_issuers,
     find_numbers,
+    find_officials,
     find_signatories,
     find_specialty_claims,
 )
 from verify.claims.model import CLAIM_KINDS, Claim, ClaimsFile
+from verify.claims.organisations import REGIONAL_MINISTRY, UNSTATED_MINISTRY
 from verify.claims.patterns import patterns
 from verify.claims.reading import read_report, report_language
 from verify.claims.sentences import sentences
@@ -32,6 +38,7 @@ _FINDERS = (
     find_issuers,
     find_numbers,
     find_signatories,
+    find_officials,
     find_deadlines,
     find_specialty_claims,
     find_funding,
@@ -80,16 +87,34 @@ def extract_claims(
     drafts: list[tuple[Draft, int, str]] = []
     messages: list[str] = []
     for sentence in sentences(text, language):
-        if not sentence.about_document:
-            continue
+        here = replace(context, in_scope=sentence.about_document)
         found: list[Draft] = []
         for finder in _FINDERS:
-            found.extend(finder(sentence.text, context))
-        dated, problems = find_document_dates(sentence.text, context)
+            found.extend(finder(sentence.text, here))
+        dated, problems = find_document_dates(sentence.text, here)
         found.extend(dated)
         messages.extend(problems)
-        drafts.extend((draft, sentence.start, sentence.text) for draft in found)
-    return _numbered(drafts, language), date, source, messages
+        drafts.extend((draft, sentence.start, sentence.text) for draft in _one_role(found))
+    return _numbered(_most_specific(drafts), language), date, source, messages
+
+
+def _one_role(found: list[Draft]) -> list[Draft]:
+    """A body named as the payer ('covered by the Health Ministry') is not also the issuer."""
+    paying = [d for d in found if d.kind == "funding_source"]
+    return [
+        d
+        for d in found
+        if d.kind != "issuer" or not any(p.start <= d.start < p.end for p in paying)
+    ]
+
+
+def _most_specific(drafts: list[tuple[Draft, int, str]]) -> list[tuple[Draft, int, str]]:
+    """'the ministry' adds nothing when the report also says which ministry it is."""
+    vague = {UNSTATED_MINISTRY, REGIONAL_MINISTRY}
+    issuers = {d.value for d, _, _ in drafts if d.kind == "issuer"}
+    if not issuers - vague:
+        return drafts
+    return [item for item in drafts if item[0].kind != "issuer" or item[0].value not in vague]
 
 
 def _numbered(drafts: list[tuple[Draft, int, str]], language: str) -> list[Claim]:

@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from verify.claims.organisations import health_ministries, organisation_at, organisations_in
 from verify.claims.organisations import label as organisation_label
-from verify.claims.organisations import organisation_at, organisations_in
 from verify.claims.patterns import cues, patterns
 from verify.claims.when import PartialDate, date_at, time_at
 from verify.fields.specialties import find_specialties, taxonomy
+from verify.morphology import analyser, is_plural
 from verify.nlp import lemma_of, lemmatise
 from verify.resources import load_json
 
@@ -41,11 +42,17 @@ class Draft:
 
 @dataclass(frozen=True)
 class Context:
-    """What every finder may need: the language and the report's own date."""
+    """What every finder may need: the language, the report's own date, the sentence's scope.
+
+    ``in_scope`` is true for a sentence that names the document or continues one that did
+    (``verify.claims.sentences``); finders whose cue could be a bystander's words ("a
+    trauma surgeon in Kursk told us") claim only there.
+    """
 
     language: str
     report_date: PartialDate | None
     report_date_source: str | None
+    in_scope: bool = True
 
 
 def _skip(text: str, position: int, chars: str = _OPENING) -> int:
@@ -154,7 +161,9 @@ def _name_at(text: str, language: str) -> tuple[str, int] | None:
         return None
     end = words[-1][1]
     raw = text[:end]
-    if language in ("ru", "uk"):
+    if language in ("ru", "uk") and _already_nominative(raw, language):
+        value = " ".join(raw.split()).replace(". ", ".")
+    elif language in ("ru", "uk"):
         doc = lemmatise(raw, language)
         parts = []
         for token in doc:
@@ -165,7 +174,7 @@ def _name_at(text: str, language: str) -> tuple[str, int] | None:
             ):
                 parts.append(token.text)
             elif token.is_alpha:
-                lemma = token.lemma_ or token.text
+                lemma = _nominative(token.text, language) or token.lemma_ or token.text
                 parts.append(lemma[:1].upper() + lemma[1:])
             else:
                 parts.append(token.text)
@@ -173,6 +182,33 @@ def _name_at(text: str, language: str) -> tuple[str, int] | None:
     else:
         value = " ".join(raw.split())
     return value, end
+
+
+def _already_nominative(raw: str, language: str) -> bool:
+    """'Андрей Мунтяну': a first name in the nominative leaves the surname as written.
+
+    A foreign surname that does not decline ('Мунтяну', 'Попеску') would otherwise be
+    "lemmatised" into another name ('Мунтян').
+    """
+    for word in re.findall(r"[^\W\d_]{2,}", raw)[:1]:
+        for parse in analyser(language).parse(word.lower())[:1]:
+            tags = set(str(parse.tag).replace(" ", ",").split(","))
+            return "Name" in tags and "nomn" in tags
+    return False
+
+
+def _nominative(word: str, language: str) -> str | None:
+    """A name in the nominative of its own gender: 'Гордеевой' -> 'гордеева', not 'гордеев'.
+
+    spaCy's lemma of a Russian or Ukrainian surname is the masculine form, which would
+    turn a woman's name into her husband's or father's.
+    """
+    for parse in analyser(language).parse(word.lower())[:3]:
+        if {"Surn", "Name", "Patr"} & set(str(parse.tag).replace(" ", ",").split(",")):
+            inflected = parse.inflect({"nomn", "sing"})
+            if inflected is not None:
+                return str(inflected.word)
+    return None
 
 
 def find_signatories(sentence: str, context: Context) -> list[Draft]:
@@ -211,6 +247,75 @@ def find_signatories(sentence: str, context: Context) -> list[Draft]:
                 drafts.append(
                     Draft("signatory_name", value, value, position, position + length, rule)
                 )
+    return drafts
+
+
+@cache
+def _position_starts(language: str) -> tuple[str, ...]:
+    """First letters of the first word of every position form: where a scan may start."""
+    data = load_json("positions.json")["positions"]
+    abbreviations = patterns()["position_abbreviations"].get(language, {})
+    phrases = [
+        phrase
+        for spec in data.values()
+        for phrase in [*spec["forms"].get(language, []), spec["labels"].get(language, "")]
+    ]
+    phrases += list(abbreviations)
+    return tuple(sorted({p.split()[0][:4].lower() for p in phrases if p.strip()}))
+
+
+def find_officials(sentence: str, context: Context) -> list[Draft]:
+    """'Заместитель министра Андрей Плутницкий попросил', 'письмо замминистра Плутницкого'.
+
+    A position followed by a name is a claim about the signatory where the report ties
+    it to the document: the sentence speaks of signing, the official is the one asking
+    ('… asked regions'), or the document is named right before ('письма замминистра').
+    A health minister merely quoted elsewhere is not.
+    """
+    language = context.language
+    signing = any(cue.search(sentence) for cue in cues("signing_words", language))
+    acts = cues("official_acts", language)
+    owner = cues("document_owner", language)
+    labels = load_json("positions.json")["positions"]
+    starts = _position_starts(language)
+    rule = f"rule:claim.{language}.official"
+    drafts: list[Draft] = []
+    taken = 0
+    for word in re.finditer(r"[^\W\d_][\w.'’-]*", sentence):
+        if word.start() < taken or not word.group(0).lower().startswith(starts):
+            continue
+        found = _position_at(sentence[word.start() :], language)
+        if not found:
+            continue
+        position_id, length = found
+        end = word.start() + length
+        after = _skip(sentence, _skip_extra_words(sentence, end, language), " ,")
+        name = _name_at(sentence[after:], language)
+        tail = after + name[1] if name else end
+        if name is None and not (
+            signing and not is_plural(_last_word(sentence[word.start() : end]), language)
+        ):
+            continue  # "directors", "главврачам": addressees, not a signatory
+        tied = (
+            signing
+            or any(cue.match(sentence[tail:]) for cue in acts)
+            or any(cue.search(sentence[max(0, word.start() - 40) : word.start()]) for cue in owner)
+        )
+        if not tied:
+            continue
+        taken = tail
+        drafts.append(
+            Draft(
+                "signatory_position",
+                position_id,
+                labels[position_id]["labels"]["en"],
+                word.start(),
+                end,
+                rule,
+            )
+        )
+        if name:
+            drafts.append(Draft("signatory_name", name[0], name[0], after, tail, rule))
     return drafts
 
 
@@ -458,6 +563,28 @@ def find_issuers(sentence: str, context: Context) -> list[Draft]:
     for key, start, end in organisations_in(sentence):
         if any(cue.match(sentence[end:]) for cue in after_cues):
             drafts.append(Draft("issuer", key, organisation_label(key), start, end, rule))
+    acts = after_cues + cues("issuer_acts", language)
+    for mention in health_ministries(sentence, language):
+        # the mention says which ministry ("Региональный минздрав"): it replaces a bare alias
+        drafts = [d for d in drafts if not mention.start <= d.start < mention.end]
+        if any(d.start <= mention.start < d.end for d in drafts):
+            continue
+        asking = any(cue.match(sentence[mention.end :]) for cue in acts)
+        addressed = any(
+            cue.search(sentence[max(0, mention.start - 12) : mention.start])
+            for cue in cues("recipient_before", language)
+        )
+        if (context.in_scope and not addressed) or asking:
+            drafts.append(
+                Draft(
+                    "issuer",
+                    mention.value,
+                    mention.label,
+                    mention.start,
+                    mention.end,
+                    f"rule:claim.{language}.issuer.ministry",
+                )
+            )
     return drafts
 
 
@@ -488,21 +615,88 @@ def find_funding(sentence: str, context: Context) -> list[Draft]:
 
 
 def find_specialty_claims(sentence: str, context: Context) -> list[Draft]:
-    """Each requested specialty one claim; a coordinated phrase gives one per specialty."""
+    """Each requested specialty one claim; a coordinated phrase gives one per specialty.
+
+    A bare 'surgeons' is the claim 'surgeon' (no kind stated); an occupation outside the
+    taxonomy ('paediatricians') is still a claim, 'other:<words>'. Outside sentences about
+    the document only plurals count: "a trauma surgeon told us" is a witness, not a request.
+    """
+    language = context.language
     tax = taxonomy()
-    generic = set(patterns()["generic_specialties"]["ids"])
-    return [
-        Draft(
-            "specialty",
-            specialty,
-            tax.label(specialty, "en"),
-            start,
-            end,
-            f"rule:claim.{context.language}.specialty.{rule}",
+    config = patterns()["generic_specialties"]
+    generic = set(config["ids"])
+    drafts: list[Draft] = []
+    for specialty, start, end, rule in find_specialties(sentence, language):
+        words = sentence[start:end]
+        if not context.in_scope and not is_plural(_last_word(words), language):
+            continue
+        value, label = specialty, tax.label(specialty, "en")
+        if specialty in generic and _bare(words):
+            if sentence[end : end + 1] in "-‑":
+                continue  # "хирургов-комбустиологов": the compound names its own specialty
+            qualified = _qualified(sentence, start, end, language)
+            if qualified is None:
+                value, label = str(config["bare_value"]), str(config["bare_label"])
+            else:
+                start, end = qualified
+        drafts.append(
+            Draft(
+                "specialty",
+                value,
+                label,
+                start,
+                end,
+                f"rule:claim.{language}.specialty.{rule}",
+            )
         )
-        for specialty, start, end, rule in find_specialties(sentence, context.language)
-        if not (specialty in generic and _bare(sentence[start:end]))
-    ]
+    if context.in_scope:
+        drafts.extend(_other_occupations(sentence, language))
+    return drafts
+
+
+def _last_word(phrase: str) -> str:
+    words = re.findall(r"[^\W\d_]+", phrase)
+    return words[-1] if words else phrase
+
+
+def _qualified(sentence: str, start: int, end: int, language: str) -> tuple[int, int] | None:
+    """The span of 'врачей-хирургов' or 'хирургов общего профиля' around a bare head word."""
+    config = patterns()["generic_specialties"]
+    for regex in config["qualified_before"].get(language, []):
+        found = re.search(regex, sentence[max(0, start - 20) : start], re.IGNORECASE)
+        if found:
+            return start - (len(sentence[max(0, start - 20) : start]) - found.start()), end
+    for regex in config["qualified_after"].get(language, []):
+        found = re.match(regex, sentence[end:], re.IGNORECASE)
+        if found:
+            return start, end + found.end()
+    return None
+
+
+def _other_occupations(sentence: str, language: str) -> list[Draft]:
+    """Occupations outside the taxonomy, each a claim of its own ('other:педиатр')."""
+    drafts = []
+    for cue in cues("other_occupations", language):
+        for match in cue.finditer(sentence):
+            words = match.group(0)
+            lemmas = [
+                lemma_of(token.text, token.lemma_, language).lower()
+                for token in lemmatise(words, language)
+                if token.is_alpha
+            ]
+            drafts.append(
+                Draft(
+                    "specialty",
+                    "other:" + " ".join(lemmas),
+                    words,
+                    match.start(),
+                    match.end(),
+                    f"rule:claim.{language}.specialty.other_occupation",
+                    "an occupation outside verify's specialty taxonomy: looked for in the "
+                    "document's text",
+                )
+            )
+    return drafts
 
 
 def _bare(phrase: str) -> bool:

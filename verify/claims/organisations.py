@@ -10,6 +10,7 @@ plus the names in ``models/issuers.json``), and both sides are mapped to an id.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from verify.claims.patterns import patterns
@@ -86,3 +87,115 @@ def _match_at(text: str, start: int, alias: str) -> int | None:
     if position < len(text) and (text[position].isalnum()):
         return None
     return position
+
+
+@dataclass(frozen=True)
+class MinistryMention:
+    """A ministry of health named in a report, and which one the words say it is."""
+
+    start: int
+    end: int
+    value: str
+    label: str
+
+
+UNSTATED_MINISTRY = "health_ministry"
+"""The value of a ministry of health whose place the report does not state."""
+REGIONAL_MINISTRY = "health_ministry:regional"
+"""The value of a regional ministry of health whose region the report does not state."""
+
+
+def health_ministries(text: str, language: str) -> list[MinistryMention]:
+    """Every ministry of health named in ``text``, with its place folded to a key.
+
+    "Minzdrav" with no place, or "the regional health ministry", say less than the
+    document does; they are kept as what they are (``UNSTATED_MINISTRY``,
+    ``REGIONAL_MINISTRY``), never widened to a guess, except where a language's bare
+    word has one meaning (a Russian report's "Минздрав" is Russia's ministry).
+    """
+    config = patterns()["health_ministries"]
+    found: list[MinistryMention] = []
+    for regex in cues_of(config["phrases"], language):
+        for match in regex.finditer(text):
+            value = _ministry_value(match, language, config)
+            start, end = match.span()
+            words = text[start:end]
+            leading = len(words) - len(words.lstrip())
+            found.append(MinistryMention(start + leading, end, value, ministry_label(value)))
+    return found
+
+
+def cues_of(table: dict[str, list[str]], language: str) -> tuple[re.Pattern[str], ...]:
+    """Compiled case-insensitive regexes of ``table[language]``."""
+    return tuple(re.compile(regex, re.IGNORECASE) for regex in table.get(language, []))
+
+
+def _ministry_value(match: re.Match[str], language: str, config: dict) -> str:
+    from verify.translit import fold_name
+
+    groups = match.groupdict()
+    head = (groups.get("head") or match.group(0)).casefold()
+    words = " ".join(filter(None, [groups.get("place"), groups.get("after")])).split()
+    ignore = {word.casefold() for word in config["ignore"]}
+    stem = int(config["stem"])
+    regional = any(head.startswith(word) for word in config["regional_heads"]) or bool(
+        re.search(r"\bregional\b", match.group(0), re.IGNORECASE)
+    )
+    place = country = None
+    for word in words:
+        if word.casefold() in ignore or (language == "en" and not word[:1].isupper()):
+            continue
+        folded = fold_name(word).replace(" ", "")
+        nationals = [
+            str(national)
+            for national, stems in config["national"].items()
+            if any(folded.startswith(s) for s in stems)
+        ]
+        if nationals:
+            country = country or nationals[0]
+        elif any(folded.startswith(s) for s in config["regional"]):
+            regional = True
+        elif place is None and len(folded) >= stem:
+            place = folded[:stem]
+    if place is not None:  # "Belgorod region, RF": the region's ministry, not the country's
+        return f"{UNSTATED_MINISTRY}:{place}"
+    if country is not None:
+        return country
+    if regional:
+        return REGIONAL_MINISTRY
+    by_head = config["default_heads"].get(language, {})
+    for word, national in by_head.items():
+        if head.startswith(word):
+            return str(national)
+    return str(config["default"].get(language) or UNSTATED_MINISTRY)
+
+
+def ministry_label(value: str) -> str:
+    """'ministry of health (moldo…)', the national ministries by their label."""
+    if value == UNSTATED_MINISTRY:
+        return "a ministry of health (place not stated)"
+    if value == REGIONAL_MINISTRY:
+        return "a regional ministry of health (region not stated)"
+    if value.startswith(UNSTATED_MINISTRY + ":"):
+        return f"a ministry of health ({value.split(':', 1)[1]}…)"
+    return label(value)
+
+
+def ministry_agrees(claimed: str, theirs: str) -> bool | None:
+    """Whether a claimed ministry is the document's: True, False, or None (cannot tell).
+
+    Both are values of ``health_ministries``. A place the report does not state agrees
+    with any ministry of health; a regional one with any ministry that is not national.
+    """
+    national = set(patterns()["health_ministries"]["national"])
+    if claimed == theirs:
+        return True
+    if claimed == UNSTATED_MINISTRY:
+        return True
+    if claimed == REGIONAL_MINISTRY:
+        return theirs not in national
+    if theirs in (UNSTATED_MINISTRY, REGIONAL_MINISTRY):
+        return None
+    if claimed in national or theirs in national:
+        return False
+    return None  # two places verify cannot relate ("Chisinau", "Moldova"): check by hand
