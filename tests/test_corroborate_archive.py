@@ -111,7 +111,7 @@ def test_cli_by_document_id_signs_and_report_check_catches_tampering(
     run = cli_subprocess("report", "check", saved, "--public-key", pub, "--archive", newsroom)
     assert run.code == 0, run.stderr
     assert "signature: valid" in run.stdout and "exported entry" in run.stdout
-    assert result_ok(saved)
+    assert result_ok(saved, pub)
     other = tmp_path / "other.pub"
     other.write_bytes(
         Ed25519PrivateKey.generate()
@@ -129,8 +129,8 @@ def test_cli_by_document_id_signs_and_report_check_catches_tampering(
     assert run.code == 0, run.stdout + run.stderr
 
 
-def result_ok(saved: Path) -> bool:
-    result = check_report(saved)
+def result_ok(saved: Path, public_key: Path) -> bool:
+    result = check_report(saved, public_key=public_key)
     return result.ok and all(state == "ok" for _, _, state in result.inputs)
 
 

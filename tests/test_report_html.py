@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.conftest import FIXTURES, FOUNDING, ROOT, document
 from tests.test_claims import SEEDS
@@ -185,17 +186,22 @@ def test_report_check_hashes_inputs_and_signature(made, tmp_path, cli_subprocess
     shutil.copy(document(FOUNDING, "born_digital.pdf"), pdf)
     shutil.copy(CLAIMS / "en_misreport.txt", claims)
     report, _ = corroborate_files(pdf, [claims])
-    signed = sign_report(report, Ed25519PrivateKey.generate())
+    signer = Ed25519PrivateKey.generate()
+    signed = sign_report(report, signer)
     saved = tmp_path / "report.json"
     saved.write_text(signed.to_json(indent=2), encoding="utf-8")
-    result = check_report(saved)
+    public = tmp_path / "signer.pub"
+    public.write_bytes(
+        signer.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    result = check_report(saved, public_key=public)
     assert result.ok and [state for _, _, state in result.inputs] == ["ok", "ok"]
     assert result.signature.startswith("valid")
-    run = cli_subprocess("report", "check", saved)
+    run = cli_subprocess("report", "check", saved, "--public-key", public)
     assert run.code == 0, run.stderr
     assert "signature: valid" in run.stdout
     claims.write_text(claims.read_text(encoding="utf-8") + "\nEdited.", encoding="utf-8")
-    run = cli_subprocess("report", "check", saved)
+    run = cli_subprocess("report", "check", saved, "--public-key", public)
     assert run.code == ExitCode.integrity_failed
     assert "input changed" in run.stderr and "Traceback" not in run.stderr
     data = json.loads(saved.read_text(encoding="utf-8"))

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from verify.console import printable
 from verify.errors import ExitCode, VerifyError
 from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
@@ -42,7 +43,7 @@ def extract_many(
         for path in paths:
             task = None
             if bar is not None:
-                task = bar.add_task(path.name, total=None)
+                task = bar.add_task(printable(path.name), total=None)
 
             def on_page(done: int, total: int, task: object = task) -> None:
                 if bar is not None and task is not None:
@@ -74,12 +75,12 @@ def error_line(path: Path, error: VerifyError) -> str:
     message = str(error)
     if not message.startswith(str(path)):
         message = f"{path}: {message}"
-    return f"verify: error: {message}"
+    return printable(f"verify: error: {message}")
 
 
 def _progress_bar(console: Console) -> Progress:
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name is not markup
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("pages"),

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,8 +21,8 @@ import typer
 from verify import __version__
 from verify.cli_budget import PageMemoryOption, PageSecondsOption, budget_values
 from verify.cli_secrets import PasswordOption
-from verify.console import console
-from verify.errors import ExitCode, VerifyError
+from verify.console import console, printable
+from verify.errors import ExitCode, VerifyError, without_foreign_hints
 
 # typer from 0.29 ships a click of its own and raises that click's exceptions, which click's
 # classes do not catch; an older typer raises click's own.
@@ -214,12 +215,12 @@ def index_command(
 
     def report(path: Path, error: VerifyError) -> None:
         failed.append(str(path))
-        _stderr.print(f"verify: error: {path}: {error}", markup=False)
+        _stderr.print(printable(f"verify: error: {path}: {error}"), markup=False)
 
     options = _options(lang=lang, password=password, no_cache=no_cache)
     index, records = build_index(folder, options, on_error=report)
     save_index(index, records, output)
-    _stderr.print(f"indexed {len(records)} document(s) into {output}", markup=False)
+    _stderr.print(printable(f"indexed {len(records)} document(s) into {output}"), markup=False)
     raise typer.Exit(int(ExitCode.some_failed if failed else ExitCode.ok))
 
 
@@ -247,7 +248,7 @@ def match_command(
             against,
             options,
             on_error=lambda path, error: _stderr.print(
-                f"verify: warning: {path}: {error}", markup=False
+                printable(f"verify: warning: {path}: {error}"), markup=False
             ),
         )
     found = match(record_of(file, options), index, records, k=top)
@@ -302,25 +303,54 @@ def _register_command_groups() -> None:
 _register_command_groups()
 
 
+def command_options(argv: Sequence[str]) -> frozenset[str] | None:
+    """The options of the command ``argv`` names (``["archive", "verify", ...]``), or None."""
+    command = typer.main.get_command(app)
+    for word in argv:
+        commands = getattr(command, "commands", None)
+        if commands is None:
+            break
+        if not word.startswith("-"):
+            command = commands.get(word)
+            if command is None:
+                return None
+    if getattr(command, "commands", None) is not None:
+        return None
+    return frozenset(
+        name for param in command.params for name in (*param.opts, *param.secondary_opts)
+    )
+
+
+def error_message(error: VerifyError, argv: Sequence[str]) -> str:
+    """The one line an error prints: hints only of options the command has, text escaped."""
+    message = str(error)
+    options = command_options(argv)
+    if options is not None:
+        message = without_foreign_hints(message, options)
+    return printable(message)
+
+
 def main() -> None:
     """Entry point: run the app and map every failure to a one-line message and exit code."""
     try:
         result = app(standalone_mode=False)
     except VerifyError as error:
-        print(f"verify: error: {error}", file=sys.stderr)  # never wrapped: one line
+        # never wrapped, never split: one line whatever a file name holds
+        print(f"verify: error: {error_message(error, sys.argv[1:])}", file=sys.stderr)
         sys.exit(int(error.exit_code))
     except _ABORTS:
         _stderr.print("verify: interrupted", markup=False)
         sys.exit(int(ExitCode.interrupted))
     except _USAGE_ERRORS as error:
+        error.message = printable(error.message)  # type: ignore[attr-defined]
         error.show()  # type: ignore[attr-defined]
         sys.exit(int(ExitCode.usage))
     except Exception as error:  # a bug: one line, and the traceback only on request
         if os.environ.get("VERIFY_DEBUG"):
             raise
         _stderr.print(
-            f"verify: internal error: {type(error).__name__}: {error} "
-            "(a bug in verify: rerun with VERIFY_DEBUG=1 and report the traceback)",
+            printable(f"verify: internal error: {type(error).__name__}: {error}")
+            + " (a bug in verify: rerun with VERIFY_DEBUG=1 and report the traceback)",
             markup=False,
         )
         sys.exit(int(ExitCode.internal))

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from verify.cli_secrets import PasswordOption
-from verify.console import console
+from verify.console import console, printable
 from verify.errors import ExitCode, IntegrityError
 
 if TYPE_CHECKING:
     from verify.archive.archive import Archive
+    from verify.archive.ingest import FileOutcome
 
 _out = console()
 _err = console(stderr=True)
@@ -84,7 +85,9 @@ def init_command(
         )
     else:
         _out.print(
-            f"created archive {path} (signing key {kid}); public key: {path}/keys/signing.pub"
+            printable(
+                f"created archive {path} (signing key {kid}); public key: {path}/keys/signing.pub"
+            )
         )
 
 
@@ -107,22 +110,33 @@ def ingest_command(
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="OCR language(s), e.g. ru,uk.")] = None,
     password: PasswordOption = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Take only files matching this glob (repeatable)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Leave out files matching this glob, e.g. '*.json'."),
+    ] = None,
     json_output: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Archive files from one source: originals, records, matches, a signed custody log.
 
     Resumable (run the same command again after an interruption) and idempotent. Exit code
-    1 when some files were quarantined (their bytes are archived; see --retry-failed).
+    1 when some files are quarantined (their bytes are archived; see --retry-failed), in
+    this run or an earlier one that no --retry-failed has read since.
     """
     from contextlib import nullcontext
 
     from verify.archive.ingest import ingest
     from verify.archive.ingest import retry_failed as retry
     from verify.archive.progress import RichProgress
+    from verify.archive.selection import Selection
     from verify.cli import _options
     from verify.options import UsageError
 
+    selection = Selection(include or (), exclude or ())
     archive = _open(archive_path, writes=True)
     options = _options(lang=lang, password=password, jobs=jobs, cache_dir=archive.cache_dir)
     bar = RichProgress(_err) if not quiet and _err.is_terminal else None
@@ -133,14 +147,20 @@ def ingest_command(
             if not paths or not source:
                 raise UsageError("give files or folders and --source (or use --retry-failed)")
             summary = ingest(
-                archive, paths, source=source, note=note, options=options, progress=bar
+                archive,
+                paths,
+                source=source,
+                note=note,
+                options=options,
+                progress=bar,
+                select=selection,
             )
     if json_output:
-        _print_json(summary.to_json())
+        _print_json({**summary.to_json(), "left_out": [str(p) for p in selection.left_out]})
     else:
         for outcome in summary.outcomes:
             if outcome.status in ("failed", "unreadable"):
-                _err.print(f"verify: quarantined: {outcome.path}: {outcome.reason}", markup=False)
+                _err.print(printable(f"verify: quarantined: {_named(outcome)}"))
             elif outcome.status == "skipped":
                 _err.print(f"verify: skipped: {outcome.path}: {outcome.reason}", markup=False)
         _out.print(
@@ -149,10 +169,27 @@ def ingest_command(
             f"({summary.files} files, {summary.pages} pages, {summary.seconds:.1f} s, "
             f"{summary.extract_seconds:.1f} s of them extracting; "
             f"log size {summary.tree_size}, signed)"
-            + (f"; skipped {summary.skipped} symbolic link(s)" if summary.skipped else ""),
+            + (f"; skipped {summary.skipped} symbolic link(s)" if summary.skipped else "")
+            + (
+                f"; left out {len(selection.left_out)} by --include/--exclude"
+                if selection.left_out
+                else ""
+            ),
             markup=False,
         )
     raise typer.Exit(int(ExitCode.some_failed if summary.failed else ExitCode.ok))
+
+
+def _named(outcome: FileOutcome) -> str:
+    """``path: reason``, naming the file once (most reasons already start with it).
+
+    A hint naming an option ``ingest`` lacks (``--max-pixels`` of ``extract``) is left out.
+    """
+    from verify.cli import command_options
+    from verify.errors import without_foreign_hints
+
+    reason = without_foreign_hints(outcome.reason or "", command_options(["ingest"]) or ())
+    return reason if reason.startswith(outcome.path) else f"{outcome.path}: {reason}"
 
 
 def search_command(
@@ -163,22 +200,25 @@ def search_command(
 ) -> None:
     """Find archived documents matching FILE, each with its compare verdict and score."""
     from verify.archive import private
-    from verify.archive.query import found_json, search
+    from verify.archive.query import file_names, found_json, search
     from verify.cli import _options
 
     with _open(archive_path) as archive:
         options = private.archive_options(archive, _options(cache_dir=archive.cache_dir))
         found = search(archive, file, options, k=top)
-    rows = [found_json(f) for f in found]
+        rows = [found_json(f, file_names(archive, f.sha256)) for f in found]
     if json_output:
         _print_json({"query": str(file), "matches": rows})
         return
     if not rows:
         _out.print("no match in the archive")
     for row in rows:
+        names = ", ".join(row["file_names"]) or "-"
         _out.print(
-            f"{row['sha256']}  {row['verdict']:<14} {row['score']:.2f}  {row['reason']}",
-            markup=False,
+            printable(
+                f"{row['sha256']}  {names}  {row['verdict']:<14} {row['score']:.2f}  "
+                f"{row['reason']}"
+            )
         )
 
 
@@ -188,32 +228,15 @@ def show_command(
     json_output: JsonOption = False,
 ) -> None:
     """Show a document's record summary, receipts (sources, when) and matches."""
-    from verify.archive.query import show
+    from verify.archive.query import show, show_lines
 
     with _open(archive_path) as archive:
         info = show(archive, doc_id)
     if json_output:
         _print_json(info)
         return
-    summary = info["summary"]
-    _out.print(
-        f"{info['sha256']}  {info['media_type']}  {info['size']} bytes  {info['status']}",
-        markup=False,
-    )
-    _out.print(f"  {summary['issuer']} No. {summary['number']} of {summary['date']}", markup=False)
-    for r in info["receipts"]:
-        note = f" ({r['note']})" if r["note"] else ""
-        _out.print(
-            f"  received {r['received_at']} from {r['source']}{note}: {r['path']}", markup=False
-        )
-    for link in info["links"]:
-        sources = ", ".join(link["sources"])
-        _out.print(
-            f"  {link['verdict']} {link['score']:.2f}: {link['sha256']} (from {sources})",
-            markup=False,
-        )
-    if info["quarantine"]:
-        _out.print(f"  quarantined: {info['quarantine']['reason']}", markup=False)
+    for line in show_lines(info):
+        _out.print(printable(line))
 
 
 @archive_app.command("verify")
@@ -243,9 +266,9 @@ def verify_command(
     else:
         for problem in report.problems:
             who = problem.sha256 or "-"
-            _out.print(f"TAMPERED {problem.kind}: {who}: {problem.detail}", markup=False)
+            _out.print(printable(f"TAMPERED {problem.kind}: {who}: {problem.detail}"))
         for note in report.notes:
-            _out.print(f"note: {note}", markup=False)
+            _out.print(printable(f"note: {note}"))
         _out.print(
             f"{'OK' if report.ok else 'FAILED'}: {report.documents} documents, "
             f"{report.original_bytes / 1e6:.1f} MB re-hashed at "
@@ -278,7 +301,7 @@ def prove_command(
     text = json.dumps(proof, ensure_ascii=False, indent=1)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
-        _err.print(f"proof written to {output}", markup=False)
+        _err.print(printable(f"proof written to {output}"))
     else:
         print(text)
 

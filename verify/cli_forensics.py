@@ -16,7 +16,7 @@ from verify.cli_budget import (
     budget_values,
 )
 from verify.cli_secrets import PasswordOption
-from verify.console import console
+from verify.console import console, printable
 
 _stdout = console()
 _stderr = console(stderr=True)
@@ -61,12 +61,20 @@ def forensics_command(
         print(json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False))
         return
     if not findings:
-        _stdout.print(f"{file.name}: no findings")
+        _stdout.print(printable(f"{file.name}: no findings"))
+    from rich.text import Text
+
     for finding in findings:
-        colour = _COLOURS[finding.severity]
-        mark = " [bold](identifies)[/bold]" if finding.identifies else ""
-        _stdout.print(f"[{colour}]{finding.severity:>6}[/{colour}] {finding.type}{mark}: ", end="")
-        _stdout.print(finding.message, markup=False)
+        mark = (" (identifies)", "bold") if finding.identifies else ""
+        _stdout.print(
+            Text.assemble(
+                (f"{finding.severity:>6}", _COLOURS[finding.severity]),
+                f" {finding.type}",
+                mark,
+                ": ",
+                printable(finding.message),  # metadata and page text: the file's own words
+            )
+        )
 
 
 def scrub_command(
@@ -107,8 +115,10 @@ def scrub_command(
         print(report.model_dump_json(exclude={"before"}))
     else:
         _stdout.print(
-            f"wrote {report.output}: {report.pages} page(s) at {report.dpi} dpi, "
-            f"{len(report.redactions)} box(es) blacked out",
+            printable(
+                f"wrote {report.output}: {report.pages} page(s) at {report.dpi} dpi, "
+                f"{len(report.redactions)} box(es) blacked out"
+            ),
             markup=False,
         )
         _stdout.print("removed: " + (", ".join(report.removed) or "nothing"), markup=False)
@@ -116,7 +126,7 @@ def scrub_command(
             _stdout.print(printable(f"STILL READABLE ({still.kind}): {still.text}"))
         if report.remaining:
             for finding in report.remaining:
-                _stdout.print(f"REMAINS {finding.type}: {finding.message}", markup=False)
+                _stdout.print(printable(f"REMAINS {finding.type}: {finding.message}"))
         elif not report.readable:
             _stdout.print("remaining: nothing identifying", markup=False)
     raise typer.Exit(0 if report.safe else 1)

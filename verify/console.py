@@ -1,16 +1,65 @@
-"""The terminal consoles of the command line: one place that decides how output is written.
+r"""The terminal consoles of the command line, and the one function that makes text safe to print.
 
 Lines are never wrapped by rich (``soft_wrap``): piped into a file or another program, a
 sha256 or a path split over two lines can no longer be copied or matched, and rich would
 otherwise wrap at 80 columns whenever it cannot measure a terminal. A terminal still folds
 long lines on screen itself.
+
+Text that comes from documents, reports and file names is hostile input: a letter's subject
+can read ``[/bold]`` or ``[link=...]``, a file name can hold an escape sequence, a right-to-left
+override or a newline. So the consoles interpret no markup and no ``:emoji:`` codes (styles are
+given as ``rich.text.Text`` objects), and every such string passes through ``printable`` before
+it is printed: control and format characters are shown as Python escapes (``\x1b``,
+``\u202e``, ``\n``) and can neither drive the terminal, reorder a line nor start a new one.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from typing import IO
+
 from rich.console import Console
 
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Unicode categories never written raw: controls (C0, DEL, C1), format characters (bidi
+embeddings, overrides and isolates, zero-width marks), lone surrogates (undecodable bytes of a
+file name) and line/paragraph separators. Fixed by the threat, not tuned: not model data."""
 
-def console(*, stderr: bool = False) -> Console:
-    """A console for standard output (or standard error) that never wraps lines."""
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def printable(text: object) -> str:
+    """``text`` as one line that is safe on a terminal: controls and format characters escaped.
+
+    Ordinary letters, digits, punctuation and spaces (no-break spaces included) are kept as
+    they are; only what could act on the terminal or on the layout of the line is escaped.
+    """
+    value = str(text)
+    if value.isprintable():
+        return value
+    return "".join(
+        _escape(char) if unicodedata.category(char) in _ESCAPED_CATEGORIES else char
+        for char in value
+    )
+
+
+def console(*, stderr: bool = False, file: IO[str] | None = None) -> Console:
+    """A console for standard output (or standard error, or ``file``) that never wraps lines.
+
+    It interprets no markup and no emoji codes: a string is printed as written (after
+    ``printable``); styles come only from ``rich.text.Text`` objects built by verify.
+    """
+    return Console(
+        stderr=stderr, file=file, highlight=False, soft_wrap=True, markup=False, emoji=False
+    )

@@ -7,6 +7,8 @@ traceback. The message always says what to do next.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from enum import IntEnum
 
 
@@ -87,3 +89,22 @@ class IntegrityError(VerifyError):
     """Something does not verify: a changed original, log entry or record, a bad signature."""
 
     exit_code = ExitCode.integrity_failed
+
+
+_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+_CLAUSE_START = re.compile(r"[:;] ")
+
+
+def without_foreign_hints(message: str, options: Collection[str]) -> str:
+    """``message`` without its closing hint when the hint names an option ``options`` lacks.
+
+    Errors are raised deep in the library, which does not know the command: reading a
+    page is the same in ``extract`` and in ``scrub``, but only one of them has
+    ``--max-pages``. The hint is the clause (after ``": "`` or ``"; "``) where the first
+    foreign option is named, and everything after it; the finding itself is kept.
+    """
+    foreign = [m for m in _OPTION.finditer(message) if m.group(0) not in options]
+    if not foreign:
+        return message
+    starts = [m.start() for m in _CLAUSE_START.finditer(message, 0, foreign[0].start())]
+    return message[: starts[-1]] if starts else message

@@ -1,7 +1,9 @@
 """The human-readable summary of a record, for a journalist at a terminal.
 
 Kept apart from the CLI so that the wording of the summary can be tested without
-running commands, and so the CLI stays a thin layer (STYLE.md 1).
+running commands, and so the CLI stays a thin layer. Every value read from a document (and
+every file name) goes through ``verify.console.printable``: a summary line never carries a
+control character, and the consoles interpret no markup, so ``[/bold]`` in a subject is text.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from verify.console import printable
 from verify.record import Evidence, Record
 
 T = TypeVar("T")
@@ -30,7 +33,7 @@ def _row(table: Table, label: str, value: str | None, evidence: Evidence | None)
     if value is None or evidence is None:
         table.add_row(label, Text("—", style="dim"), "")
     else:
-        table.add_row(label, value, Text(_where(evidence), style="dim"))
+        table.add_row(label, printable(value), Text(_where(evidence), style="dim"))
 
 
 def _or_none(items: Sequence[T]) -> list[T | None]:
@@ -44,7 +47,7 @@ def render_summary(record: Record) -> Group:
     ocr = [page.ocr_confidence for page in record.pages if page.ocr_confidence is not None]
     read_how = f"OCR confidence {sum(ocr) / len(ocr):.2f}" if ocr else "text layer"
     header = Text.assemble(
-        (source.file_name, "bold"),
+        (printable(source.file_name), "bold"),
         f"  {source.media_type}, {len(record.pages)} page(s), "
         f"language {record.language or 'unknown'}, {read_how}",
     )
@@ -97,10 +100,13 @@ def render_summary(record: Record) -> Group:
     for finding in record.forensics or []:
         style = {"high": "red", "medium": "yellow"}.get(str(finding.get("severity")), "dim")
         parts.append(
-            Text(f"  forensics [{finding.get('severity')}]: {finding.get('message')}", style=style)
+            Text(
+                printable(f"  forensics [{finding.get('severity')}]: {finding.get('message')}"),
+                style=style,
+            )
         )
     for warning in record.warnings:
-        parts.append(Text(f"  warning: {warning.message}", style="yellow"))
+        parts.append(Text(printable(f"  warning: {warning.message}"), style="yellow"))
     return Group(*parts)
 
 
@@ -118,9 +124,9 @@ def render_comparison(comparison: Comparison, left: str, right: str) -> Group:
     lines: list[Text | Table] = [
         Text.assemble(
             (comparison.verdict.upper().replace("_", " "), f"bold {colour}"),
-            f"  score {comparison.score:.2f}  ({left} vs {right})",
+            printable(f"  score {comparison.score:.2f}  ({left} vs {right})"),
         ),
-        Text(f"  {comparison.reason}"),
+        Text(printable(f"  {comparison.reason}")),
     ]
     facts = [f"same bytes: {'yes' if evidence.sha256_equal else 'no'}"]
     if evidence.identity_key_equal is not None:
@@ -134,21 +140,21 @@ def render_comparison(comparison: Comparison, left: str, right: str) -> Group:
             facts.append(f"page {page.page} PDQ distance {page.distance}/256")
     lines.append(Text("  " + "; ".join(facts), style="dim"))
     for note in evidence.notes:
-        lines.append(Text(f"  note: {note}", style="dim"))
+        lines.append(Text(printable(f"  note: {note}"), style="dim"))
     for difference in comparison.differences:
-        lines.append(Text(f"  differs: {difference}", style=colour))
+        lines.append(Text(printable(f"  differs: {difference}"), style=colour))
     table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
     table.add_column("field", style="cyan")
     table.add_column("status")
-    table.add_column(left, overflow="fold")
-    table.add_column(right, overflow="fold")
+    table.add_column(printable(left), overflow="fold")
+    table.add_column(printable(right), overflow="fold")
     status_style = {"agree": "green", "differ": "red"}
     for row in comparison.fields:
         table.add_row(
-            row.field,
+            printable(row.field),
             Text(row.status, style=status_style.get(row.status, "dim")),
-            "; ".join(row.left) or "—",
-            "; ".join(row.right) or "—",
+            printable("; ".join(row.left) or "—"),
+            printable("; ".join(row.right) or "—"),
         )
     lines.append(table)
     return Group(*lines)
@@ -157,7 +163,7 @@ def render_comparison(comparison: Comparison, left: str, right: str) -> Group:
 def render_matches(matches: Sequence[Match], query: str) -> Group:
     """One line per candidate, best first, with the compare verdict when known."""
     if not matches:
-        return Group(Text(f"{query}: no known document matches", style="dim"))
+        return Group(Text(printable(f"{query}: no known document matches"), style="dim"))
     table = Table(box=None, padding=(0, 1), header_style="bold")
     for column in ("known document", "verdict", "score", "evidence"):
         table.add_column(column)
@@ -174,5 +180,5 @@ def render_matches(matches: Sequence[Match], query: str) -> Group:
             hints.append(f"text {candidate.text_jaccard:.2f}")
         if candidate.pdq_distance is not None:
             hints.append(f"PDQ {candidate.pdq_distance}")
-        table.add_row(candidate.doc_id, verdict, f"{score:.2f}", ", ".join(hints))
-    return Group(Text(f"matches for {query}:", style="bold"), table)
+        table.add_row(printable(candidate.doc_id), verdict, f"{score:.2f}", ", ".join(hints))
+    return Group(Text(printable(f"matches for {query}:"), style="bold"), table)

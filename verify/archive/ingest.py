@@ -280,6 +280,7 @@ class Ingestor:
         self.source = source
         self.note = note
         self.matcher = ArchiveMatcher(self.store, archive.index_dir)
+        self._quarantined = {failure.sha256: failure for failure in self.store.failures()}
         self.archive.originals.clean_temporaries()
         self._pending: list[_Prepared | FileOutcome] = []
         self._group_started = 0.0
@@ -332,6 +333,9 @@ class Ingestor:
             return FileOutcome(shown, "unreadable", reason=f"cannot read: {error}")
         receipt_id = self.cipher.receipt_id(self.source_id, shown, sha256)
         if self.store.receipt(receipt_id) is not None:
+            if failure := self._quarantined.get(sha256):  # said on every rerun until retried
+                reason = f"{failure.reason} (quarantined by an earlier run: see --retry-failed)"
+                return FileOutcome(shown, "failed", sha256, reason=reason)
             return FileOutcome(shown, "already", sha256)
         prepared = _Prepared(shown, sha256, size, receipt_id)
         if self._pending_bytes(sha256) or self.store.document(sha256) is not None:
@@ -533,10 +537,14 @@ def ingest(
     note: str | None = None,
     options: ExtractOptions | None = None,
     progress: IngestProgress | None = None,
+    select: Callable[[Path], bool] | None = None,
 ) -> IngestSummary:
-    """Ingest files and folders from one source; see the module docstring."""
+    """Ingest files and folders from one source; see the module docstring.
+
+    ``select`` keeps only the files it accepts (``--include``/``--exclude``).
+    """
     links: list[Path] = []
-    files = collect_files(paths, links)
+    files = [f for f in collect_files(paths, links) if select is None or select(f)]
     with private.owner_only():
         summary = Ingestor(archive, source, note, options, progress).run(files)
     for link in links:
@@ -601,10 +609,12 @@ def _retry_one(
         failed = None
     finally:
         summary.extract_seconds += time.perf_counter() - started
-    if failed is not None:
+    if failed is not None:  # named as received, not by the archive's path of the bytes
+        named = sha256 if archive.cipher().enabled else shown
+        reason = str(failed).replace(str(archive.originals.path(sha256)), named)
         with archive.store.atomic():
-            archive.store.put_failure(replace(failure, reason=str(failed), at=custody.now()))
-        return FileOutcome(shown, "failed", sha256, reason=str(failed))
+            archive.store.put_failure(replace(failure, reason=reason, at=custody.now()))
+        return FileOutcome(shown, "failed", sha256, reason=reason)
     found = [f for f in matcher.find(record, fingerprints) if f.comparison.verdict in LINK_VERDICTS]
     with archive.store.atomic():
         seq = commit_record(archive.store, sha256, size, record, fingerprints)

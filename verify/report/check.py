@@ -1,9 +1,15 @@
 """``verify report check``: does a saved report still match its inputs and signature.
 
 An auditor holds a report and (some of) its inputs. Each input's sha256 is recomputed
-from the path the report names (or from the folder given as ``base``); the signature, if
-any, is verified; versions and thresholds that differ from this installation are noted,
-not failed, because an older report stays valid evidence of what an older verify said.
+from the path the report names (or from the folder given as ``base``); the signature is
+verified; versions and thresholds that differ from this installation are noted, not failed,
+because an older report stays valid evidence of what an older verify said.
+
+A report passes only when its signature verifies under a key the auditor pins (a PEM file,
+such as an archive's ``keys/signing.pub``). The key a report carries proves nothing about who
+made it: whoever edits a report can strip its signature, or re-sign it with a key of their
+own. So an unsigned report never passes, and one checked only with its own key is "signature
+not verified".
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -31,12 +38,26 @@ class CheckResult:
         default_factory=list
     )  # role, path, ok|changed|missing
     signature: str = "not signed"
+    signer: Literal["pinned", "embedded", "none"] = "none"  # which key the signature verified
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no input changed and the signature (if any) verifies."""
-        return all(state != "changed" for _, _, state in self.inputs)
+        """True when no input changed and the signature verifies under a pinned key."""
+        unchanged = all(state != "changed" for _, _, state in self.inputs)
+        return unchanged and self.signer == "pinned"
+
+    @property
+    def unverified(self) -> str | None:
+        """Why the signature does not vouch for the report, or None when it does."""
+        if self.signer == "pinned":
+            return None
+        if self.signer == "none":
+            return "the report is not signed: nothing shows it is unchanged since it was made"
+        return (
+            "only the key the report carries was used, and anyone who edits a report can "
+            "re-sign it with a key of their own: pin the signer with --public-key or --archive"
+        )
 
 
 def load_report(path: Path) -> Report:
@@ -67,7 +88,8 @@ def check_report(
     not hold them); pass ``base`` to look for them by file name in another folder.
     ``public_key`` (a PEM file such as an archive's ``keys/signing.pub``, or the raw 32
     bytes) pins the signer: an independent check that does not trust the key the report
-    carries; a report that is then unsigned fails too.
+    carries; a report that is then unsigned fails too. Without it, or for an unsigned
+    report, the result is not ``ok``: ``unverified`` says why.
     """
     path = Path(path)
     report = load_report(path)
@@ -76,8 +98,14 @@ def check_report(
     expected = _raw_public_key(public_key) if public_key is not None else None
     if report.signature is not None or expected is not None:
         key = verify_signature(raw, expected_key=expected)
-        pinned = ", the expected key" if expected is not None else ", embedded key"
-        result.signature = f"valid (ed25519, key {key}{pinned})"
+        if expected is not None:
+            result.signer = "pinned"
+            result.signature = f"valid (ed25519, key {key}, the expected key)"
+        else:
+            result.signer = "embedded"
+            result.signature = (
+                f"not verified (unchanged under the key the report carries, {key}; no key pinned)"
+            )
         digest = hashlib.sha256(canonical_bytes(raw)).hexdigest()
         result.notes.append(
             f"signed bytes sha256 {digest}: an archive that signed it logged this in an "
