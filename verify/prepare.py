@@ -10,11 +10,13 @@ and ``benchmarks/_ocr_probe.py`` for the measurements behind them).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
+
+from verify.geometry import Homography
 
 A4_ASPECT = 11.69 / 8.27
 A4_WIDTH_IN = 8.27
@@ -602,6 +604,8 @@ class Prepared:
     dpi: float | None
     text_height: float | None
     blank: bool = False
+    to_page: Homography = field(default_factory=Homography.identity)
+    """Where each point of the input image lands on ``pixels`` (edge coordinates)."""
 
 
 def _paper_level(grey: np.ndarray) -> int:
@@ -659,9 +663,11 @@ def prepare(
         shrink = np.diag([scale, scale, 1.0]) @ sheet
         work = cv2.warpPerspective(grey, shrink, work_size, flags=cv2.INTER_LINEAR)
     if is_blank(work, params):
+        to_page = Homography.identity()
         if sheet is not None:
             grey = cv2.warpPerspective(grey, sheet, size, flags=cv2.INTER_CUBIC)
-        return Prepared(grey, tuple(steps), dpi, None, blank=True)
+            to_page = Homography.from_centres(sheet)
+        return Prepared(grey, tuple(steps), dpi, None, blank=True, to_page=to_page)
     # Shadows and vignetting fool every ink threshold below: measure on evened paper.
     uneven = illumination_unevenness(work, 10.0) >= params["illumination_min_spread"]
     if uneven:
@@ -690,6 +696,7 @@ def prepare(
         dpi = dpi * factor if dpi else None
         height = height * factor if height else None
     if sheet is None and not angle and factor == 1.0 and keystone is None:
+        to_page = Homography.quarter_turn(quarter, grey.shape[1], grey.shape[0])
         grey = rotate_quarter(grey, quarter)  # lossless, or nothing at all
     else:
         matrix, out_size = page_transform(sheet, size, quarter, angle, factor)
@@ -701,6 +708,7 @@ def prepare(
         grey = cv2.warpPerspective(
             grey, matrix, out_size, flags=cv2.INTER_CUBIC, borderValue=(_paper_level(work),)
         )
+        to_page = Homography.from_centres(matrix)
     text_px = height or params["target_text_height"]
     if noise_level(grey) >= params["denoise_min_noise"]:
         grey = denoise(grey)
@@ -714,4 +722,4 @@ def prepare(
         if params["binarise_uneven"]:
             grey = binarise(grey, params["binarise_uneven"], text_px)
             steps.append(f"binarise:{params['binarise_uneven']}")
-    return Prepared(grey, tuple(steps), dpi, height)
+    return Prepared(grey, tuple(steps), dpi, height, to_page=to_page)

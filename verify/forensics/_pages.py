@@ -12,14 +12,31 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from verify.load import PDF, Source, page_count, page_image, text_layer_page
+from verify.load import PDF, PageImage, Source, page_count, page_image, text_layer_page
 from verify.options import ExtractOptions
-from verify.page import Word
+from verify.page import PageText, Word
+from verify.placement import Placement
+from verify.record import PageInfo
 
 RENDER_DPI = 300
 """PDF pages are rendered at 300 dpi: tracking dots are 1-3 px there and vanish below."""
 
 _TESSERACT_LANGS = {"ru": "rus", "uk": "ukr", "en": "eng"}
+
+
+@dataclass(frozen=True, eq=False)
+class ReadView:
+    """An image page as extraction read it: prepared pixels, their words, their placement.
+
+    Boxes found here are in the record's coordinates (``pages[].unit == "px"``, the
+    prepared page), like every other box of the record, and ``placement`` carries them
+    onto the original.
+    """
+
+    pixels: np.ndarray  # grey
+    words: tuple[Word, ...]
+    dpi: float | None
+    placement: Placement
 
 
 @dataclass
@@ -33,6 +50,26 @@ class PageView:
     layer_scale: float  # pixels per text-layer unit (pt), 1.0 without a layer
     language: str | None
     _ocr: list[Word] | None = field(default=None, repr=False)
+    image: PageImage | None = field(default=None, repr=False)
+    options: ExtractOptions | None = field(default=None, repr=False)
+    _read: ReadView | None = field(default=None, repr=False)
+
+    def read(self) -> ReadView:
+        """The page prepared and OCRed as extraction does it (through the OCR cache), once.
+
+        Straightened and enlarged, a photo's print reads as words; OCR of the raw photo
+        misses whole lines, and every missed line of print looked like handwriting.
+        """
+        if self._read is None:
+            from verify.ocr import ocr_page
+            from verify.placement import reproduce
+
+            image = self.image or PageImage(self.pixels, self.dpi)
+            options = self.options or ExtractOptions()
+            text = ocr_page(image, self.number, options)
+            pixels, placement = reproduce(image, _page_info(text))
+            self._read = ReadView(pixels, text.words, text.dpi, placement)
+        return self._read
 
     def grey(self) -> np.ndarray:
         """The page in 8-bit grey (ITU-R 601 luma)."""
@@ -98,4 +135,31 @@ def page_views(source: Source, options: ExtractOptions, max_pages: int) -> Itera
             layer_words=words,
             layer_scale=scale,
             language=layer.language if layer is not None else None,
+            image=_as_extracted(source, index, image, options) if layer is None else None,
+            options=options,
         )
+
+
+def _as_extracted(
+    source: Source, index: int, image: PageImage, options: ExtractOptions
+) -> PageImage:
+    """The page as extraction decodes it: a PDF page again at ``render_dpi`` if it differs."""
+    if source.media_type == PDF and image.dpi != float(options.render_dpi):
+        return page_image(source, index, options)
+    return image
+
+
+def _page_info(page: PageText) -> PageInfo:
+    """What a record says of an OCR page, for placing its boxes."""
+    return PageInfo(
+        number=page.number,
+        width=page.width,
+        height=page.height,
+        unit=page.unit,
+        method=page.method,
+        language=page.language,
+        ocr_confidence=page.confidence,
+        preparation=list(page.preparation),
+        image_sha256=page.image_sha256,
+        dpi=page.dpi,
+    )

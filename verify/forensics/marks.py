@@ -19,6 +19,7 @@ import numpy as np
 from verify.forensics._pages import PageView
 from verify.forensics.findings import Finding, FindingEvidence
 from verify.forensics.metadata import params
+from verify.geometry import bounds
 from verify.page import Word
 from verify.record import Record
 
@@ -77,9 +78,8 @@ def record_findings(record: Record) -> list[Finding]:
 # --------------------------------------------------------------------------- handwriting
 
 
-def _dpi(view: PageView) -> float:
-    width = view.pixels.shape[1]
-    return view.dpi or width / A4_WIDTH_IN
+def _dpi(grey: np.ndarray, dpi: float | None) -> float:
+    return dpi or grey.shape[1] / A4_WIDTH_IN
 
 
 def _print_words(words: list[Word], min_confidence: float) -> list[Word]:
@@ -93,21 +93,51 @@ def _print_words(words: list[Word], min_confidence: float) -> list[Word]:
     for w in sure:
         heights.setdefault(w.line, []).append(w.bbox[3] - w.bbox[1])
     out = list(sure)
+    typical = float(np.median([w.bbox[3] - w.bbox[1] for w in sure])) if sure else None
     for w in words:
-        if w.confidence >= min_confidence or w.line not in heights:
+        if w.confidence >= min_confidence:
             continue
         height = w.bbox[3] - w.bbox[1]
-        if any(0.7 * h <= height <= 1.4 * h for h in heights[w.line]):
+        if w.line in heights and any(0.7 * h <= height <= 1.4 * h for h in heights[w.line]):
+            out.append(w)
+        elif typical and 0.7 * typical <= height <= 1.4 * typical and _wordlike(w.text):
             out.append(w)
     return out
 
 
+def _wordlike(text: str) -> bool:
+    """Four letters or digits or more, hardly any other sign: print read poorly, not a scrawl.
+
+    OCR of a degraded photo (a black-and-white copy at 200 dpi) reads whole lines of print
+    with confidence near 0 but still as words of letters; pen strokes come out as short
+    runs of signs.
+    """
+    alnum = sum(c.isalnum() for c in text)
+    return alnum >= 4 and alnum >= 0.8 * len(text)
+
+
 def handwriting_regions(view: PageView) -> list[tuple[float, float, float, float]]:
-    """Boxes (in the page's pixels) of ink that no word read as print explains."""
+    """Boxes of ink that no word read as print explains, in the record's coordinates.
+
+    A text-layer page is examined as rendered, against its layer's words (boxes in the
+    render's pixels, see ``_evidence``). An image page is examined as extraction read it,
+    straightened and enlarged, against the words OCR read there (boxes in the prepared
+    page's pixels, as every OCR box of a record): OCR of a raw photo misses lines of print
+    that would count as handwriting.
+    """
+    if view.layer_words is not None:
+        return ink_regions(view.grey(), list(view.layer_words), view.dpi)
+    read = view.read()
+    return ink_regions(read.pixels, list(read.words), read.dpi)
+
+
+def ink_regions(
+    grey: np.ndarray, words: list[Word], page_dpi: float | None
+) -> list[tuple[float, float, float, float]]:
+    """Boxes (in ``grey``'s pixels) of ink that none of ``words`` read as print explains."""
     settings = params()["handwriting"]
-    dpi = _dpi(view)
+    dpi = _dpi(grey, page_dpi)
     factor = min(1.0, settings["dpi"] / dpi)
-    grey = view.grey()
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     work_dpi = dpi * factor
     ink = (small < settings["ink_threshold"]).astype(np.uint8)
@@ -119,7 +149,7 @@ def handwriting_regions(view: PageView) -> list[tuple[float, float, float, float
     ink &= 1 - cv2.dilate(rules, np.ones((3, 3), np.uint8))
     printed = np.zeros_like(ink)
     pad = 2
-    for word in _print_words(view.words_px(), settings["min_word_confidence"]):
+    for word in _print_words(words, settings["min_word_confidence"]):
         x0, y0, x1, y1 = (int(round(v * factor)) for v in word.bbox)
         printed[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad] = 1
     loose = ink & (1 - printed)
@@ -127,11 +157,18 @@ def handwriting_regions(view: PageView) -> list[tuple[float, float, float, float
     grown = cv2.dilate(loose, np.ones((join, join), np.uint8))
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
     min_area = settings["min_region_area_in2"] * work_dpi * work_dpi
+    min_span = settings["min_stroke_span_in"] * work_dpi
+    line = _line_height(words, settings["min_word_confidence"])
+    max_line = settings["print_line_max_heights"] * line * factor + join if line else 0.0
     regions = []
     for i in range(1, count):
         x, y, w, h, _area = stats[i]
         if w * h < min_area:
             continue
+        if min(w, h) < min_span:
+            continue  # one thin curve: a sheet's edge or a rule bent by the camera
+        if h <= max_line:
+            continue  # one line high: print that OCR did not read, not a pen's mark
         region_ink = int(ink[y : y + h, x : x + w].sum())
         if region_ink == 0:
             continue
@@ -142,6 +179,12 @@ def handwriting_regions(view: PageView) -> list[tuple[float, float, float, float
             continue
         regions.append((x / factor, y / factor, (x + w) / factor, (y + h) / factor))
     return regions
+
+
+def _line_height(words: list[Word], min_confidence: float) -> float | None:
+    """Median height of the confidently read words: the page's line of print."""
+    heights = [w.bbox[3] - w.bbox[1] for w in words if w.confidence >= min_confidence]
+    return float(np.median(heights)) if heights else None
 
 
 def handwriting_findings(view: PageView) -> list[Finding]:
@@ -164,12 +207,23 @@ def handwriting_findings(view: PageView) -> list[Finding]:
 
 
 def _evidence(view: PageView, box: tuple[float, float, float, float]) -> FindingEvidence:
-    """A box in the page's record unit: points for PDF pages, pixels for images."""
-    scale = view.layer_scale
-    if scale != 1.0:
-        x0, y0, x1, y1 = (v / scale for v in box)
+    """A box in the page's record unit: points for text-layer pages, else prepared pixels.
+
+    ``box`` is in the pixels the check examined: the render for a text-layer page, the
+    prepared page otherwise (``handwriting_regions``).
+    """
+    if view.layer_words is not None:
+        x0, y0, x1, y1 = (v / view.layer_scale for v in box)
         return FindingEvidence(page=view.number, bbox=(x0, y0, x1, y1), unit="pt")
     return FindingEvidence(page=view.number, bbox=box, unit="px")
+
+
+def _onto_read_page(view: PageView, box: tuple[float, float, float, float]) -> FindingEvidence:
+    """A box found on the decoded image, in the record's coordinates."""
+    if view.layer_words is not None:
+        return _evidence(view, box)
+    to_page = view.read().placement.to_image.inverse()
+    return FindingEvidence(page=view.number, bbox=bounds(to_page.polygon(box)), unit="px")
 
 
 # --------------------------------------------------------------------------- tracking dots
@@ -346,7 +400,7 @@ def dot_findings(view: PageView) -> list[Finding]:
             severity="high",
             identifies=True,
             message=message,
-            evidence=[_evidence(view, bbox)],
+            evidence=[_onto_read_page(view, bbox)],
             data={
                 "dots": pattern.dots,
                 "pitch_px": pattern.pitch_px,

@@ -4,15 +4,23 @@ Every page is rasterised (so no text layer, font, object, revision or annotation
 original survives), reduced to black and white with Otsu's threshold (so yellow tracking
 dots, pale on white, fall to white), and written into a fresh PDF with an empty Info
 dictionary and no XMP. Regions flagged as identifying (incoming stamps, the executor,
-handwritten marks) are covered by opaque boxes when asked. Then forensics runs on the
-copy and the report says what was removed and what, if anything, remains. The original
-is opened read-only and never written.
+handwritten marks) are blacked out when asked: each whole printed line they touch and
+the lines that continue it (``verify.forensics.redaction``), carried from the straightened
+page the words were read on back onto the original's pixels through the exact inverse of
+the preparation (``verify.placement``), so on a photo a line's box is a quadrilateral.
+Then the copy is read again, harder than extraction reads, and forensics runs on it: a
+redacted word still legible, or a finding still present, is reported as remaining, and
+only what is verifiably gone is said to be removed. The original is opened read-only and
+never written.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,10 +28,16 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from verify._tesseract import OcrWord
 from verify.errors import VerifyError
 from verify.forensics.findings import Finding, forensics
 from verify.forensics.metadata import params
+from verify.forensics.redaction import Region, flagged_regions, secrets, still_readable
+from verify.geometry import Homography, bounds
+from verify.load import PDF, PageImage, Source
 from verify.options import ExtractOptions, UsageError
+from verify.record import PageInfo
+from verify.resources import load_json
 
 REDACTABLE = {
     "stamps": "incoming_stamp",
@@ -34,13 +48,26 @@ REDACTABLE = {
 
 
 class Redaction(BaseModel):
-    """One opaque box drawn on the copy, in the copy's pixels."""
+    """One opaque region drawn on the copy, in the copy's pixels."""
 
     model_config = ConfigDict(frozen=True)
 
     kind: str
     page: int
-    bbox_px: tuple[int, int, int, int]
+    bbox_px: tuple[int, int, int, int] = Field(description="The axis box around the region.")
+    polygon_px: list[tuple[float, float]] = Field(
+        default_factory=list,
+        description="The region's corners: a box of the straightened page, on the original.",
+    )
+
+
+class Readable(BaseModel):
+    """A redacted word that the copy still shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    text: str
 
 
 class ScrubReport(BaseModel):
@@ -58,7 +85,16 @@ class ScrubReport(BaseModel):
     remaining: list[Finding] = Field(
         default_factory=list, description="Findings of the copy that could still identify."
     )
+    readable: list[Readable] = Field(
+        default_factory=list,
+        description="Redacted words the copy still shows when read again: the redaction failed.",
+    )
     before: list[Finding] = Field(default_factory=list)
+
+    @property
+    def safe(self) -> bool:
+        """Nothing identifying remains and nothing redacted can be read."""
+        return not self.remaining and not self.readable
 
 
 def parse_redact(value: str | None) -> tuple[str, ...]:
@@ -85,8 +121,10 @@ def scrub(
 ) -> ScrubReport:
     """Write a publishable copy of ``path`` to ``out`` and check it (see module doc)."""
     from verify.forensics import _image_meta, _pdf_meta
-    from verify.load import PDF, open_source, page_count, page_image
+    from verify.load import open_source, page_count
     from verify.pipeline import extract
+    from verify.read import read_pages
+    from verify.textmap import DocumentText
 
     started = time.perf_counter()
     dpi = dpi or params()["scrub"]["dpi"]
@@ -100,56 +138,37 @@ def scrub(
         raise UsageError(f"{target}: is the input file: scrub never overwrites the original")
     if target.parent and not target.parent.exists():
         raise UsageError(f"{target.parent}: the output folder does not exist: create it first")
-    record = extract(source.path, options)
-    before = forensics(source.path, record=record, options=options)
-    render = replace(options, render_dpi=dpi)
-    margin = params()["scrub"]["redact_margin_px"]
-    pages: list[tuple[bytes, float, float]] = []
-    redactions: list[Redaction] = []
-    total = page_count(source, options)
-    for index in range(total):
-        image = page_image(source, index, render)
-        grey = _grey(image.pixels)
-        px_factor = 1.0  # copy pixels per pixel of the input image (record boxes in px)
-        if source.media_type != PDF:
-            px_factor = dpi / (image.dpi or _a4_dpi(grey))
-            grey = cv2.resize(
-                grey,
-                None,
-                fx=px_factor,
-                fy=px_factor,
-                interpolation=cv2.INTER_AREA if px_factor < 1 else cv2.INTER_CUBIC,
+    kinds = {REDACTABLE[kind]: kind for kind in redact}
+    with _working_cache(options) as (options, copy_options):
+        texts = list(read_pages(source, options))
+        record = extract(source.path, options)
+        before = forensics(source.path, record=record, options=options)
+        doc = DocumentText(texts)
+        regions = flagged_regions(before, kinds, doc)
+        hidden = secrets(regions, doc)
+        pages: list[tuple[bytes, float, float]] = []
+        redactions: list[Redaction] = []
+        total = page_count(source, options)
+        for index in range(total):
+            bw, page_redactions = _copy_page(
+                source, index, record.pages[index], regions, dpi, options
             )
-        scale_pt = dpi / 72  # copy pixels per point
-        _, bw = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        for kind in redact:
-            for finding in before:
-                if finding.type != REDACTABLE[kind]:
-                    continue
-                for evidence in finding.evidence:
-                    if evidence.page != index + 1 or evidence.bbox is None:
-                        continue
-                    factor = scale_pt if evidence.unit == "pt" else px_factor
-                    x0, y0, x1, y1 = (v * factor for v in evidence.bbox)
-                    box = (
-                        max(0, int(x0) - margin),
-                        max(0, int(y0) - margin),
-                        min(bw.shape[1], int(np.ceil(x1)) + margin),
-                        min(bw.shape[0], int(np.ceil(y1)) + margin),
-                    )
-                    bw[box[1] : box[3], box[0] : box[2]] = 0
-                    redactions.append(Redaction(kind=kind, page=index + 1, bbox_px=box))
-        height, width = bw.shape
-        pages.append((_image_meta.encode_png(bw), width / scale_pt, height / scale_pt))
-    _pdf_meta.write_image_pdf(pages, target)
-    after: list[Finding] = []
-    if check:
-        try:
-            after = forensics(target, options=replace(options, cache_dir=None))
-        except VerifyError as error:
-            raise VerifyError(f"{target}: the scrubbed copy cannot be checked ({error})") from error
+            redactions += page_redactions
+            height, width = bw.shape
+            pages.append((_image_meta.encode_png(bw), width * 72 / dpi, height * 72 / dpi))
+        _pdf_meta.write_image_pdf(pages, target)
+        readable: list[Readable] = []
+        after: list[Finding] = []
+        if check:
+            readable = _readable(target, hidden, dpi, copy_options)
+            try:
+                after = forensics(target, options=copy_options)
+            except VerifyError as error:
+                raise VerifyError(
+                    f"{target}: the scrubbed copy cannot be checked ({error})"
+                ) from error
     before_types = {f.type for f in before}
-    after_types = {f.type for f in after}
+    after_types = {f.type for f in after} | {REDACTABLE[r.kind] for r in readable}
     remaining = [f for f in after if f.identifies and f.severity != "info"]
     return ScrubReport(
         source=str(path),
@@ -160,8 +179,141 @@ def scrub(
         redactions=redactions,
         removed=sorted(before_types - after_types),
         remaining=remaining,
+        readable=readable,
         before=before,
     )
+
+
+@contextmanager
+def _working_cache(options: ExtractOptions) -> Iterator[tuple[ExtractOptions, ExtractOptions]]:
+    """Options for the original and for the copy whose OCR cache serves repeated reads.
+
+    A page is read for its words, for the record and by forensics, and the copy by
+    extraction and forensics; without a cache each would OCR anew. With the user's cache
+    off, a private one lives for this call only; the copy's reads always go to it, so the
+    user's cache never holds what a scrubbed copy shows.
+    """
+    with tempfile.TemporaryDirectory(prefix="verify-scrub-") as folder:
+        private = replace(options, cache_dir=Path(folder))
+        yield (options if options.cache_dir is not None else private), private
+
+
+def _copy_page(
+    source: Source,
+    index: int,
+    page: PageInfo,
+    regions: list[Region],
+    dpi: int,
+    options: ExtractOptions,
+) -> tuple[np.ndarray, list[Redaction]]:
+    """Page ``index`` in black and white at ``dpi``, its regions blacked out."""
+    from verify.load import page_image
+
+    image = page_image(source, index, replace(options, render_dpi=dpi))
+    grey = _grey(image.pixels)
+    factor = 1.0  # copy pixels per pixel of the decoded page
+    if source.media_type != PDF:
+        factor = dpi / (image.dpi or _a4_dpi(grey))
+        grey = cv2.resize(
+            grey,
+            None,
+            fx=factor,
+            fy=factor,
+            interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC,
+        )
+    _, bw = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    mine = [r for r in regions if r.page == index + 1]
+    if not mine:
+        return bw, []
+    to_copy = _onto_copy(source, index, page, image, factor, dpi, options)
+    margin = params()["scrub"]["redact_margin_px"]
+    mask: np.ndarray = np.zeros(bw.shape, np.uint8)
+    redactions = []
+    for region in mine:
+        polygon = to_copy.polygon(region.bbox)
+        corners = np.round(np.array(polygon)).astype(np.int32)
+        cv2.fillPoly(mask, [corners], 255)
+        x0, y0, x1, y1 = bounds(polygon)
+        box = (
+            max(0, int(np.floor(x0)) - margin),
+            max(0, int(np.floor(y0)) - margin),
+            min(bw.shape[1], int(np.ceil(x1)) + margin),
+            min(bw.shape[0], int(np.ceil(y1)) + margin),
+        )
+        redactions.append(
+            Redaction(
+                kind=region.kind,
+                page=index + 1,
+                bbox_px=box,
+                polygon_px=[(round(x, 1), round(y, 1)) for x, y in polygon],
+            )
+        )
+    if margin:
+        mask = cv2.dilate(mask, np.ones((2 * margin + 1, 2 * margin + 1), np.uint8))
+    bw[mask > 0] = 0
+    return bw, redactions
+
+
+def _onto_copy(
+    source: Source,
+    index: int,
+    page: PageInfo,
+    image: PageImage,
+    factor: float,
+    dpi: int,
+    options: ExtractOptions,
+) -> Homography:
+    """The map from the record's coordinates of a page onto the copy's pixels."""
+    from verify.load import page_image
+    from verify.placement import place
+
+    if page.unit == "pt":
+        return Homography.scale(dpi / 72)
+    if source.media_type == PDF:
+        # the words were read on the page rendered at extraction's resolution
+        read_image = page_image(source, index, options)
+        factor = dpi / float(options.render_dpi)
+    else:
+        read_image = image
+    return place(read_image, page).to_image.then(Homography.scale(factor))
+
+
+def _readable(
+    target: Path, hidden: dict[str, set[str]], dpi: int, options: ExtractOptions
+) -> list[Readable]:
+    """The redacted words the written copy still shows, read every way ``check_passes`` lists."""
+    from verify import _tesseract, prepare
+    from verify.load import open_source, page_count, page_image
+
+    if not any(hidden.values()):
+        return []
+    settings = params()["scrub"]
+    prepare_params = load_json("ocr.json")["prepare"]
+    copy = open_source(target)
+    lines: list[list[str]] = []
+    for index in range(page_count(copy, options)):
+        image = page_image(copy, index, replace(options, render_dpi=dpi))
+        grey = _grey(image.pixels)
+        prepared = prepare.prepare(grey, float(dpi), prepare_params).pixels
+        for check in settings["check_passes"]:
+            pixels = prepared if check["prepare"] else grey
+            if check["scale"] != 1.0:
+                pixels = prepare.resize(pixels, check["scale"])
+            words = _tesseract.ocr_words(pixels, settings["check_languages"], check["psm"])
+            lines += _lines(words)
+    return [
+        Readable(kind=kind, text=text)
+        for kind, tokens in sorted(hidden.items())
+        for text in still_readable(tokens, lines, settings["check_min_similarity"])
+    ]
+
+
+def _lines(words: list[OcrWord]) -> list[list[str]]:
+    """Tesseract's words grouped into its lines."""
+    grouped: dict[tuple[int, int, int], list[str]] = {}
+    for word in words:
+        grouped.setdefault((word["block"], word["par"], word["line"]), []).append(word["text"])
+    return list(grouped.values())
 
 
 def _grey(pixels: np.ndarray) -> np.ndarray:

@@ -1,10 +1,12 @@
 """Page images for the HTML report, with the evidence of each finding drawn on them.
 
 The editor must see the words a finding rests on, on the page. PDF pages are rendered
-again (``verify.load.page_image``) at a screen resolution; for images the prepared page
-is not stored, so the decoded page is scaled to the record's page size, in whose
-coordinates the evidence boxes are. Pillow draws the boxes; the PNG is embedded as
-base64 so the HTML file stands alone, offline.
+again (``verify.load.page_image``) at a screen resolution. OCR boxes are in the pixels of
+the prepared (straightened, enlarged) page, which is not stored: they are carried onto
+the page as received through the exact inverse of its preparation
+(``verify.placement``), so on a photo a word's box is the quadrilateral the word fills
+there. Pillow draws them; the PNG is embedded as base64 so the HTML file stands alone,
+offline.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PIL import Image, ImageDraw
 
 from verify.corroborate import Finding
 from verify.errors import VerifyError
+from verify.geometry import Homography, Polygon, bounds
 from verify.options import ExtractOptions
 from verify.record import Record
 
@@ -41,6 +44,7 @@ class PageView:
     width: int
     height: int
     boxes: tuple[tuple[str, str, tuple[float, float, float, float]], ...]  # ids, status, box
+    polygons: tuple[tuple[tuple[float, float], ...], ...] = ()  # each box on the image shown
 
 
 def page_views(
@@ -75,19 +79,21 @@ def _pages_to_draw(record: Record, findings: list[Finding]) -> list[int]:
 
 def _view(record: Record, source: object, number: int, findings: list[Finding]) -> PageView:
     from verify.load import page_image
+    from verify.placement import place
 
     page = next(p for p in record.pages if p.number == number)
     if page.unit == "pt":
         dpi = max(72, min(600, round(72 * DISPLAY_WIDTH / page.width)))
-        pixels = page_image(source, number - 1, ExtractOptions(render_dpi=dpi)).pixels  # type: ignore[arg-type]
-        image = _to_image(pixels)
+        decoded = page_image(source, number - 1, ExtractOptions(render_dpi=dpi))  # type: ignore[arg-type]
     else:
-        pixels = page_image(source, number - 1, ExtractOptions()).pixels  # type: ignore[arg-type]
-        image = _to_image(pixels).resize((round(page.width), round(page.height)))
-    scale = DISPLAY_WIDTH / page.width
-    image = image.resize((DISPLAY_WIDTH, max(1, round(page.height * scale))))
-    boxes = _boxes(findings, number, scale)
-    _draw(image, boxes)
+        decoded = page_image(source, number - 1, ExtractOptions())  # type: ignore[arg-type]
+    image = _to_image(decoded.pixels)
+    scale = DISPLAY_WIDTH / image.width
+    to_shown = place(decoded, page).to_image.then(Homography.scale(scale))
+    image = image.resize((DISPLAY_WIDTH, max(1, round(image.height * scale))))
+    boxes = _boxes(findings, number, 1.0)
+    polygons = [to_shown.polygon(box) for _, _, box in boxes]
+    _draw(image, boxes, polygons)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return PageView(
@@ -96,7 +102,19 @@ def _view(record: Record, source: object, number: int, findings: list[Finding]) 
         width=image.width,
         height=image.height,
         boxes=tuple(boxes),
+        polygons=tuple(polygons),
     )
+
+
+def _grown(polygon: Polygon, pixels: float) -> list[tuple[float, float]]:
+    """The corners moved ``pixels`` away from the centre, so the frame clears the words."""
+    cx = sum(p[0] for p in polygon) / len(polygon)
+    cy = sum(p[1] for p in polygon) / len(polygon)
+    out = []
+    for x, y in polygon:
+        dx, dy = x - cx, y - cy
+        out.append((x + (pixels if dx > 0 else -pixels), y + (pixels if dy > 0 else -pixels)))
+    return out
 
 
 def _to_image(pixels: np.ndarray) -> Image.Image:
@@ -127,12 +145,15 @@ def _boxes(
 
 
 def _draw(
-    image: Image.Image, boxes: list[tuple[str, str, tuple[float, float, float, float]]]
+    image: Image.Image,
+    boxes: list[tuple[str, str, tuple[float, float, float, float]]],
+    polygons: list[Polygon],
 ) -> None:
     draw = ImageDraw.Draw(image)
-    for ids, status, (x0, y0, x1, y1) in boxes:
+    for (ids, status, _), polygon in zip(boxes, polygons, strict=True):
         colour = COLOURS[status]
-        draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), outline=colour, width=2)
+        x0, y0, _, _ = bounds(polygon)
+        draw.polygon(_grown(polygon, 2), outline=colour, width=2)
         text = ids if len(ids) < 40 else ids[:37] + "..."
         width = draw.textlength(text)
         top = max(0, y0 - 13)

@@ -1,0 +1,155 @@
+"""Redaction that holds on photos and on skewed or turned scans; boxes placed on originals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from tests.conftest import FOUNDING, document
+from verify import _tesseract
+from verify.forensics import marks
+from verify.forensics._pages import page_views
+from verify.forensics.redaction import still_readable
+from verify.forensics.scrub import scrub
+from verify.geometry import Homography, bounds
+from verify.load import open_source, page_image
+from verify.options import ExtractOptions
+from verify.pipeline import extract
+from verify.placement import place
+
+SURNAME = "Иванова"
+PHONE_DIGITS = "6272944"
+
+
+def _words(pixels: np.ndarray) -> str:
+    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    found = []
+    for psm in (3, 11):
+        found += [w["text"] for w in _tesseract.ocr_words(grey, "rus+eng", psm)]
+    return " ".join(found)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(5, 40), st.integers(5, 40), st.sampled_from([90, 180, 270]), st.data())
+def test_quarter_turn_follows_numpy(width: int, height: int, degrees: int, data) -> None:
+    x = data.draw(st.integers(0, width - 1))
+    y = data.draw(st.integers(0, height - 1))
+    image = np.zeros((height, width), np.uint8)
+    image[y, x] = 255
+    turned = np.rot90(image, degrees // 90)
+    ys, xs = np.nonzero(turned)
+    mapped = bounds(Homography.quarter_turn(degrees, width, height).polygon((x, y, x + 1, y + 1)))
+    assert mapped == pytest.approx((xs[0], ys[0], xs[0] + 1, ys[0] + 1))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.floats(-20, 20), st.floats(0.5, 2.5))
+def test_opencv_warp_is_mapped_exactly(angle: float, scale: float) -> None:
+    image = np.zeros((120, 160), np.uint8)
+    image[40:44, 70:74] = 255
+    matrix = np.vstack([cv2.getRotationMatrix2D((80, 60), angle, scale), [0, 0, 1]])
+    warped = cv2.warpPerspective(image, matrix, (400, 300), flags=cv2.INTER_NEAREST)
+    ys, xs = np.nonzero(warped)
+    centre = Homography.from_centres(matrix).points(np.array([[72.0, 42.0]]))[0]
+    assert centre == pytest.approx((xs.mean() + 0.5, ys.mean() + 0.5), abs=1.0)
+
+
+@pytest.mark.parametrize("name", ["photo.jpg", "camera.jpg"])
+def test_a_record_box_lands_on_its_words_in_the_photo(name: str) -> None:
+    path = document(FOUNDING, name)
+    record = extract(path)
+    assert record.executor is not None and record.executor.name is not None
+    image = page_image(open_source(path), 0, ExtractOptions())
+    placement = place(image, record.pages[0])
+    assert placement.exact
+    x0, y0, x1, y1 = bounds(placement.to_image.polygon(record.executor.name.bbox))
+    pad = 6
+    crop = image.pixels[int(y0) - pad : int(y1) + pad, int(x0) - pad : int(x1) + pad]
+    crop = cv2.resize(crop, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    assert SURNAME in _words(crop)
+
+
+def _turned_scan(tmp_path: Path, degrees: float) -> Path:
+    scan = Image.open(document(FOUNDING, "scan_300dpi.png"))
+    turned = scan.rotate(degrees, expand=True, fillcolor=255, resample=Image.BICUBIC)
+    out = tmp_path / f"turned_{degrees}.png"
+    turned.save(out, dpi=(300, 300))
+    return out
+
+
+CASES = [
+    ("photo", lambda tmp: document(FOUNDING, "photo.jpg")),
+    ("camera", lambda tmp: document(FOUNDING, "camera.jpg")),
+    ("skew3", lambda tmp: _turned_scan(tmp, 3.0)),
+    ("turn90", lambda tmp: _turned_scan(tmp, 90)),
+    ("turn180", lambda tmp: _turned_scan(tmp, 180)),
+]
+
+
+@pytest.mark.parametrize(("label", "make"), CASES, ids=[c[0] for c in CASES])
+def test_the_executor_is_gone_from_the_copy(tmp_path: Path, label: str, make) -> None:
+    source = make(tmp_path)
+    out = tmp_path / "safe.pdf"
+    report = scrub(source, out, redact=("executor",))
+    assert report.readable == []
+    assert "executor_named" in report.removed
+    assert report.redactions and all(r.kind == "executor" for r in report.redactions)
+    copy = page_image(open_source(out), 0, ExtractOptions(render_dpi=report.dpi)).pixels
+    read = _words(copy)
+    assert SURNAME not in read
+    assert PHONE_DIGITS not in "".join(c for c in read if c.isdigit())
+
+
+def test_an_extension_and_a_continuation_line_are_blacked_out(tmp_path: Path) -> None:
+    path = document(FOUNDING, "scan_300dpi.png")
+    record = extract(path)
+    assert record.executor is not None and record.executor.phone is not None
+    x0, y0, x1, y1 = record.executor.phone.bbox
+    image = Image.open(path).convert("L")
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype(
+        "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf", 42
+    )
+    draw = ImageDraw.Draw(image)
+    draw.text((x1 + 12, y0 - 4), ", доб. 1523", fill=0, font=font)
+    draw.text((x0, y1 + 14), "доб. 4817 (приёмная)", fill=0, font=font)
+    letter = tmp_path / "extension.png"
+    image.save(letter, dpi=(300, 300))
+    out = tmp_path / "safe.pdf"
+    report = scrub(letter, out, redact=("executor",))
+    assert report.readable == []
+    copy = page_image(open_source(out), 0, ExtractOptions(render_dpi=report.dpi)).pixels
+    digits = "".join(c for c in _words(copy) if c.isdigit())
+    assert "1523" not in digits and "4817" not in digits
+
+
+def test_still_readable_finds_split_digits_and_misread_names() -> None:
+    lines = [["Исп.", "Иванва", "Е.А."], ["+7", "(495)", "627-", "29-44"]]
+    found = still_readable({"иванова", PHONE_DIGITS, "петрова", "1523"}, lines, 85)
+    assert found == [PHONE_DIGITS, "иванова"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "en_ministry",
+        "en_ngo",
+        "ru_hospital",
+        "ru_minzdrav_founding",
+        "ru_minzdrav_monthly",
+        "ru_order",
+        "ru_region_health",
+        "uk_moz",
+    ],
+)
+def test_clean_typed_photos_have_no_handwriting(name: str) -> None:
+    path = document(name, "photo.jpg")
+    view = next(page_views(open_source(path), ExtractOptions(), 1))
+    assert marks.handwriting_findings(view) == []
