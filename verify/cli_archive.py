@@ -162,7 +162,7 @@ def ingest_command(
             if outcome.status in ("failed", "unreadable"):
                 _err.print(printable(f"verify: quarantined: {_named(outcome)}"))
             elif outcome.status == "skipped":
-                _err.print(f"verify: skipped: {outcome.path}: {outcome.reason}", markup=False)
+                _err.print(printable(f"verify: skipped: {outcome.path}: {outcome.reason}"))
         _out.print(
             f"ingested {summary.ingested}, duplicates {summary.duplicates}, already archived "
             f"{summary.already}, matches found {summary.matches}, failed {summary.failed} "
@@ -350,10 +350,11 @@ def proof_check_command(
         _print_json({"valid": True, **result.__dict__})
     else:
         _out.print(
-            f"VALID: document {result.document_sha256} was received {result.received_at}; "
-            f"in a log of {result.tree_size} entries signed {result.signed_at} "
-            f"by key {result.key_id}",
-            markup=False,
+            printable(
+                f"VALID: document {result.document_sha256} was received {result.received_at}; "
+                f"in a log of {result.tree_size} entries signed {result.signed_at} "
+                f"by key {result.key_id}"
+            )
         )
 
 

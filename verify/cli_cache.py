@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from verify.console import console
+from verify.console import console, printable
 
 _out = console()
 
@@ -55,14 +55,16 @@ def info_command(cache_dir: CacheDirOption = None, json_output: JsonOption = Fal
         print(json.dumps({**found.to_json(), "disabled": disabled}, ensure_ascii=False))
         return
     _out.print(
-        f"{found.folder}: {found.entries} page reading(s), {found.sealed} sealed, "
-        f"{_size(found.bytes)}" + (f" (not used: ${NO_CACHE_ENV} is set)" if disabled else ""),
+        printable(
+            f"{found.folder}: {found.entries} page reading(s), {found.sealed} sealed, "
+            f"{_size(found.bytes)}" + (f" (not used: ${NO_CACHE_ENV} is set)" if disabled else "")
+        ),
         markup=False,
     )
     if found.loose:
         _out.print(
-            "warning: other users can read: " + ", ".join(found.loose) + "; run `verify cache "
-            "purge`, or chmod -R go= on the folder",
+            printable("warning: other users can read: " + ", ".join(found.loose))
+            + "; run `verify cache purge`, or chmod -R go= on the folder",
             markup=False,
         )
 
@@ -82,8 +84,10 @@ def purge_command(cache_dir: CacheDirOption = None, json_output: JsonOption = Fa
         print(json.dumps({"removed": removed.to_json()}, ensure_ascii=False))
         return
     _out.print(
-        f"removed {removed.entries + removed.sealed} page reading(s), {_size(removed.bytes)}, "
-        f"from {folder}",
+        printable(
+            f"removed {removed.entries + removed.sealed} page reading(s), "
+            f"{_size(removed.bytes)}, from {folder}"
+        ),
         markup=False,
     )
 

@@ -180,8 +180,10 @@ def _print_summary(report: object) -> None:
     copies = report.copies
     if copies.copies:
         _stdout.print(
-            f"copies in the archive: {len(copies.copies)}; independent sources: "
-            f"{copies.independent_sources} ({copies.note})",
+            printable(
+                f"copies in the archive: {len(copies.copies)}; independent sources: "
+                f"{copies.independent_sources} ({copies.note})"
+            ),
             markup=False,
         )
     if not report.findings:
