@@ -23,6 +23,7 @@ VARIANT_PDF = DOCUMENTS / "ru_minzdrav_founding_variant" / "born_digital.pdf"
         "show",
         "archive init",
         "archive verify",
+        "archive head",
         "archive prove",
         "archive reextract",
         "proof check",

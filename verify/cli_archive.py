@@ -50,7 +50,7 @@ def _open(path: Path, *, writes: bool = False) -> Archive:
     from verify.archive import open_archive
     from verify.archive.signing import is_encrypted
 
-    archive = open_archive(path)
+    archive = open_archive(path, readonly=not writes)  # show and search work on read-only copies
     needs = archive.encrypts_sources or (writes and is_encrypted(archive.key_path))
     archive.passphrase = _passphrase(needs)
     return archive
@@ -245,12 +245,20 @@ def verify_command(
     public_key: Annotated[
         Path | None, typer.Option("--public-key", help="Pin the key (default keys/signing.pub).")
     ] = None,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since",
+            help="A checkpoint saved earlier (verify archive head): prove the log continues it.",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Re-hash every original and check the custody log, records and signed tree heads.
+    """Re-hash every original and check the custody log, every table row and signed tree heads.
 
-    Exit code 11 when anything was changed, deleted or not signed by the key; every
-    affected document is named by its sha256.
+    Exit code 11 when anything was changed, deleted, inserted or not signed by the key
+    (every affected row named by table and field), or, with --since, when the archive was
+    rolled back or forked since that checkpoint. Opens the archive read-only.
     """
     from verify.archive import open_archive
     from verify.archive.private import loose_paths
@@ -258,8 +266,11 @@ def verify_command(
     from verify.archive.verify_archive import verify_archive
 
     key = load_public_key(public_key) if public_key else None
-    with open_archive(path) as archive:
+    saved = _read_text(since) if since is not None else None
+    with open_archive(path, readonly=True) as archive:
         report = verify_archive(archive, key)
+        if saved is not None:
+            _check_since(archive, saved, key or archive.public_key(), report)
     report.notes.extend(loose_paths(path))  # readable by others: a note, not tampering
     if json_output:
         _print_json(report.to_json())
@@ -281,6 +292,54 @@ def verify_command(
             f"the archive does not verify: {len(report.problems)} problem(s), affected documents: "
             + (", ".join(report.affected) or "none named")
         )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise IntegrityError(f"cannot read the checkpoint {path}: {error}") from error
+
+
+def _check_since(archive: Archive, text: str, key: Any, report: Any) -> None:
+    """Add the --since verdict to the report: a problem when rolled back or forked."""
+    from verify.archive.rows import Problem
+    from verify.archive.since import check_since
+
+    since = check_since(archive, text, key)
+    report.since = since.to_json()
+    if since.ok:
+        report.notes.append(f"since the checkpoint: {since.detail}")
+    else:
+        report.problems.append(Problem(since.verdict, None, since.detail))
+
+
+@archive_app.command("head")
+def head_command(
+    path: Annotated[Path, typer.Argument(help="The archive folder.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Print the newest signed tree head as a C2SP checkpoint (a signed note) to publish.
+
+    Save it outside the archive (mail it, commit it to a public repository, hand it to a
+    witness); `verify archive verify ARCHIVE --since FILE` later proves the archive still
+    continues it. Reads only.
+    """
+    from verify.archive import custody, open_archive
+    from verify.archive.signing import format_checkpoint
+
+    with open_archive(path, readonly=True) as archive:
+        head = custody.latest_head(archive.store)
+        key = archive.public_key()
+        if head is None or not head.verify(key):
+            raise IntegrityError(
+                f"{path} has no signed tree head that verifies: run verify archive verify"
+            )
+        text = format_checkpoint(head, key)
+    if json_output:
+        _print_json({"checkpoint": text, **head.to_json()})
+    else:
+        sys.stdout.write(text)
 
 
 @archive_app.command("prove")

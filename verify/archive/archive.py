@@ -4,7 +4,11 @@ Layout (docs/archive.md): ``archive.json`` (format marker), ``archive.sqlite`` (
 WAL), ``originals/`` (write-once bytes), ``keys/signing.key`` (0600) and
 ``keys/signing.pub``, ``index/`` (the persisted match index, rebuilt from stored
 fingerprints whenever it is missing or stale), ``cache/`` (the OCR cache, so
-``archive reextract`` never re-runs tesseract on an unchanged page).
+``archive reextract`` never re-runs tesseract on an unchanged page), ``heads/`` (every
+signed tree head, kept outside the database, and the latest as a checkpoint).
+
+A new archive signs a tree head of size 0 at once: an archive always has a signed head,
+so one whose heads were all deleted is seen as such.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from verify.archive import signing
+from verify.archive import custody, signing
+from verify.archive.heads import FOLDER as HEADS_FOLDER
+from verify.archive.heads import HeadsFile
 from verify.archive.originals import Originals, disk_error
 from verify.archive.private import FOLDER_MODE, create_private_file, tighten
 from verify.archive.sources import SourceCipher
@@ -50,6 +56,11 @@ class Archive:
     def public_key_path(self) -> Path:
         """The public key, to hand to whoever checks a proof."""
         return self.root / "keys" / "signing.pub"
+
+    @property
+    def heads(self) -> HeadsFile:
+        """The copy of the signed tree heads outside the database."""
+        return HeadsFile(self.root / HEADS_FOLDER)
 
     @property
     def index_dir(self) -> Path:
@@ -147,6 +158,8 @@ def init_archive(
                 cipher, meta = SourceCipher.create(passphrase)
                 for key, value in meta.items():
                     store.set_meta(key, value)
+        with custody.transaction(store, private, HeadsFile(root / HEADS_FOLDER)):
+            pass  # the head of the empty log
         marker = {"format": FORMAT, "key_id": kid, "encrypt_sources": encrypt_sources}
         (root / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
         tighten(root)
@@ -162,9 +175,17 @@ def init_archive(
 
 
 def open_archive(
-    root: Path, *, passphrase: str | None = None, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S
+    root: Path,
+    *,
+    passphrase: str | None = None,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S,
+    readonly: bool = False,
 ) -> Archive:
-    """Open an existing archive; ArchiveError when ``root`` is not one."""
+    """Open an existing archive; ArchiveError when ``root`` is not one.
+
+    ``readonly`` opens the database read-only (``archive verify``, ``show``, ``search``,
+    ``archive head``): it works on a read-only copy and can change nothing.
+    """
     marker = root / MARKER
     if not marker.is_file():
         raise ArchiveError(
@@ -176,5 +197,5 @@ def open_archive(
         raise ArchiveError(f"{marker} is unreadable: {error}") from error
     if fmt != FORMAT:
         raise ArchiveError(f"{root} holds {fmt!r}, this verify reads {FORMAT}: upgrade verify")
-    store = SQLiteStore(root / DATABASE, busy_timeout=busy_timeout)
+    store = SQLiteStore(root / DATABASE, busy_timeout=busy_timeout, readonly=readonly)
     return Archive(root, store, Originals(root / "originals"), passphrase)

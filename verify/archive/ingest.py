@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from verify.archive import custody, private
+from verify.archive import binding, custody, private
 from verify.archive.archive import Archive
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher, Found
 from verify.archive.originals import read_hashed
@@ -317,7 +317,7 @@ class Ingestor:
 
     def _finish(self, summary: IngestSummary) -> None:
         self._syncer.shutdown(wait=True)
-        custody.sign_pending(self.store, self.key)
+        custody.sign_pending(self.store, self.key, self.archive.heads)
         summary.tree_size = self.store.log_size()
         try:
             self.matcher.save()
@@ -412,7 +412,7 @@ class Ingestor:
             future.result()
         self._naming = []
         committed: list[tuple[FileOutcome, int | None]] = []
-        with self.store.atomic():
+        with custody.transaction(self.store, self.key, self.archive.heads):
             for item in self._pending:
                 if isinstance(item, FileOutcome):
                     committed.append((item, None))
@@ -432,27 +432,31 @@ class Ingestor:
         if self.store.receipt(item.receipt_id) is not None:  # another process was quicker
             return FileOutcome(shown, "already", sha256), None
         new = self.store.document(sha256) is None
+        self.store.put_source(
+            self.source_id, self.cipher.encrypt(self.source, "source"), custody.now()
+        )
+        receipt = ReceiptRow(
+            receipt_id=item.receipt_id,
+            sha256=sha256,
+            source_id=self.source_id,
+            source_name=None,
+            path=self.cipher.encrypt(shown, "path"),
+            note=self.cipher.encrypt(self.note, "note"),
+            received_at=custody.now(),
+            seq=-1,
+        )
         received = custody.append(
-            self.store, "received", sha256, receipt=item.receipt_id, size=item.size
+            self.store,
+            "received",
+            sha256,
+            receipt=item.receipt_id,
+            size=item.size,
+            bind=binding.received(self.store, receipt),
         )
         seq = None
         if new:
             seq = self._commit_document(item)
-        self.store.put_source(
-            self.source_id, self.cipher.encrypt(self.source, "source"), custody.now()
-        )
-        self.store.put_receipt(
-            ReceiptRow(
-                receipt_id=item.receipt_id,
-                sha256=sha256,
-                source_id=self.source_id,
-                source_name=None,
-                path=self.cipher.encrypt(shown, "path"),
-                note=self.cipher.encrypt(self.note, "note"),
-                received_at=custody.now(),
-                seq=received,
-            )
-        )
+        self.store.put_receipt(replace(receipt, seq=received))
         if not new:
             return FileOutcome(shown, "duplicate", sha256), None
         if item.extracted is None:
@@ -466,18 +470,27 @@ class Ingestor:
         sha256, size, failure = item.sha256, item.size, item.failure
         if item.extracted is None:
             code = int(failure.exit_code) if failure else int(ExitCode.internal)
-            custody.append(self.store, "failed", sha256, code=code)
-            self.store.put_document(
-                DocumentRow(sha256, size, None, "failed", custody.now(), 0, None)
-            )
-            self.store.put_failure(
-                FailureRow(sha256, str(failure or "unknown failure"), code, custody.now())
-            )
+            quarantine(self.store, sha256, size, str(failure or "unknown failure"), code)
             return None
         record, fingerprints = item.extracted
         seq = commit_record(self.store, sha256, size, record, fingerprints)
         record_links(self.store, sha256, item.found)
         return seq
+
+
+def quarantine(store: ArchiveStore, sha256: str, size: int, reason: str, code: int) -> None:
+    """Quarantine a document with its 'failed' entry (a new document gets its row too).
+
+    Inside the caller's transaction. A document already extracted keeps its row and
+    record: the entry binds the row as it stays.
+    """
+    when = custody.now()
+    document = store.document(sha256) or DocumentRow(sha256, size, None, "failed", when, 0, None)
+    custody.append(
+        store, "failed", sha256, code=code, bind=binding.failed(store, document, reason, when)
+    )
+    store.put_document(document)
+    store.put_failure(FailureRow(sha256, reason, code, when))
 
 
 def record_links(store: ArchiveStore, sha256: str, found: Sequence[Found]) -> int:
@@ -504,6 +517,18 @@ def commit_record(
 ) -> int:
     """Store a record and its 'extracted' entry (its JSON's hash); returns the entry number."""
     record_json = record.to_json()
+    fingerprints_json = fingerprints.model_dump_json()
+    # size and first_seen stay those of the row when it exists (a retry or reextract).
+    existing = store.document(sha256)
+    document = DocumentRow(
+        sha256,
+        existing.size if existing else size,
+        record.source.media_type,
+        "extracted",
+        existing.first_seen if existing else custody.now(),
+        len(record.pages),
+        None,
+    )
     seq = custody.append(
         store,
         "extracted",
@@ -511,20 +536,10 @@ def commit_record(
         record_sha256=record_digest(record_json),
         verify_version=record.verify_version,
         fingerprints=fingerprints.parameters_version,
+        bind=binding.extracted(store, document, fingerprints_json),
     )
-    # first_seen is kept by put_document when the row exists (a retry or reextract).
-    store.put_document(
-        DocumentRow(
-            sha256,
-            size,
-            record.source.media_type,
-            "extracted",
-            custody.now(),
-            len(record.pages),
-            seq,
-        )
-    )
-    store.put_record(sha256, record_json, fingerprints.model_dump_json())
+    store.put_document(replace(document, extracted_seq=seq))
+    store.put_record(sha256, record_json, fingerprints_json)
     store.clear_failure(sha256)
     return seq
 
@@ -580,7 +595,7 @@ def retry_failed(
             summary.add(outcome)
             progress.file_done(outcome)
     finally:
-        custody.sign_pending(archive.store, key)
+        custody.sign_pending(archive.store, key, archive.heads)
         summary.tree_size = archive.store.log_size()
         matcher.save()
     summary.seconds = time.perf_counter() - started
@@ -612,11 +627,11 @@ def _retry_one(
     if failed is not None:  # named as received, not by the archive's path of the bytes
         named = sha256 if archive.cipher().enabled else shown
         reason = str(failed).replace(str(archive.originals.path(sha256)), named)
-        with archive.store.atomic():
-            archive.store.put_failure(replace(failure, reason=reason, at=custody.now()))
+        with custody.transaction(archive.store, archive.private_key(), archive.heads):
+            quarantine(archive.store, sha256, size, reason, int(failed.exit_code))
         return FileOutcome(shown, "failed", sha256, reason=reason)
     found = [f for f in matcher.find(record, fingerprints) if f.comparison.verdict in LINK_VERDICTS]
-    with archive.store.atomic():
+    with custody.transaction(archive.store, archive.private_key(), archive.heads):
         seq = commit_record(archive.store, sha256, size, record, fingerprints)
         record_links(archive.store, sha256, found)
     matcher.add(sha256, record, fingerprints)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from verify.archive.store import ArchiveStore
 from verify.compare import Comparison, as_record, compare
-from verify.errors import VerifyError
+from verify.errors import IntegrityError, VerifyError
 from verify.fingerprint import Fingerprints, parameters, parameters_version
 from verify.index import Candidate, MatchIndex
 from verify.lru import LruCache
@@ -130,9 +130,15 @@ def _stamp(store: ArchiveStore) -> dict[str, object]:
     }
 
 
-def _current(fingerprints_json: str) -> Fingerprints | None:
+def _current(sha256: str, fingerprints_json: str) -> Fingerprints | None:
     """Stored fingerprints, if made with this verify's parameters (others are never matched)."""
-    fingerprints = Fingerprints.model_validate_json(fingerprints_json)
+    try:
+        fingerprints = Fingerprints.model_validate_json(fingerprints_json)
+    except ValueError as error:  # pydantic's ValidationError: a damaged row
+        raise IntegrityError(
+            f"the stored fingerprints of document {sha256} (records.fingerprints) are "
+            "damaged: run verify archive verify, and restore the archive from a copy"
+        ) from error
     return fingerprints if fingerprints.parameters_version == parameters_version() else None
 
 
@@ -140,7 +146,7 @@ def build_from_store(store: ArchiveStore) -> MatchIndex:
     """A fresh index of every stored fingerprint."""
     index = MatchIndex()
     for sha256, fingerprints_json in store.fingerprints():
-        fingerprints = _current(fingerprints_json)
+        fingerprints = _current(sha256, fingerprints_json)
         if fingerprints is not None:
             index.add(sha256, fingerprints)
     index.build()
@@ -166,7 +172,9 @@ def _recent_since(store: ArchiveStore, stamp: dict[str, object]) -> Recent | Non
     count = 0
     for sha256, fingerprints_json in store.fingerprints_since(log_size):
         count += 1
-        fingerprints = _current(fingerprints_json) if fingerprints_json is not None else None
+        fingerprints = (
+            _current(sha256, fingerprints_json) if fingerprints_json is not None else None
+        )
         if fingerprints is not None:
             recent.append((sha256, fingerprints))
     if saved_generation + count != int(store.get_meta("generation") or 0):

@@ -6,8 +6,9 @@ two smaller than ``n``. Using the published algorithm (not an invention of ours)
 inclusion proof can be checked by anyone with a few lines of code in any language, and the
 tree of an empty log is ``SHA-256()``.
 
-Only inclusion proofs are implemented; consistency proofs between two tree heads are not
-needed by ``archive verify``, which recomputes every signed head from the full log.
+Inclusion proofs (``audit_path``/``verify_inclusion``) and consistency proofs between two
+tree sizes (``consistency_path``/``verify_consistency``, RFC 9162 2.1.4): ``archive verify
+--since`` proves that a checkpoint saved outside the archive is a prefix of today's log.
 """
 
 from __future__ import annotations
@@ -121,3 +122,63 @@ def verify_inclusion(
         fn >>= 1
         sn >>= 1
     return sn == 0 and value == expected_root
+
+
+def consistency_path(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """PROOF(m, D[n]) of RFC 6962 2.1.2: hashes proving the tree of ``old_size`` leaves is a prefix.
+
+    Empty for ``old_size`` 0 or equal to ``len(leaves)`` (nothing to prove).
+    """
+    n = len(leaves)
+    if not 0 <= old_size <= n:
+        raise ValueError(f"tree size {old_size} is outside a tree of {n} leaves")
+    if old_size in (0, n):
+        return []
+    return _subproof(old_size, leaves, True)
+
+
+def _subproof(m: int, leaves: Sequence[bytes], whole: bool) -> list[bytes]:
+    """SUBPROOF(m, D[n], b) of RFC 6962 2.1.2."""
+    n = len(leaves)
+    if m == n:
+        return [] if whole else [root(leaves)]
+    k = _split(n)
+    if m <= k:
+        return _subproof(m, leaves[:k], whole) + [root(leaves[k:])]
+    return _subproof(m - k, leaves[k:], False) + [root(leaves[:k])]
+
+
+def verify_consistency(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, path: Sequence[bytes]
+) -> bool:
+    """RFC 9162 2.1.4.2: True when ``path`` proves the tree (old_size, old_root) is a prefix."""
+    if not 0 <= old_size <= new_size:
+        return False
+    if old_size == new_size:
+        return not path and old_root == new_root
+    if old_size == 0:
+        return not path
+    proof = list(path)
+    if old_size & (old_size - 1) == 0:  # a power of two: the old root is the first node
+        proof.insert(0, old_root)
+    if not proof:
+        return False
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for node in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(node, fr)
+            sr = node_hash(node, sr)
+            while not fn & 1 and fn:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, node)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root

@@ -51,9 +51,9 @@ def prove(archive: Archive, doc_id: str) -> dict[str, Any]:
         raise IntegrityError(f"document {sha256} has no receipt: run verify archive verify")
     index = receipts[0].seq
     key = archive.private_key()
-    with archive.store.atomic():
+    with custody.transaction(archive.store, key, archive.heads):
         custody.append(archive.store, "exported", sha256, what="inclusion_proof", leaf=index)
-    head = custody.sign_pending(archive.store, key)
+    head = custody.latest_head(archive.store)
     if head is None:  # pragma: no cover - an entry was just appended
         raise ArchiveError("could not sign a tree head: run verify archive verify")
     leaves = [leaf_hash(row.data) for row in archive.store.leaves(0, head.tree_size)]

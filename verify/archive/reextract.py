@@ -19,11 +19,11 @@ from verify.archive.ingest import (
     _archive_options,
     commit_record,
     extract_original,
+    quarantine,
     record_digest,
     record_links,
 )
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher
-from verify.archive.store import FailureRow
 from verify.errors import VerifyError
 from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
@@ -71,9 +71,13 @@ def reextract(
                 )
             except VerifyError as error:
                 summary.failed += 1
-                with archive.store.atomic():
-                    archive.store.put_failure(
-                        FailureRow(document.sha256, str(error), int(error.exit_code), custody.now())
+                with custody.transaction(archive.store, key, archive.heads):
+                    quarantine(
+                        archive.store,
+                        document.sha256,
+                        document.size,
+                        str(error),
+                        int(error.exit_code),
                     )
                 continue
             old = archive.store.record_json(document.sha256)
@@ -86,11 +90,11 @@ def reextract(
                 for f in matcher.find(record, fingerprints)
                 if f.comparison.verdict in LINK_VERDICTS
             ]
-            with archive.store.atomic():
+            with custody.transaction(archive.store, key, archive.heads):
                 commit_record(archive.store, document.sha256, document.size, record, fingerprints)
                 summary.new_links += record_links(archive.store, document.sha256, found)
     finally:
-        custody.sign_pending(archive.store, key)
+        custody.sign_pending(archive.store, key, archive.heads)
         matcher.save(rebuild=True)
     summary.seconds = time.perf_counter() - started
     return summary

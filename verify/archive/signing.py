@@ -9,6 +9,11 @@ A tree head is signed over a fixed byte string (docs/archive.md, "Signed tree he
 ``b"verify.tree_head/1\\0" || tree_size (u64 big-endian) || timestamp_ms (u64 big-endian)
 || root_hash (32 bytes)``. The context prefix keeps a signature made for a tree head from
 ever being valid for anything else the key might sign.
+
+The same key also signs each head as a C2SP checkpoint (``checkpoint_text``: origin line,
+tree size, base64 root; signed-note Ed25519 over that text), so a head can leave the
+archive in the format transparency-log witnesses read. The note text never contains a NUL
+byte, so it can never be mistaken for the binary tree-head string above.
 """
 
 from __future__ import annotations
@@ -127,6 +132,7 @@ class TreeHead:
     root_hash: bytes
     key_id: str
     signature: bytes
+    note_signature: bytes | None = None  # Ed25519 over the checkpoint text (see the module)
 
     def signed_bytes(self) -> bytes:
         """The exact bytes the signature covers (see the module docstring)."""
@@ -138,13 +144,16 @@ class TreeHead:
             return False
         try:
             public_key.verify(self.signature, self.signed_bytes())
+            if self.note_signature is not None:
+                text = checkpoint_text(origin_of(self.key_id), self.tree_size, self.root_hash)
+                public_key.verify(self.note_signature, text)
         except InvalidSignature:
             return False
         return True
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in the archive and in proofs."""
-        return {
+        value: dict[str, Any] = {
             "format": TREE_HEAD_FORMAT,
             "tree_size": self.tree_size,
             "timestamp_ms": self.timestamp_ms,
@@ -152,6 +161,9 @@ class TreeHead:
             "key_id": self.key_id,
             "signature": base64.b64encode(self.signature).decode("ascii"),
         }
+        if self.note_signature is not None:
+            value["checkpoint_signature"] = base64.b64encode(self.note_signature).decode("ascii")
+        return value
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> TreeHead:
@@ -159,12 +171,14 @@ class TreeHead:
         try:
             if value.get("format") != TREE_HEAD_FORMAT:
                 raise ValueError(f"format {value.get('format')!r}")
+            note = value.get("checkpoint_signature")
             return cls(
                 tree_size=int(value["tree_size"]),
                 timestamp_ms=int(value["timestamp_ms"]),
                 root_hash=bytes.fromhex(value["root_hash"]),
                 key_id=str(value["key_id"]),
                 signature=base64.b64decode(value["signature"], validate=True),
+                note_signature=base64.b64decode(note, validate=True) if note else None,
             )
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             raise IntegrityError(f"malformed signed tree head: {error}") from error
@@ -182,4 +196,106 @@ def sign_tree_head(
 ) -> TreeHead:
     """Sign a tree head with the archive key."""
     signature = private.sign(tree_head_bytes(tree_size, timestamp_ms, root_hash))
-    return TreeHead(tree_size, timestamp_ms, root_hash, key_id(private.public_key()), signature)
+    kid = key_id(private.public_key())
+    note = private.sign(checkpoint_text(origin_of(kid), tree_size, root_hash))
+    return TreeHead(tree_size, timestamp_ms, root_hash, kid, signature, note)
+
+
+# ---------------------------------------------------------------- C2SP checkpoints
+
+ORIGIN_PREFIX = "verify.archive/"
+NOTE_ED25519 = b"\x01"
+NOTE_DASH = "\u2014 "
+
+
+def origin_of(kid: str) -> str:
+    """The checkpoint origin (and signed-note key name) of the archive whose key id is ``kid``.
+
+    Derived from the key, so it needs no setting and two archives never share one.
+    """
+    return f"{ORIGIN_PREFIX}{kid[:32]}"
+
+
+def checkpoint_text(origin: str, tree_size: int, root_hash: bytes) -> bytes:
+    """The note text of a C2SP tlog-checkpoint: origin, size, base64 root, each with a newline."""
+    root64 = base64.b64encode(root_hash).decode("ascii")
+    return f"{origin}\n{tree_size}\n{root64}\n".encode()
+
+
+def note_key_hash(name: str, public_key: Ed25519PublicKey) -> bytes:
+    """signed-note key ID: SHA-256(name || 0x0A || 0x01 || 32-byte public key)[:4]."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(name.encode() + b"\n" + NOTE_ED25519 + raw).digest()[:4]
+
+
+def format_checkpoint(head: TreeHead, public_key: Ed25519PublicKey) -> str:
+    """The head as a signed note (needs the head's checkpoint signature)."""
+    if head.note_signature is None:
+        raise ArchiveError(
+            f"the tree head of size {head.tree_size} was signed by an older verify, without a "
+            "checkpoint signature: the next ingest or `verify archive prove` signs a new one"
+        )
+    name = origin_of(head.key_id)
+    body = checkpoint_text(name, head.tree_size, head.root_hash).decode()
+    blob = base64.b64encode(note_key_hash(name, public_key) + head.note_signature).decode()
+    return f"{body}\n{NOTE_DASH}{name} {blob}\n"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint read from a signed note, its signature checked."""
+
+    origin: str
+    tree_size: int
+    root_hash: bytes
+
+
+def parse_checkpoint(text: str, public_key: Ed25519PublicKey) -> Checkpoint:
+    """Read a C2SP checkpoint and verify the archive key's signature line; IntegrityError if not.
+
+    Signatures by other keys (a witness's cosignature) are ignored, as the spec requires.
+    """
+    body, sep, signatures = text.partition("\n\n")
+    if not sep or any(ord(c) < 0x20 and c != "\n" for c in text):
+        raise IntegrityError("not a signed note: no blank line before the signatures")
+    lines = body.split("\n")
+    if len(lines) < 3:
+        raise IntegrityError("not a checkpoint: it needs an origin, a tree size and a root hash")
+    origin, size_text, root64 = lines[0], lines[1], lines[2]
+    try:
+        if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
+            raise ValueError(f"tree size {size_text!r}")
+        root_hash = base64.b64decode(root64, validate=True)
+        if len(root_hash) != 32:
+            raise ValueError("the root hash is not 32 bytes")
+    except ValueError as error:
+        raise IntegrityError(f"malformed checkpoint: {error}") from error
+    name = origin_of(key_id(public_key))
+    expected = note_key_hash(name, public_key)
+    text_bytes = (body + "\n").encode("utf-8")
+    verified = False
+    for line in signatures.split("\n"):
+        if not line.startswith(NOTE_DASH):
+            continue
+        signer, _, blob = line[len(NOTE_DASH) :].partition(" ")
+        try:
+            raw = base64.b64decode(blob, validate=True)
+        except ValueError:
+            continue
+        if signer != name or raw[:4] != expected:
+            continue  # another key's signature (a witness): not ours to check
+        try:
+            public_key.verify(raw[4:], text_bytes)
+        except InvalidSignature as error:
+            raise IntegrityError(
+                "the checkpoint's signature does not verify: it was altered"
+            ) from error
+        verified = True
+    if not verified:
+        raise IntegrityError(
+            f"the checkpoint is not signed by this archive's key (expected a line "
+            f"'{NOTE_DASH}{name} ...')"
+        )
+    if origin != name:
+        raise IntegrityError(f"the checkpoint is of log {origin!r}, not of this archive ({name})")
+    return Checkpoint(origin, int(size_text), root_hash)

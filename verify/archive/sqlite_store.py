@@ -8,7 +8,14 @@ next one starts, which is what "kill -9 at any moment, nothing lost" needs.
 
 Migrations: ``PRAGMA user_version`` holds the schema version; ``MIGRATIONS[i]`` takes a
 database from version ``i`` to ``i + 1`` inside one transaction. An archive written by a
-newer verify (a higher version) is refused rather than misread.
+newer verify (a higher version) is refused rather than misread. Migrations only add
+(tables, indexes, meta rows), so a read-only copy of an older archive is still read.
+
+``readonly=True`` opens the file with ``mode=ro`` and changes nothing (no WAL switch, no
+migration): ``archive verify``, ``show`` and ``search`` work on an auditor's read-only copy.
+A WAL database in a folder where SQLite cannot create its ``-shm`` file is opened
+``immutable`` instead, which is only safe when no ``-wal`` file holds commits the main file
+lacks: such a copy is refused with a message saying to copy it whole after a checkpoint.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from verify.archive.store import (
     LinkRow,
     ReceiptRow,
 )
-from verify.errors import ArchiveError
+from verify.errors import ArchiveError, IntegrityError, VerifyError
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 
@@ -72,6 +79,10 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX documents_extracted ON documents(extracted_seq);
     """,
+    # 2 -> 3: the salt of the row digests that log entries (version 2) carry (binding.py).
+    """
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('binding_salt', lower(hex(randomblob(16))));
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -81,9 +92,14 @@ def _locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def translate(error: sqlite3.Error) -> ArchiveError:
-    """Turn a SQLite failure into an ArchiveError that says what to do."""
+def translate(error: sqlite3.Error) -> VerifyError:
+    """Turn a SQLite failure into an ArchiveError (or IntegrityError) that says what to do."""
     text = str(error).lower()
+    if "malformed" in text or "not a database" in text:
+        return IntegrityError(
+            f"the archive database is damaged ({error}): run verify archive verify, and "
+            "restore archive.sqlite from a copy"
+        )
     if isinstance(error, sqlite3.OperationalError) and _locked(error):
         return ArchiveError(
             "the archive is in use by another process (still locked after waiting): "
@@ -102,25 +118,50 @@ class SQLiteStore(ArchiveStore):
     """``ArchiveStore`` on one SQLite file (``archive.sqlite``)."""
 
     def __init__(
-        self, path: Path, *, create: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S
+        self,
+        path: Path,
+        *,
+        create: bool = False,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S,
+        readonly: bool = False,
     ) -> None:
         if not create and not path.is_file():
             raise ArchiveError(f"{path} is missing: is this an archive? (verify archive init)")
+        self.path = path
+        self.readonly = readonly
         try:
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            if readonly:
+                self._db = _connect_readonly(path, busy_timeout)
+            else:
+                self._db = sqlite3.connect(
+                    path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                )
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal" and create:
-                raise ArchiveError(f"cannot put {path} in WAL mode (got {mode})")
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
+            if not create:
+                self._check_not_empty()
+            if not readonly:
+                mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal" and create:
+                    raise ArchiveError(f"cannot put {path} in WAL mode (got {mode})")
+                self._db.execute("PRAGMA synchronous = FULL")
+                self._db.execute("PRAGMA foreign_keys = ON")
+                self._migrate()
+            elif self.schema_version > SCHEMA_VERSION:
+                self._migrate()  # refuses it
         except sqlite3.Error as error:
             raise translate(error) from error
         self._depth = 0
         self._next_seq: int | None = None
+
+    def _check_not_empty(self) -> None:
+        """An existing archive's database that holds no schema was truncated or replaced."""
+        tables = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        if self.schema_version == 0 or not tables:
+            size = self.path.stat().st_size
+            raise IntegrityError(
+                f"{self.path} holds no archive ({size} bytes, no tables): it was truncated or "
+                "replaced; restore it from a copy (the originals and heads/ are intact)"
+            )
 
     @property
     def schema_version(self) -> int:  # type: ignore[override]
@@ -128,11 +169,13 @@ class SQLiteStore(ArchiveStore):
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
+        """Apply the migrations the database lacks (see the module docstring)."""
         version = self.schema_version
         if version > SCHEMA_VERSION:
             raise ArchiveError(
                 f"the archive has schema version {version}, this verify knows up to "
-                f"{SCHEMA_VERSION}: upgrade verify"
+                f"{SCHEMA_VERSION}: upgrade verify (or, if no newer verify wrote it, the "
+                "database's header was damaged)"
             )
         while version < SCHEMA_VERSION:
             self._db.execute("BEGIN IMMEDIATE")
@@ -159,6 +202,11 @@ class SQLiteStore(ArchiveStore):
             finally:
                 self._depth -= 1
             return
+        if self.readonly:
+            raise ArchiveError(
+                f"{self.path} was opened read-only (a read-only copy, or a command that only "
+                "reads): it cannot be written"
+            )
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
@@ -336,6 +384,11 @@ class SQLiteStore(ArchiveStore):
         row = self._one(f"{self._RECEIPT} WHERE r.id = ?", receipt_id)
         return ReceiptRow(*row) if row else None
 
+    def source(self, source_id: str) -> tuple[str | None, str] | None:
+        """See ``ArchiveStore``."""
+        row = self._one("SELECT name, created FROM sources WHERE id = ?", source_id)
+        return (row[0], row[1]) if row else None
+
     def put_receipt(self, row: ReceiptRow) -> None:
         """See ``ArchiveStore``."""
         self._write(
@@ -451,6 +504,63 @@ class SQLiteStore(ArchiveStore):
         """See ``ArchiveStore``."""
         self._write("INSERT INTO tree_heads (tree_size, head) VALUES (?, ?)", tree_size, head_json)
 
-    def tree_heads(self) -> list[str]:
+    def tree_heads(self, larger_than: int = -1) -> list[str]:
         """See ``ArchiveStore``."""
-        return [r[0] for r in self._all("SELECT head FROM tree_heads ORDER BY id")]
+        sql = "SELECT head FROM tree_heads WHERE tree_size > ? ORDER BY id"
+        return [r[0] for r in self._all(sql, larger_than)]
+
+    def latest_tree_head(self) -> str | None:
+        """See ``ArchiveStore``."""
+        row = self._one("SELECT head FROM tree_heads ORDER BY tree_size DESC, id DESC LIMIT 1")
+        return row[0] if row else None
+
+    # ------------------------------------------------------------------ audit
+    AUDITED = ("documents", "records", "sources", "receipts", "links", "failures")
+
+    def rows(self, table: str) -> list[dict[str, object]]:
+        """See ``ArchiveStore``."""
+        if table not in self.AUDITED:
+            raise ValueError(f"not an audited table: {table}")
+        try:
+            cursor = self._db.execute(f"SELECT * FROM {table}")  # noqa: S608 - a fixed name
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except sqlite3.Error as error:
+            raise translate(error) from error
+
+    def integrity_problems(self) -> list[str]:
+        """See ``ArchiveStore``: SQLite's own ``integrity_check`` (b-trees, indexes, pages)."""
+        try:
+            rows = self._db.execute("PRAGMA integrity_check(20)").fetchall()
+        except sqlite3.DatabaseError as error:
+            return [str(error)]
+        messages = [str(r[0]) for r in rows]
+        return [] if messages == ["ok"] else messages
+
+
+def _connect_readonly(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """Open ``mode=ro``; in a folder SQLite cannot write its ``-shm`` to, ``immutable``."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    db = sqlite3.connect(
+        uri, uri=True, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError as error:
+        db.close()
+        if "unable to open" not in str(error).lower() and "readonly" not in str(error).lower():
+            raise
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ArchiveError(
+            f"{path} is read-only and its write-ahead log {wal.name} holds commits SQLite "
+            "cannot read without writing: copy the archive after `verify archive verify` "
+            "has run once where it is writable, or make the copy writable"
+        )
+    return sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro&immutable=1",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+    )

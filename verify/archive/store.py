@@ -155,6 +155,10 @@ class ArchiveStore(abc.ABC):
         """Record a source (ignored if known)."""
 
     @abc.abstractmethod
+    def source(self, source_id: str) -> tuple[str | None, str] | None:
+        """A source's stored (name, created), if known."""
+
+    @abc.abstractmethod
     def receipt(self, receipt_id: str) -> ReceiptRow | None:
         """A receipt by its idempotency key."""
 
@@ -214,5 +218,18 @@ class ArchiveStore(abc.ABC):
         """Store a signed tree head (JSON form)."""
 
     @abc.abstractmethod
-    def tree_heads(self) -> list[str]:
-        """Every signed tree head, oldest first (JSON form)."""
+    def tree_heads(self, larger_than: int = -1) -> list[str]:
+        """Every signed tree head (of a size above ``larger_than``), oldest first (JSON form)."""
+
+    @abc.abstractmethod
+    def latest_tree_head(self) -> str | None:
+        """The signed tree head of the largest size (the newest of them), JSON form."""
+
+    # audit
+    @abc.abstractmethod
+    def rows(self, table: str) -> list[dict[str, object]]:
+        """Every row of a table as stored, by column name (``archive verify`` reads them raw)."""
+
+    @abc.abstractmethod
+    def integrity_problems(self) -> list[str]:
+        """What the database engine finds damaged in its own file (empty when sound)."""

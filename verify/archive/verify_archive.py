@@ -2,14 +2,18 @@
 
 Checks, each naming the affected document by sha256 (docs/archive.md, "Verification"):
 
+* the database file itself (SQLite's ``integrity_check``: a flipped bit in a b-tree);
 * every original re-hashed against its name (missing or changed bytes);
 * every log entry present (numbers without gaps, none missing below a signed size) and
   equal to the hash stored with it;
-* every signed tree head signed by the archive's key (or the key given with
-  ``--public-key``, to pin it independently of the archive folder) and equal to the root
-  recomputed from the entries themselves;
-* every stored record equal to the ``record_sha256`` of its ``extracted`` entry, and every
-  receipt and document backed by its entries.
+* every signed tree head, in the database and in ``heads/``, signed by the archive's key
+  (or the key given with ``--public-key``, to pin it independently of the archive folder)
+  and equal to the root recomputed from the entries themselves; a head kept in ``heads/``
+  that the database lacks, or entries no head covers, are problems (every transaction of
+  verify signs its entries before it commits, see ``custody``);
+* every row of every table against the log (``verify/archive/rows.py``): which rows the
+  entries say must exist, and what each field must hold (``binding``), so an edited,
+  deleted or inserted row is named with its table and field.
 
 Originals are hashed by a few threads (hashlib releases the GIL on large buffers), which
 is what lets verification run at disk speed.
@@ -28,19 +32,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from verify.archive import custody
 from verify.archive.archive import Archive
-from verify.archive.ingest import record_digest
 from verify.archive.merkle import Frontier, leaf_hash
+from verify.archive.rows import LogModel, Problem, RowChecker
 from verify.archive.signing import TreeHead, key_id
 from verify.errors import IntegrityError
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing that does not verify."""
-
-    kind: str
-    sha256: str | None
-    detail: str
+__all__ = ["Problem", "VerifyReport", "verify_archive"]
 
 
 @dataclass
@@ -57,6 +54,7 @@ class VerifyReport:
     key_id: str = ""
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    since: dict[str, Any] | None = None  # ``--since``: the checkpoint's verdict (since.py)
 
     @property
     def ok(self) -> bool:
@@ -86,8 +84,12 @@ class VerifyReport:
             "tree_heads": self.tree_heads,
             "key_id": self.key_id,
             "affected_documents": self.affected,
-            "problems": [p.__dict__ for p in self.problems],
+            "problems": [
+                {k: v for k, v in p.__dict__.items() if v is not None or k == "sha256"}
+                for p in self.problems
+            ],
             "notes": self.notes,
+            **({"since": self.since} if self.since is not None else {}),
         }
 
 
@@ -106,11 +108,19 @@ def verify_archive(
                 "key_replaced", None, f"keys/signing.pub is not the archive's key {expected_id}"
             )
         )
+    for message in archive.store.integrity_problems():
+        report.problems.append(Problem("database_damaged", None, f"archive.sqlite: {message}"))
     documents = list(archive.store.documents())
     report.documents = len(documents)
     _check_originals(archive, documents, report, jobs)
     entries = _check_log(archive, key, report)
-    _check_rows(archive, documents, entries, report)
+    checker = RowChecker(archive.store, LogModel.of(entries))
+    report.problems.extend(checker.run())
+    if checker.unlogged_failures:
+        report.notes.append(
+            f"{checker.unlogged_failures} quarantine row(s) written by an older verify without "
+            "a log entry (a retry's or reextract's failure): not bound"
+        )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -146,14 +156,17 @@ def _check_originals(
         )
 
 
-def _check_log(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) -> dict[int, dict]:
-    """Walk the log once: entries, gaps, stored hashes, and every signed root on the way."""
-    heads: list[TreeHead] = []
+def _signed_heads(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) -> list[TreeHead]:
+    """Heads of the database and of ``heads/``, each checked, deduplicated, by size."""
+    heads: dict[tuple[int, bytes], TreeHead] = {}
+    stored: set[tuple[int, bytes]] = set()
     for number, text in enumerate(archive.store.tree_heads(), start=1):
         try:
             head = TreeHead.from_json(json.loads(text))
         except (IntegrityError, ValueError) as error:
-            report.problems.append(Problem("tree_head_malformed", None, f"head #{number}: {error}"))
+            report.problems.append(
+                Problem("tree_head_malformed", None, f"head #{number}: {error}", "tree_heads")
+            )
             continue
         if not head.verify(key):
             report.problems.append(
@@ -162,11 +175,57 @@ def _check_log(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) ->
                     None,
                     f"tree head #{number} (size {head.tree_size}) is not signed by key "
                     f"{report.key_id[:16]}…",
+                    "tree_heads",
                 )
             )
-        heads.append(head)
+            continue
+        heads[(head.tree_size, head.root_hash)] = head
+        stored.add((head.tree_size, head.root_hash))
     report.tree_heads = len(heads)
-    heads.sort(key=lambda h: h.tree_size)
+    kept, bad = archive.heads.read()
+    for message in bad:
+        report.problems.append(Problem("heads_file_damaged", None, message))
+    for head in kept:
+        ident = (head.tree_size, head.root_hash)
+        if not head.verify(key):
+            report.problems.append(
+                Problem(
+                    "heads_file_damaged",
+                    None,
+                    f"{archive.heads.path.name}: the head of size {head.tree_size} is not "
+                    f"signed by key {report.key_id[:16]}…",
+                )
+            )
+        elif ident not in stored:
+            report.problems.append(
+                Problem(
+                    "tree_head_deleted",
+                    None,
+                    f"heads/{archive.heads.path.name} holds the signed head of size "
+                    f"{head.tree_size} that the database lacks: it was deleted, or the database "
+                    "rolled back to an earlier copy",
+                    "tree_heads",
+                )
+            )
+            heads[ident] = head
+    by_size: dict[int, TreeHead] = {}
+    for head in heads.values():
+        other = by_size.setdefault(head.tree_size, head)
+        if other.root_hash != head.root_hash:
+            report.problems.append(
+                Problem(
+                    "forked",
+                    None,
+                    f"two heads of size {head.tree_size} signed by the archive's key have "
+                    "different roots: two histories (a copy fed other files, or a rewrite)",
+                )
+            )
+    return sorted(heads.values(), key=lambda h: h.tree_size)
+
+
+def _check_log(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) -> dict[int, dict]:
+    """Walk the log once: entries, gaps, stored hashes, and every signed root on the way."""
+    heads = _signed_heads(archive, key, report)
     report.signed_size = heads[-1].tree_size if heads else 0
     frontier = Frontier()
     entries: dict[int, dict] = {}
@@ -189,6 +248,7 @@ def _check_log(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) ->
                         f"entries {range_start}..{head.tree_size - 1} do not match the signed "
                         f"tree head of size {head.tree_size}: an entry was changed "
                         f"(documents in that range: {', '.join(names) or 'none'})",
+                        "log",
                     )
                 )
             range_start, range_docs = head.tree_size, []
@@ -208,7 +268,7 @@ def _check_log(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) ->
         entries[row.seq] = entry
         if recomputed != row.leaf_hash or not entry:
             report.problems.append(
-                Problem("log_entry_changed", sha256, f"log entry {row.seq} was changed")
+                Problem("log_entry_changed", sha256, f"log entry {row.seq} was changed", "log")
             )
         if sha256:
             range_docs.append(sha256)
@@ -217,68 +277,45 @@ def _check_log(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) ->
     report.log_size = expected
     for seq in range(expected, report.signed_size):
         missing.append(seq)
-    for seq in missing:
-        report.problems.append(Problem("log_entry_deleted", None, f"log entry {seq} is missing"))
+    _report_missing(missing, report)
     if missing and pending:
         report.problems.append(
-            Problem("log_mismatch", None, "signed tree heads cover entries that are missing")
+            Problem("log_mismatch", None, "signed tree heads cover entries that are missing", "log")
         )
     if report.log_size > report.signed_size:
-        report.notes.append(
-            f"{report.log_size - report.signed_size} entries are not yet covered by a signed "
-            "tree head (an interrupted ingest: the next ingest signs them)"
+        report.problems.append(
+            Problem(
+                "unsigned_entries",
+                None,
+                f"log entries {report.signed_size}..{report.log_size - 1} are covered by no "
+                "signed tree head: verify signs every entry in the transaction that writes it, "
+                "so these were added by something else, or their heads were deleted"
+                + _legacy_hint(entries, report.signed_size),
+                "log",
+            )
         )
     return entries
 
 
-def _check_rows(
-    archive: Archive, documents: list, entries: dict[int, dict], report: VerifyReport
-) -> None:
-    """Records, receipts and links against the entries that describe them."""
-    named: list[Problem] = []
-    for document in documents:
-        if document.status == "extracted":
-            seq = document.extracted_seq
-            entry = entries.get(seq) if seq is not None else None
-            text = archive.store.record_json(document.sha256)
-            if entry is None or entry.get("event") != "extracted":
-                named.append(
-                    Problem(
-                        "record_unlogged",
-                        document.sha256,
-                        f"the record's 'extracted' log entry {seq} is missing or not one",
-                    )
-                )
-            elif text is None or record_digest(text) != entry.get("record_sha256"):
-                named.append(
-                    Problem(
-                        "record_changed",
-                        document.sha256,
-                        f"the stored record does not match log entry {seq}",
-                    )
-                )
-    for receipt in archive.store.receipts():
-        entry = entries.get(receipt.seq)
-        if (
-            entry is None
-            or entry.get("event") != "received"
-            or entry.get("sha256") != receipt.sha256
-        ):
-            named.append(
-                Problem(
-                    "receipt_unlogged",
-                    receipt.sha256,
-                    f"receipt's 'received' log entry {receipt.seq} is missing or altered",
-                )
-            )
-    for link in archive.store.links():
-        entry = entries.get(link.seq)
-        if entry is None or entry.get("event") != "matched":
-            named.append(
-                Problem(
-                    "link_unlogged",
-                    link.sha256,
-                    f"link to {link.other}: its log entry {link.seq} is missing",
-                )
-            )
-    report.problems.extend(named)
+def _legacy_hint(entries: dict[int, dict], start: int) -> str:
+    """Entries of an older verify (version 1) were left unsigned by a killed batch."""
+    tail = [e for seq, e in entries.items() if seq >= start]
+    if tail and all(e.get("v") == 1 for e in tail):
+        return (
+            " (all are of an older verify, whose killed batch left them: the next ingest "
+            "signs them)"
+        )
+    return ""
+
+
+def _report_missing(missing: list[int], report: VerifyReport) -> None:
+    """Missing entries, a run of consecutive numbers as one problem."""
+    runs: list[list[int]] = []
+    for seq in missing:
+        if runs and runs[-1][1] == seq - 1:
+            runs[-1][1] = seq
+        else:
+            runs.append([seq, seq])
+    for first, last in runs:
+        which = f"log entry {first} is" if first == last else f"log entries {first}..{last} are"
+        report.problems.append(Problem("log_entry_deleted", None, f"{which} missing", "log"))

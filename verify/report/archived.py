@@ -111,7 +111,7 @@ def corroborate_archived(
     signed = sign_report(report, key)
     digest = report_digest(signed)
     assert signed.signature is not None
-    with archive.store.atomic():
+    with custody.transaction(archive.store, key, archive.heads):
         seq = custody.append(
             archive.store,
             "exported",
@@ -120,7 +120,6 @@ def corroborate_archived(
             report_sha256=digest,
             key_id=signed.signature.key_id,
         )
-    custody.sign_pending(archive.store, key)
     return ArchivedReport(signed, record, path, digest, seq, archive.store.log_size())
 
 
