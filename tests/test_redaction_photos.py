@@ -153,3 +153,40 @@ def test_clean_typed_photos_have_no_handwriting(name: str) -> None:
     path = document(name, "photo.jpg")
     view = next(page_views(open_source(path), ExtractOptions(), 1))
     assert marks.handwriting_findings(view) == []
+
+
+def test_report_frames_on_a_photo_surround_their_words() -> None:
+    """The HTML report's page image of a photo: each frame, carried back, holds its words.
+
+    Checked on the frames' coordinates in the embedded page image (no browser: the
+    browser shows that PNG pixel for pixel, ``width``/``height`` as drawn).
+    """
+    from tests.conftest import FIXTURES
+    from verify.report import corroborate_files
+    from verify.report.pages import page_views as report_pages
+
+    photo = document(FOUNDING, "photo.jpg")
+    report, record = corroborate_files(photo, [FIXTURES / "claims" / "ru_accurate.txt"])
+    views, message = report_pages(record, photo, report.findings)
+    assert message is None and views
+    view = views[0]
+    pixels = page_image(open_source(photo), 0, ExtractOptions()).pixels
+    shown_per_px = view.width / pixels.shape[1]
+    raws = {
+        tuple(round(v, 1) for v in e.bbox): e.raw
+        for f in report.findings
+        for e in f.evidence
+        if e.page == 1
+    }
+    checked = 0
+    for (_, _, box), polygon in zip(view.boxes, view.polygons, strict=True):
+        raw = raws.get(tuple(round(v, 1) for v in box))
+        word = max((w for w in (raw or "").split() if w.isalpha()), key=len, default="")
+        if len(word) < 6:
+            continue
+        x0, y0, x1, y1 = (v / shown_per_px for v in bounds(polygon))
+        crop = pixels[int(y0) - 6 : int(y1) + 6, int(x0) - 6 : int(x1) + 6]
+        crop = cv2.resize(crop, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+        assert word.lower() in _words(crop).lower(), (word, polygon)
+        checked += 1
+    assert checked >= 2
