@@ -192,19 +192,27 @@ class RowChecker:
             )
 
     def records(self) -> None:
-        """Records: one per extracted document, equal to its last 'extracted' entry."""
-        rows = self._rows("records", lambda r: r["sha256"])
+        """Records: one per extracted document, equal to its last 'extracted' entry.
+
+        Streamed, row by row: this table holds every record's JSON.
+        """
+        from verify.archive.ingest import record_digest
+
         expected = {s: d.extracted for s, d in self.model.documents.items() if d.extracted}
-        for sha256, entry in expected.items():
-            row = rows.get(sha256)
-            seq, value = entry
-            if row is None:
+        seen: set[str] = set()
+        for row in self.store.rows("records"):
+            sha256 = str(row["sha256"])
+            seen.add(sha256)
+            entry = expected.get(sha256)
+            if entry is None:
                 self._add(
-                    "row_deleted", "records", sha256, f"the record of log entry {seq} was deleted"
+                    "row_inserted",
+                    "records",
+                    sha256,
+                    "a record no 'extracted' log entry accounts for",
                 )
                 continue
-            from verify.archive.ingest import record_digest
-
+            seq, value = entry
             text = row["record"]
             if not isinstance(text, str) or record_digest(text) != value.get("record_sha256"):
                 self._add(
@@ -217,9 +225,10 @@ class RowChecker:
             self._bound("records", row, entry, ["fingerprints"], sha256, "")
             if "bind" not in value:
                 self._readable_fingerprints(sha256, row.get("fingerprints"))
-        for sha256 in rows.keys() - expected.keys():
+        for sha256 in expected.keys() - seen:
+            seq = expected[sha256][0]
             self._add(
-                "row_inserted", "records", sha256, "a record no 'extracted' log entry accounts for"
+                "row_deleted", "records", sha256, f"the record of log entry {seq} was deleted"
             )
 
     def _readable_fingerprints(self, sha256: str, text: object) -> None:

@@ -517,14 +517,16 @@ class SQLiteStore(ArchiveStore):
     # ------------------------------------------------------------------ audit
     AUDITED = ("documents", "records", "sources", "receipts", "links", "failures")
 
-    def rows(self, table: str) -> list[dict[str, object]]:
-        """See ``ArchiveStore``."""
+    def rows(self, table: str) -> Iterator[dict[str, object]]:
+        """See ``ArchiveStore``: streamed (the records table holds every record's JSON)."""
         if table not in self.AUDITED:
             raise ValueError(f"not an audited table: {table}")
         try:
             cursor = self._db.execute(f"SELECT * FROM {table}")  # noqa: S608 - a fixed name
             names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            while batch := cursor.fetchmany(256):
+                for row in batch:
+                    yield dict(zip(names, row, strict=True))
         except sqlite3.Error as error:
             raise translate(error) from error
 

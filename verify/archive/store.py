@@ -227,7 +227,7 @@ class ArchiveStore(abc.ABC):
 
     # audit
     @abc.abstractmethod
-    def rows(self, table: str) -> list[dict[str, object]]:
+    def rows(self, table: str) -> Iterator[dict[str, object]]:
         """Every row of a table as stored, by column name (``archive verify`` reads them raw)."""
 
     @abc.abstractmethod
