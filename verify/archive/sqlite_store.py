@@ -557,8 +557,9 @@ def _connect_readonly(path: Path, busy_timeout: float) -> sqlite3.Connection:
     if wal.exists() and wal.stat().st_size > 0:
         raise ArchiveError(
             f"{path} is read-only and its write-ahead log {wal.name} holds commits SQLite "
-            "cannot read without writing: copy the archive after `verify archive verify` "
-            "has run once where it is writable, or make the copy writable"
+            "cannot read without writing: copy the archive again once no verify has it open "
+            "(the last writer to close folds that log into the database), or make the copy "
+            "writable"
         )
     return sqlite3.connect(
         f"{path.resolve().as_uri()}?mode=ro&immutable=1",
