@@ -52,8 +52,9 @@ def test_end_to_end(cli_subprocess, tmp_path):
     run = cli_subprocess("search", VARIANT_PDF, "--archive", archive, "--json")
     assert run.code == 0, run.stderr
     matches = json.loads(run.stdout)["matches"]
-    assert matches[0]["sha256"] == founding_id and matches[0]["verdict"] == "variant"
-    assert 0 < matches[0]["score"] <= 1
+    assert matches[0]["verdict"] == "identical" and matches[0]["same_bytes"]  # held already
+    assert matches[1]["sha256"] == founding_id and matches[1]["verdict"] == "variant"
+    assert 0 < matches[1]["score"] <= 1
 
     run = cli_subprocess("show", founding_id[:12], "--archive", archive, "--json")
     shown = json.loads(run.stdout)
