@@ -21,15 +21,9 @@ from verify.record import Record
 
 
 def search_record(archive: Archive, record: Record, k: int = 10) -> list[Found]:
-    """Archived documents matching a record, each with its compare verdict, best first.
-
-    The archived copy with the same bytes, if any, comes first.
-    """
-    fingerprints = fingerprints_of(record)
-    same = _same_bytes(archive, record, fingerprints.sha256)
+    """Archived documents matching a record, best first; never the record's own bytes."""
     matcher = ArchiveMatcher(archive.store, archive.index_dir)
-    found = matcher.find(record, fingerprints, k=k)
-    return [same, *found][:k] if same is not None else found
+    return matcher.find(record, fingerprints_of(record), k=k)
 
 
 def _same_bytes(archive: Archive, record: Record, sha256: str) -> Found | None:
@@ -54,10 +48,13 @@ def file_names(archive: Archive, sha256: str) -> list[str]:
 
 
 def search(archive: Archive, path: Path, options: ExtractOptions, k: int = 10) -> list[Found]:
-    """Archived documents matching a file (or a saved record)."""
+    """Archived documents matching a file (or a saved record); its own bytes first, if held."""
     from verify.matching import record_of
 
-    return search_record(archive, record_of(path, options), k)
+    record = record_of(path, options)
+    same = _same_bytes(archive, record, fingerprints_of(record).sha256)
+    found = search_record(archive, record, k)
+    return [same, *found][:k] if same is not None else found
 
 
 def found_json(found: Found, names: list[str] | None = None) -> dict[str, Any]:
