@@ -15,7 +15,7 @@ from functools import cache
 from verify.claims.organisations import health_ministries, organisation_at, organisations_in
 from verify.claims.organisations import label as organisation_label
 from verify.claims.patterns import cues, patterns
-from verify.claims.when import PartialDate, date_at, time_at
+from verify.claims.when import ClockTime, PartialDate, date_at, iter_dates, time_at
 from verify.fields.specialties import find_specialties, taxonomy
 from verify.morphology import analyser, is_plural
 from verify.nlp import lemma_of, lemmatise
@@ -388,7 +388,39 @@ def find_document_dates(sentence: str, context: Context) -> tuple[list[Draft], l
                     would_be = context.report_date.shifted(days[0]).iso()
                     note += f"; against {context.report_date_source} it would be {would_be}"
                 drafts.append(Draft("document_date", None, words, position, end, rule, note))
+    drafts.extend(_dates_by_context(sentence, language, [(d.start, d.end) for d in drafts]))
     return drafts, []
+
+
+def _dates_by_context(sentence: str, language: str, taken: list[tuple[int, int]]) -> list[Draft]:
+    """Dates the words around them make the document's ('направило 2 марта', 'от 27.02.2022')."""
+    config = patterns()["document_date_near"]
+    before = [re.compile(r, re.IGNORECASE) for r in config["before"].get(language, [])]
+    after = [re.compile(r, re.IGNORECASE) for r in config["after"].get(language, [])]
+    excluded = [re.compile(r, re.IGNORECASE) for r in config["not_before"].get(language, [])]
+    drafts = []
+    for start, found in iter_dates(sentence, language):
+        end = start + found.end
+        if any(a <= start < b for a, b in taken):
+            continue
+        head = sentence[max(0, start - 120) : start]
+        if any(cue.search(head[-25:]) for cue in excluded):
+            continue
+        tail = sentence[end:]
+        if not (any(c.search(head) for c in before) or any(c.match(tail) for c in after)):
+            continue
+        drafts.append(
+            Draft(
+                "document_date",
+                found.date.iso(),
+                found.date.iso(),
+                start,
+                end,
+                f"rule:claim.{language}.dated_by_context",
+                _unstated_year(found.date),
+            )
+        )
+    return drafts
 
 
 def _relative_note(words: str) -> str:
@@ -416,17 +448,14 @@ def find_deadlines(sentence: str, context: Context) -> list[Draft]:
                 if only_date is None:
                     continue
                 date, filled = only_date.date, _unstated_year(only_date.date)
-                drafts.append(
-                    Draft(
-                        "deadline",
-                        date.iso(),
-                        date.iso(),
-                        match.start(),
-                        position + only_date.end,
-                        rule,
-                        filled,
-                    )
-                )
+                end = position + only_date.end
+                value = shown = date.iso()
+                later = _time_after_date(sentence, end)
+                if later is not None:  # "до 4 березня, 10:00"
+                    clock_after, end = later
+                    value = f"{date.iso()}T{clock_after.iso()}"
+                    shown = f"{clock_after.iso()} on {date.iso()}"
+                drafts.append(Draft("deadline", value, shown, match.start(), end, rule, filled))
                 continue
             end = position + clock.end
             day: PartialDate | None = None
@@ -477,6 +506,18 @@ def _relative_deadlines(sentence: str, language: str) -> list[Draft]:
     return drafts
 
 
+def _time_after_date(sentence: str, end: int) -> tuple[ClockTime, int] | None:
+    """A clock time right after a deadline's date ('4 березня, 10:00', '1 March at 10:00')."""
+    after = _skip(sentence, end, " ,")
+    joiner = re.match(r"(?:at|о|в|об|у)\s+", sentence[after:], re.IGNORECASE)
+    if joiner:
+        after += joiner.end()
+    clock = time_at(sentence[after:])
+    if clock is None:
+        return None
+    return clock, after + clock.end
+
+
 def _date_before(sentence: str, cue_start: int, language: str) -> PartialDate | None:
     """A date ending just before the cue: '25 февраля до 18:00'."""
     window = sentence[max(0, cue_start - 40) : cue_start].rstrip(" ,")
@@ -523,6 +564,9 @@ def _organisation_after(sentence: str, position: int) -> tuple[str, str, int] | 
     article = re.match(r"(?:the|a|an)\s+", sentence[start:], re.IGNORECASE)
     if article:
         start += article.end()
+    legal = re.match(patterns()["legal_forms"], sentence[start:])
+    if legal:  # "ФГБУ «Федеральный центр медицины катастроф»": the name after the form
+        position = start = _skip(sentence, start + legal.end())
     known = organisation_at(sentence, start)
     if known:
         return known[0], organisation_label(known[0]), known[1]
@@ -538,6 +582,9 @@ def _organisation_after(sentence: str, position: int) -> tuple[str, str, int] | 
     if named and len(named.group(0).split()) >= 2:
         name = named.group(0)
         return name, name, start + len(name)
+    acronym = re.match(r"[A-ZА-ЯЁІЇЄҐ]{2,6}\b", sentence[start:])
+    if acronym:  # "оплатит ВОЗ", "the EU"
+        return acronym.group(0), acronym.group(0), start + acronym.end()
     return None
 
 
@@ -588,10 +635,68 @@ def find_issuers(sentence: str, context: Context) -> list[Draft]:
     return drafts
 
 
+def _payers_by_topic(sentence: str, language: str) -> list[Draft]:
+    """In a sentence about who pays, the bodies it names (ministries of health excepted)."""
+    if not any(cue.search(sentence) for cue in cues("funding_topic", language)):
+        return []
+    ministries = set(patterns()["health_ministries"]["national"])
+    rule = f"rule:claim.{language}.funding_topic"
+    drafts = [
+        Draft("funding_source", key, organisation_label(key), start, end, rule)
+        for key, start, end in organisations_in(sentence)
+        if key not in ministries
+    ]
+    for cue in cues("funds", language):
+        for match in cue.finditer(sentence):
+            name = match.group(0).strip()
+            drafts.append(Draft("funding_source", name, name, match.start(), match.end(), rule))
+    return drafts
+
+
+def _payers_before(sentence: str, language: str) -> list[Draft]:
+    """A body named right before 'will pay', 'оплатит', 'візьме на себе'."""
+    drafts = []
+    for cue in cues("payer_acts", language):
+        for match in cue.finditer(sentence):
+            head = sentence[: match.start()].rstrip()
+            known = [o for o in organisations_in(head) if o[2] >= len(head) - 1]
+            if known:
+                key, start, end = known[-1]
+                drafts.append(
+                    Draft(
+                        "funding_source",
+                        key,
+                        organisation_label(key),
+                        start,
+                        end,
+                        f"rule:claim.{language}.payer",
+                    )
+                )
+                continue
+            name = re.search(
+                r"(?:[A-ZА-ЯЁІЇЄҐ][\w'’-]*)(?:\s+(?:(?:of|for|the|and)\s+)*[A-ZА-ЯЁІЇЄҐ][\w'’-]*)*$",
+                head,
+            )
+            if name and (len(name.group(0).split()) >= 2 or name.group(0).isupper()):
+                value = name.group(0)
+                drafts.append(
+                    Draft(
+                        "funding_source",
+                        value,
+                        value,
+                        name.start(),
+                        name.end(),
+                        f"rule:claim.{language}.payer",
+                    )
+                )
+    return drafts
+
+
 def find_funding(sentence: str, context: Context) -> list[Draft]:
-    """'paid by the "Federal Center of Medical Disasters"', 'за счет средств ФЦМК'."""
+    """'paid by the "Federal Center of Medical Disasters"', 'за счет ФЦМК', 'the EU will pay'."""
     language = context.language
-    drafts: list[Draft] = []
+    drafts: list[Draft] = _payers_before(sentence, language)
+    drafts.extend(_payers_by_topic(sentence, language))
     for cue in cues("funding", language):
         for match in cue.finditer(sentence):
             found = _organisation_after(sentence, match.end())

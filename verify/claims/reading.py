@@ -79,7 +79,11 @@ def _read_as_document(path: Path) -> tuple[str | None, str | None, str | None]:
     try:
         record = extract(path)
     except VerifyError as error:
-        return None, "not_text", f"the claims file could not be read as a document: {error}"
+        return (
+            None,
+            "not_text",
+            f"the claims file is not text and could not be read as a document either: {error}",
+        )
     if not record.text.strip():
         return (
             None,

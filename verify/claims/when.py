@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -118,11 +119,19 @@ def date_at(text: str, language: str) -> FoundDate | None:
 
 def find_date(text: str, language: str) -> tuple[int, FoundDate] | None:
     """The first date anywhere in ``text``: (start, found)."""
+    return next(iter_dates(text, language), None)
+
+
+def iter_dates(text: str, language: str) -> Iterator[tuple[int, FoundDate]]:
+    """Every date in ``text``, in order: (start, found); a date's own words are skipped."""
+    taken = 0
     for match in re.finditer(r"(?<![\w])(?=\d|[^\W\d_]{3,}\.?\s+\d)", text):
+        if match.start() < taken:
+            continue
         found = date_at(text[match.start() :], language)
         if found:
-            return match.start(), found
-    return None
+            taken = match.start() + found.end
+            yield match.start(), found
 
 
 @dataclass(frozen=True)
@@ -154,9 +163,17 @@ def time_at(text: str) -> ClockTime | None:
         if not match:
             continue
         groups = match.groupdict()
-        hour = int(groups["h"])
+        hour_text = groups["h"].lower()
+        if hour_text.isdigit():
+            hour = int(hour_text)
+        elif hour_text in patterns()["time"]["hour_words"]:
+            hour = int(patterns()["time"]["hour_words"][hour_text])
+        else:
+            continue
         minute = int(groups.get("m") or 0)
-        ampm = (groups.get("ampm") or "").replace(".", "").lower()
+        part = " ".join((groups.get("part") or "").lower().split())
+        ampm = patterns()["time"]["day_parts"].get(part.replace(".", ""), "")
+        ampm = ampm or (groups.get("ampm") or "").replace(".", "").lower()
         if ampm:
             if not 1 <= hour <= 12:
                 continue
