@@ -91,3 +91,11 @@ def test_a_report_signed_again_by_another_key_fails_against_the_pinned_one(
     assert run.code == ExitCode.integrity_failed  # ...which is not enough
     run = cli_subprocess("report", "check", forged, "--public-key", public)
     assert run.code == ExitCode.integrity_failed and "another key" in run.stderr
+
+
+def test_archive_that_is_not_one_is_named_not_taken_for_a_bad_signature(
+    saved, tmp_path, cli_subprocess
+):
+    signed, _, _ = saved
+    run = cli_subprocess("report", "check", signed, "--archive", tmp_path / "nowhere")
+    assert run.code == ExitCode.archive_failed and "not an archive" in run.stderr

@@ -236,7 +236,10 @@ def check_command(
     from verify.report import check_report
 
     if public_key is None and archive is not None:
-        public_key = archive / "keys" / "signing.pub"
+        from verify.archive import open_archive
+
+        with open_archive(archive, readonly=True) as opened:  # exit 10 when not an archive
+            public_key = opened.public_key_path
     result = check_report(report, inputs, public_key=public_key)
     for role, path, state in result.inputs:
         _stdout.print(printable(f"{role}: {path}: {state}"))
@@ -258,7 +261,7 @@ def _custody_entry(root: Path, report: Path) -> str:
     from verify.report.archived import exported_entry
 
     data = json.loads(report.read_text(encoding="utf-8"))
-    with open_archive(root) as opened:
+    with open_archive(root, readonly=True) as opened:  # an auditor's copy may be read-only
         seq = exported_entry(opened, data)
     if seq is None:
         raise IntegrityError(
