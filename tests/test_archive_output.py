@@ -107,3 +107,14 @@ def test_search_lists_the_byte_identical_copy_first_by_file_name(
     run = cli_subprocess("search", query, "-a", archive)
     first = run.stdout.splitlines()[0]
     assert "founding.pdf" in first and "identical" in first
+
+
+def test_a_hostile_received_name_is_one_escaped_line(tmp_path, archive, cli_subprocess):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a\nverify: error: forged \x1b[2J\u202e.txt").write_text("text\n", encoding="utf-8")
+    run = cli_subprocess("ingest", folder, "-a", archive, "--source", "[bold]A\x1b[31m")
+    assert run.code == ExitCode.some_failed, run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("verify: quarantined: "), run.stderr
+    assert "a\\nverify: error: forged \\x1b[2J\\u202e.txt" in lines[0]
