@@ -192,3 +192,73 @@ def test_cp1251_text_is_read(tmp_path):
     path.write_bytes(text.encode("cp1251"))
     claims_file = claims_from_file(path)
     assert claims_file.status == "ok" and len(claims_file.claims) == 16
+
+
+# The reports the issue gave as read wrongly: each now yields the claims a reader sees.
+ISSUE_EXAMPLES = [
+    (
+        "Об этом следует из письма замминистра Андрея Плутницкого. Нужны хирурги всех "
+        "направлений, травматологи, рентгенологи, анестезиологи, врачи скорой помощи и медсёстры.",
+        {
+            ("signatory_position", "deputy_minister"),
+            ("signatory_name", "Андрей Плутницкий"),
+            ("specialty", "surgeon"),
+            ("specialty", "trauma_surgeon"),
+            ("specialty", "radiologist"),
+            ("specialty", "anesthesiologist"),
+            ("specialty", "emergency_physician"),
+            ("specialty", "nurse"),
+        },
+    ),
+    (
+        "The ministry asked for trauma surgeons, anaesthetists and psychiatrists. Costs would "
+        "be covered by the Federal Centre of Medical Disasters.",
+        {
+            ("specialty", "trauma_surgeon"),
+            ("specialty", "anesthesiologist"),
+            ("specialty", "psychiatrist"),
+            ("funding_source", "ru.fcmk"),
+        },
+    ),
+    (
+        "The ministry demanded lists of surgeons and paediatricians by 20 March.",
+        {("specialty", "surgeon"), ("specialty", "other:paediatrician"), ("deadline", "--03-20")},
+    ),
+    (
+        "Лист МОЗ України № MOH/2023/0412 підписала заступниця міністра Олена Коваленко.",
+        {
+            ("issuer", "ua.moz"),
+            ("document_number", "MOH/2023/0412"),
+            ("signatory_position", "deputy_minister"),
+            ("signatory_name", "Олена Коваленко"),
+        },
+    ),
+    (
+        "Лист за підписом заступниці міністра Олени Коваленко надіслали всім областям.",
+        {("signatory_position", "deputy_minister"), ("signatory_name", "Олена Коваленко")},
+    ),
+    (
+        "Минздрав запросил у регионов списки хирургов.",
+        {("issuer", "ru.minzdrav"), ("specialty", "surgeon")},
+    ),
+    (
+        "Document from Ministry of Health shows hospitals must list staff.",
+        {("issuer", "health_ministry")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), ISSUE_EXAMPLES, ids=[f"example{i}" for i in range(len(ISSUE_EXAMPLES))]
+)
+def test_claims_are_found_whatever_the_phrasing(text, expected):
+    assert {(c.kind, c.value) for c in claims_from_text(text)} == expected
+
+
+def test_a_witness_is_not_a_request():
+    """A quoted nurse's own job is no claim; the same word in the letter's request is."""
+    text = (
+        "The letter asks for trauma surgeons. 'We were told nothing,' said an operating nurse "
+        "from Kursk."
+    )
+    assert {(c.kind, c.value) for c in claims_from_text(text)} == {("specialty", "trauma_surgeon")}

@@ -733,7 +733,8 @@ def find_specialty_claims(sentence: str, context: Context) -> list[Draft]:
     drafts: list[Draft] = []
     for specialty, start, end, rule in find_specialties(sentence, language):
         words = sentence[start:end]
-        if not context.in_scope and not is_plural(_last_word(words), language):
+        plural = any(is_plural(w, language) for w in re.findall(r"[^\W\d_]+", words))
+        if not context.in_scope and not plural:
             continue
         value, label = specialty, tax.label(specialty, "en")
         if specialty in generic and _bare(words):

@@ -2,7 +2,8 @@
 
 A claim is only worth checking if the report says it about the document: "signed by"
 in a sentence about a treaty is not a claim about the letter. A sentence is about a
-document when it names one ("the letter", "письмо", "лист"), or when it carries a
+document when it names one ("the letter", "письмо", "лист") or shows a ministry asking for
+something ("The ministry demanded lists…"), or when it carries a
 context cue ("It requests...", "Medics it is looking for...") right after sentences that
 were. The cues are data (``models/claims_patterns.json``).
 """
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from verify.claims.organisations import health_ministries
 from verify.claims.patterns import cues, patterns
 from verify.nlp import lemma_of, lemmatise
 
@@ -76,6 +78,14 @@ def names_document(sentence: str, language: str) -> bool:
     return any(lemma_of(token.text, token.lemma_, language) in nouns for token in doc)
 
 
+def issuer_acting(sentence: str, language: str) -> bool:
+    """A ministry asking for something ('The ministry demanded lists…') speaks of its document."""
+    acts = cues("issuer_acts", language)
+    ends = [mention.end for mention in health_ministries(sentence, language)]
+    ends += [match.end() for cue in cues("agents", language) for match in cue.finditer(sentence)]
+    return any(cue.match(sentence[end:]) for cue in acts for end in ends)
+
+
 def sentences(text: str, language: str) -> list[Sentence]:
     """The report's sentences, each marked as naming a document and/or being about one."""
     context = cues("context_cues", language)
@@ -84,7 +94,7 @@ def sentences(text: str, language: str) -> list[Sentence]:
     previous_about = False
     for index, (start, end) in enumerate(split_sentences(text)):
         chunk = text[start:end]
-        named = names_document(chunk, language)
+        named = names_document(chunk, language) or issuer_acting(chunk, language)
         if named:
             last_named = index
         cued = any(cue.search(chunk) for cue in context)
