@@ -92,6 +92,30 @@ def test_a_recompressed_copy_shares_a_capture(tmp_path):
     assert copies.independent_sources == 2
 
 
+def test_the_first_receipt_of_an_origin_is_the_independent_one(tmp_path):
+    """A sent the file first and later a variant; B forwarded A's file: B is not independent.
+
+    A count that maximises confirmations would credit B with the file and A with the
+    variant, calling the first receipt a copy of the later one.
+    """
+    root = tmp_path / "newsroom"
+    with init_archive(root) as archive:
+        for path, source in [
+            (FOUNDING_PDF, "source A"),
+            (VARIANT_PDF, "source A"),
+            (FOUNDING_PDF, "source B"),
+        ]:
+            ingest(archive, [path], source=source)
+    with open_archive(root) as archive:
+        copies = corroborate_archived(archive, FOUNDING_PDF, [CLAIMS]).report.copies
+    original = {c.sources[0]: c for c in copies.copies if c.verdict == "identical"}
+    assert original["source A"].independent
+    assert not original["source B"].independent
+    assert "byte-identical" in original["source B"].reason
+    assert "source A" in original["source B"].reason
+    assert copies.independent_sources == 1
+
+
 def test_cli_by_document_id_signs_and_report_check_catches_tampering(
     newsroom, tmp_path, cli_subprocess
 ):

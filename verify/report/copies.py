@@ -15,9 +15,11 @@ So copies are listed per (document, source) pair, grouped into *origins*:
 * ``conflict`` copies (same number or body, key fields disagree) never confirm: they are
   listed and flagged, and counted nowhere.
 
-The count of independent sources is a maximum matching between origins and sources: an
-origin counts once however many sources hold it, and a source counts once however many
-origins it sent, so neither a forwarded file nor a prolific source inflates it.
+Each origin's first receipt is its independent copy; later receipts of the same bytes or
+of a shared capture are not, whoever sent them. The count of independent sources is the
+number of distinct sources among those first receipts: an origin counts once however many
+sources hold it, and a source counts once however many origins it sent, so neither a
+forwarded file nor a prolific source inflates it.
 """
 
 from __future__ import annotations
@@ -108,9 +110,10 @@ def list_copies(archive: Archive, record: Record, sha256: str) -> Copies:
     ]
     conflicts = sum(h.related.verdict == "conflict" for h in holdings)
     sources = len({h.source_id for h in confirming})
+    independent = len({h.source_id for h in holdings if h.id in matched})
     note = (
         f"{len(confirming)} confirming cop{'y' if len(confirming) == 1 else 'ies'} from "
-        f"{sources} source(s) in the archive; {len(matched)} independent"
+        f"{sources} source(s) in the archive; {independent} independent"
     )
     if conflicts:
         note += f"; {conflicts} conflicting cop{'y' if conflicts == 1 else 'ies'} listed apart"
@@ -119,7 +122,7 @@ def list_copies(archive: Archive, record: Record, sha256: str) -> Copies:
     return Copies(
         archive=str(archive.root),
         copies=copies,
-        independent_sources=len(matched),
+        independent_sources=independent,
         note=note,
     )
 
@@ -200,33 +203,16 @@ def _origins(sha256s: list[str], prints: dict[str, Fingerprints]) -> dict[str, s
 
 
 def _match(holdings: list[_Holding], origin: dict[str, str]) -> set[str]:
-    """Ids of the holdings counted: a maximum matching of origins to sources (Kuhn).
+    """Ids of the holdings counted: for each origin, the copy that reached the newsroom first.
 
-    Origins and sources are tried oldest receipt first, so the copy counted for an origin
-    is, where the matching allows, the one that reached the newsroom first.
+    Later receipts of the same bytes or of a shared capture are passed-on copies, whoever
+    sent them; ties in time go to the source name, so the choice never depends on the
+    order rows come back in.
     """
-    ordered = sorted(holdings, key=lambda h: h.first)
-    origins = list(dict.fromkeys(origin[h.related.sha256] for h in ordered))
-    options: dict[str, list[_Holding]] = {o: [] for o in origins}
-    for holding in ordered:
-        choices = options[origin[holding.related.sha256]]
-        if all(c.source_id != holding.source_id for c in choices):
-            choices.append(holding)
-    owner: dict[str, tuple[str, _Holding]] = {}  # source_id -> (origin, holding)
-
-    def augment(o: str, seen: set[str]) -> bool:
-        for holding in options[o]:
-            if holding.source_id in seen:
-                continue
-            seen.add(holding.source_id)
-            if holding.source_id not in owner or augment(owner[holding.source_id][0], seen):
-                owner[holding.source_id] = (o, holding)
-                return True
-        return False
-
-    for o in origins:
-        augment(o, set())
-    return {holding.id for _, holding in owner.values()}
+    first: dict[str, _Holding] = {}
+    for holding in sorted(holdings, key=lambda h: (h.first, h.source, h.related.sha256)):
+        first.setdefault(origin[holding.related.sha256], holding)
+    return {holding.id for holding in first.values()}
 
 
 def _why(
