@@ -23,7 +23,7 @@ from verify.resources import load_json
 
 _INITIALS = re.compile(r"^(?:[A-ZА-ЯЁІЇЄҐ]\.\s?){1,2}")
 _NAME_WORD = re.compile(r"[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’]+(?:-[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’]+)?")
-_OPENING = " \t\"'«“„‘(:"
+_OPENING = " \t\"'«“„‘(:—–"
 _CLOSING = " \t\"'»”’.,;:)"
 
 
@@ -203,11 +203,17 @@ def _nominative(word: str, language: str) -> str | None:
     spaCy's lemma of a Russian or Ukrainian surname is the masculine form, which would
     turn a woman's name into her husband's or father's.
     """
-    for parse in analyser(language).parse(word.lower())[:3]:
-        if {"Surn", "Name", "Patr"} & set(str(parse.tag).replace(" ", ",").split(",")):
-            inflected = parse.inflect({"nomn", "sing"})
-            if inflected is not None:
-                return str(inflected.word)
+    readings = [
+        parse
+        for parse in analyser(language).parse(word.lower())[:4]
+        if {"Surn", "Name", "Patr"} & set(str(parse.tag).replace(" ", ",").split(","))
+    ]
+    if any({"nomn", "sing"} in parse.tag for parse in readings):
+        return word.lower()  # "Гордеева" may already be her name, not his in the genitive
+    for parse in readings:
+        inflected = parse.inflect({"nomn", "sing"})
+        if inflected is not None:
+            return str(inflected.word)
     return None
 
 
@@ -247,7 +253,23 @@ def find_signatories(sentence: str, context: Context) -> list[Draft]:
                 drafts.append(
                     Draft("signatory_name", value, value, position, position + length, rule)
                 )
+                if not found:  # "Andrei Munteanu, Secretary of State"
+                    drafts.extend(_position_after_name(sentence, position + length, language, rule))
     return drafts
+
+
+def _position_after_name(sentence: str, end: int, language: str, rule: str) -> list[Draft]:
+    """The position that follows a signatory's name after a comma or dash."""
+    comma = re.match(r"\s*[,—–-]\s*(?:(?:a|an|the)\s+)?", sentence[end:], re.IGNORECASE)
+    if not comma:
+        return []
+    start = end + comma.end()
+    found = _position_at(sentence[start:], language)
+    if not found:
+        return []
+    position_id, length = found
+    label = load_json("positions.json")["positions"][position_id]["labels"]["en"]
+    return [Draft("signatory_position", position_id, label, start, start + length, rule)]
 
 
 @cache

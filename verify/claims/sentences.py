@@ -26,7 +26,7 @@ _BOUNDARY = re.compile(
 _ABBREVIATION = re.compile(
     r"(?:\b[A-ZА-ЯЁІЇЄҐ]|\bNo|\bno|\bDr|\bMr|\bMrs|\bMs|\bSt|\bг|\bим|\bт\.ч|\bт|\bул|\bд|\bст|"
     r"\bincl|\bvs|\betc|\bRef|\bref|\bJan|\bFeb|\bMar|\bApr|\bJun|\bJul|\bAug|\bSept?|"
-    r"\bOct|\bNov|\bDec)\.$"
+    r"\bOct|\bNov|\bDec|\bDep|\bMin|\bProf|\bGen)\.$"
 )
 _CONTEXT_WINDOW = 3  # sentences after a document mention that a context cue may refer back to
 
