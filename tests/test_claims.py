@@ -262,3 +262,32 @@ def test_a_witness_is_not_a_request():
         "from Kursk."
     )
     assert {(c.kind, c.value) for c in claims_from_text(text)} == {("specialty", "trauma_surgeon")}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
+        ("Минздрав республики", "ru", "health_ministry:regional"),
+        ("Министерство здравоохранения Республики Молдова", "ru", "health_ministry:moldo"),
+        ("The Ministry of Health of the Republic of Moldova", "en", "health_ministry:moldo"),
+        ("Министерство здравоохранения Российской Федерации", "ru", "ru.minzdrav"),
+        ("Міністерство охорони здоров'я Бєлгородської області РФ", "uk", "health_ministry:belkh"),
+        ("Russia's Health Ministry", "en", "ru.minzdrav"),
+        ("МОЗ", "uk", "ua.moz"),
+        ("the Health Ministry", "en", "health_ministry"),
+    ],
+)
+def test_a_ministry_is_the_one_its_place_names(text, language, value):
+    """A republic or region never falls back to the country's ministry (a true claim
+    about Moldova's 'Минздрав республики' was once contradicted as Russia's)."""
+    from verify.claims.organisations import health_ministries
+
+    assert [m.value for m in health_ministries(text, language)] == [value]
+
+
+def test_the_same_region_in_two_spellings_agrees():
+    from verify.claims.organisations import ministry_agrees
+
+    assert ministry_agrees("health_ministry:bilkh", "health_ministry:belkh")
+    assert ministry_agrees("health_ministry:chisi", "health_ministry:moldo") is None
+    assert ministry_agrees("ru.minzdrav", "health_ministry:moldo") is False

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from rapidfuzz import fuzz
+
 from verify.claims.patterns import patterns
 from verify.resources import load_json
 
@@ -198,4 +200,9 @@ def ministry_agrees(claimed: str, theirs: str) -> bool | None:
         return None
     if claimed in national or theirs in national:
         return False
+    prefix = UNSTATED_MINISTRY + ":"
+    if claimed.startswith(prefix) and theirs.startswith(prefix):
+        ratio = fuzz.ratio(claimed[len(prefix) :], theirs[len(prefix) :])
+        if ratio >= float(patterns()["health_ministries"]["same_place_ratio"]):
+            return True
     return None  # two places verify cannot relate ("Chisinau", "Moldova"): check by hand
