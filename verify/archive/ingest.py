@@ -385,10 +385,10 @@ class Ingestor:
         """Step 3 for the group's new documents, in the order they came.
 
         Run once per group rather than after each extraction: an extraction leaves the
-        CPU's caches full of its own code and data, and matching right after it cost 1.9
-        ms a document against 1.3-1.4 ms for the group's documents one after another
-        (measured side by side with real extraction, 2026-11-30). Each document
-        is added to the matcher after its own search, so it is found by the ones after it.
+        CPU's caches full of its own code and data, so matching the group's documents one
+        after another is cheaper than matching each right after its extraction. Each
+        document is added to the matcher after its own search, so it is found by the ones
+        after it.
         """
         for item in self._pending:
             if isinstance(item, _Prepared) and item.extracted is not None and not item.matched:

@@ -245,8 +245,8 @@ class ArchiveMatcher:
         """Base and batch merged, while together they are small enough to scan; else None.
 
         A scan of a few thousand rows costs little more than a scan of a few hundred, so
-        one query instead of two saves one query's fixed cost: 0.30 instead of 0.63 ms a
-        document over 500 saved and 500 recent ones (measured 2026-11-30, compare aside).
+        one query instead of two saves one query's fixed cost, about half the matching time
+        of a document against a small archive.
         A document in both (a record replaced since the base was saved) keeps them apart:
         its old fingerprints must stay findable until the next rebuild, as before.
         """
