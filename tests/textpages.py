@@ -1,7 +1,7 @@
 """Pages for rule tests: text lines with synthetic boxes, or a fixture PDF's real words.
 
 Shared by the tests of the field extractors, which replay text instead of running OCR
-(STYLE.md 17: unit tests of rules replay words; end-to-end tests run real tesseract).
+(unit tests of rules replay words; end-to-end tests run real tesseract).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Pillow / pillow-heif wrapper: the only module that imports them (STYLE.md 5).
+"""The Pillow / pillow-heif wrapper: the only module that imports them (one wrapper per engine).
 
 Images arrive as scans (PNG, TIFF, often multi-page) and phone photos (JPEG, HEIC, WebP
 from messengers). This module counts their frames, checks their size against the pixel

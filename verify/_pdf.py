@@ -1,4 +1,4 @@
-"""The pymupdf wrapper: the only module that imports pymupdf (STYLE.md 5).
+"""The pymupdf wrapper: the only module that imports pymupdf (one wrapper per engine).
 
 It opens PDFs read-only (never saving back), answers encryption, counts pages, reads text
 layers and renders pages, and turns every pymupdf failure into a ``VerifyError`` with a

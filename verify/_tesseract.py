@@ -1,4 +1,4 @@
-"""The one wrapper around tesseract (STYLE.md 5): the only module that imports pytesseract.
+"""The one wrapper around tesseract: the only module that imports pytesseract.
 
 Every failure of the engine — binary missing, language data missing, a crash, a page that
 runs past its time limit — leaves this module as an ``OcrError`` whose message says what to

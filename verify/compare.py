@@ -415,7 +415,7 @@ def _exact(x: str, y: str) -> bool:
 
 
 def _matchers(number_low: bool) -> dict[str, Callable[[str, str], bool]]:
-    """How two values of each field are judged the same (see DESIGN.md, compare)."""
+    """How two values of each field are judged the same."""
     text_match = _fuzzy(parameters()["compare"]["text_field_ratio"])
     return {
         "issuer": text_match,

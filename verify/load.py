@@ -1,6 +1,6 @@
 """Open an input file by its content and hand out its pages one at a time.
 
-This is the first stage of the flow (DESIGN.md): a path becomes a ``Source`` (identity by
+This is the first stage of extraction: a path becomes a ``Source`` (identity by
 sha256, type sniffed from the bytes, never from the extension), and each page becomes
 either a ``PageText`` from a PDF text layer or a ``PageImage`` to prepare and OCR.
 

@@ -1,7 +1,7 @@
 """One validated options object, built from CLI flags or API keywords and passed down unchanged.
 
-Keeping every knob here (STYLE.md 2) means the CLI, the Python API and the worker processes
-see exactly the same settings, and defaults are documented in one place.
+Keeping every knob here, in an object the caller holds, means the CLI, the Python API and
+the worker processes see exactly the same settings, and defaults are documented in one place.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 A page read from a PDF text layer and a page read by OCR end up as the same immutable
 ``PageText``, so layout and extraction never care where the words came from. Per-page
-work returns these frozen objects; only the parent process merges them (STYLE.md 4).
+work returns these frozen objects; only the parent process merges them, so no state is
+shared between processes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The extraction orchestrator: file in, Record out, reading top to bottom like DESIGN.md.
+"""The extraction orchestrator: file in, Record out, reading top to bottom as the stages run.
 
 load → (per page: text layer, or prepare + OCR) → layout + field extraction → Record.
 Each stage is a plain function with typed input and output; this module only composes

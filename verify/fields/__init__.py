@@ -1,6 +1,6 @@
 """Field extraction: pages in, every record field with its evidence out.
 
-``extract_fields`` reads top to bottom like DESIGN.md's flow: join the pages' words into one
+``extract_fields`` reads top to bottom like the extraction flow: join the pages' words into one
 text (``DocumentText``), give each line its role (``analyse_layout``), then run one extractor
 per field family. Header fields are read from the lines of their role; body fields
 (specialties, deadlines, funding, signatories) from the text. A field with no evidence is
