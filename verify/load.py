@@ -323,6 +323,10 @@ def page_image(source: Source, index: int, options: ExtractOptions) -> PageImage
     drawing runs over the page's time or memory budget (``verify.budget``: it runs in a
     child process, whatever sizes the file declares).
     """
+    if source.media_type == "image/tiff":
+        from verify import _images
+
+        _images.frame_count(source, options)  # the frames' offsets, found here once for all
     return run_page(
         _page_image,
         source,
