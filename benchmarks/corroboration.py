@@ -7,7 +7,9 @@ Sets (each a folder with a ``truth.json``):
   about the founding letter;
 * ``blind1``: fixtures/claims/blind1, reports written from fact sheets by a writer who
   never saw the code, the tuning set;
-* ``blind2``: fixtures/claims/blind2, a fresh set by a second such writer, the check set.
+* ``blind2``: fixtures/claims/blind2, a fresh set by a second such writer, the check set;
+* ``blind3``: fixtures/claims/blind3, a third fresh set by a third writer, measured once at first
+  contact after the fix the second set's first contact called for.
 
 A blind set's truth names, for each report, the fixture letter it is about (its born-digital
 PDF is the document) and every checkable claim with the status it must get. A claim is found
@@ -46,7 +48,12 @@ from verify.record import Record  # noqa: E402
 from verify.translit import fold_name  # noqa: E402
 
 CLAIMS = ROOT / "fixtures" / "claims"
-SETS = {"seeds": CLAIMS, "blind1": CLAIMS / "blind1", "blind2": CLAIMS / "blind2"}
+SETS = {
+    "seeds": CLAIMS,
+    "blind1": CLAIMS / "blind1",
+    "blind2": CLAIMS / "blind2",
+    "blind3": CLAIMS / "blind3",
+}
 LOOSE_VALUES = {"other", "relative"}
 
 
