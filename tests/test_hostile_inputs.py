@@ -264,6 +264,34 @@ def test_a_2000_page_tiff_is_held_to_the_page_limit_in_every_command(tmp_path):
         assert seconds < BOUND_S
 
 
+def test_a_long_tiff_is_stopped_by_the_file_time_budget(tmp_path, cli_subprocess):
+    """Under the page limit, a file of many cheap pages still ends within its budget."""
+    frame = Image.new("L", (900, 300), 255)
+    ImageDraw.Draw(frame).text((40, 120), "Page of a long file " * 3, fill=0)
+    path = tmp_path / "long.tif"
+    frame.save(path, save_all=True, append_images=[frame] * 119, compression="tiff_deflate")
+    started = time.perf_counter()
+    with pytest.raises(
+        BudgetExceededError, match=r"stopped after \d+ of 120 pages.*--file-seconds"
+    ):
+        extract(path, ExtractOptions(cache_dir=None, jobs=1, file_seconds=2))
+    assert time.perf_counter() - started < BOUND_S
+    run = cli_subprocess("extract", path, "--no-cache", "--file-seconds", "2", timeout=120)
+    assert run.code == ExitCode.too_large and run.stderr.count("\n") == 1, run.stderr
+
+
+def test_every_frame_of_a_compressed_tiff_is_read_one_page_child_after_another(tmp_path):
+    """Each page's child reads through a file of its own: a shared read position once made
+    the second frame of a compressed TIFF 'damaged' with --jobs 1."""
+    frame = Image.new("L", (900, 300), 255)
+    ImageDraw.Draw(frame).text((40, 120), "Page of a long file", fill=0)
+    path = tmp_path / "three.tif"
+    frame.save(path, save_all=True, append_images=[frame] * 2, compression="tiff_deflate")
+    record = extract(path, ExtractOptions(cache_dir=None, jobs=1))
+    assert [page.number for page in record.pages] == [1, 2, 3]
+    assert all(page.method == "ocr" for page in record.pages)
+
+
 def test_the_last_frame_of_a_long_tiff_costs_what_the_first_does(tmp_path):
     """Frames are found from the offsets read once, not by re-reading every earlier one."""
     path = many_page_tiff(tmp_path / "many.tif")

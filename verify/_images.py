@@ -16,7 +16,8 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pillow_heif
@@ -81,12 +82,23 @@ to its frame in the copy it inherits.
 
 
 def _forget_inherited_tiffs() -> None:
-    """In a forked pool worker, never share the parent's file offsets: open anew.
+    """After a fork, never share the parent's file offsets.
 
-    A page's child may keep them: its parent waits and reads nothing meanwhile.
+    A forked pool worker opens anew. A page's child keeps the frame offsets the parent
+    found but reads through a file of its own: an inherited descriptor shares its read
+    position with the parent, so a child's seeks would leave the parent's next child
+    reading from the wrong place.
     """
     if not budget.forking_page():
         _open_tiffs.clear()
+        return
+    for image in _open_tiffs.values():
+        opened: Any = image  # a TiffImageFile: its file attributes are not in Image's type
+        own = Path(str(opened.filename)).open("rb")  # noqa: SIM115 - lives as long as the image
+        own.seek(opened.fp.tell() if opened.fp is not None else 0)
+        opened.fp = own
+        if hasattr(opened, "_fp"):
+            opened._fp = own
 
 
 if hasattr(os, "register_at_fork"):

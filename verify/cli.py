@@ -19,7 +19,12 @@ import click
 import typer
 
 from verify import __version__
-from verify.cli_budget import PageMemoryOption, PageSecondsOption, budget_values
+from verify.cli_budget import (
+    FileSecondsOption,
+    PageMemoryOption,
+    PageSecondsOption,
+    budget_values,
+)
 from verify.cli_secrets import PasswordOption
 from verify.console import console, printable
 from verify.errors import ExitCode, VerifyError, without_foreign_hints
@@ -136,6 +141,7 @@ def extract(
     ] = None,
     page_seconds: PageSecondsOption = None,
     page_memory: PageMemoryOption = None,
+    file_seconds: FileSecondsOption = None,
     cache_dir: Annotated[
         Path | None, typer.Option(help="OCR cache folder (default $VERIFY_CACHE_DIR or ~/.cache).")
     ] = None,
@@ -157,7 +163,10 @@ def extract(
 
     options = _options(lang, password, jobs, dpi, max_pixels, max_pages, cache_dir, no_cache)
     options = dataclasses.replace(
-        options, **budget_values(page_seconds=page_seconds, page_memory=page_memory)
+        options,
+        **budget_values(
+            page_seconds=page_seconds, page_memory=page_memory, file_seconds=file_seconds
+        ),
     )
     if with_forensics:
         options = dataclasses.replace(options, forensics=True)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from verify.options import (
+    DEFAULT_FILE_SECONDS,
     DEFAULT_MAX_PAGES,
     DEFAULT_MAX_PIXELS,
     DEFAULT_PAGE_MEMORY_MB,
@@ -38,6 +39,13 @@ PageSecondsOption = Annotated[
         help=f"Stop a page that takes longer to read (default {DEFAULT_PAGE_SECONDS:g} s).",
     ),
 ]
+FileSecondsOption = Annotated[
+    float | None,
+    typer.Option(
+        "--file-seconds",
+        help=f"Stop a file whose pages together take longer (default {DEFAULT_FILE_SECONDS:g} s).",
+    ),
+]
 PageMemoryOption = Annotated[
     int | None,
     typer.Option(
@@ -52,6 +60,7 @@ def budget_values(
     max_pages: int | None = None,
     page_seconds: float | None = None,
     page_memory: int | None = None,
+    file_seconds: float | None = None,
 ) -> dict[str, Any]:
     """The ``ExtractOptions`` keywords of the flags given (absent ones keep their defaults)."""
     given = {
@@ -59,5 +68,6 @@ def budget_values(
         "max_pages": max_pages,
         "page_seconds": page_seconds,
         "page_memory_mb": page_memory,
+        "file_seconds": file_seconds,
     }
     return {key: value for key, value in given.items() if value is not None}

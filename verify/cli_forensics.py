@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from verify.cli_budget import (
+    FileSecondsOption,
     MaxPagesOption,
     MaxPixelsOption,
     PageMemoryOption,
@@ -39,6 +40,7 @@ def forensics_command(
     max_pages: MaxPagesOption = None,
     page_seconds: PageSecondsOption = None,
     page_memory: PageMemoryOption = None,
+    file_seconds: FileSecondsOption = None,
 ) -> None:
     """Say what FILE betrays and whether it shows signs of editing.
 
@@ -52,7 +54,7 @@ def forensics_command(
         file,
         options=ExtractOptions(
             password=password,
-            **budget_values(max_pixels, max_pages, page_seconds, page_memory),
+            **budget_values(max_pixels, max_pages, page_seconds, page_memory, file_seconds),
         ),
         copies=copies or (),
         ocr_checks=not no_ocr_checks,
@@ -91,6 +93,7 @@ def scrub_command(
     max_pages: MaxPagesOption = None,
     page_seconds: PageSecondsOption = None,
     page_memory: PageMemoryOption = None,
+    file_seconds: FileSecondsOption = None,
 ) -> None:
     """Write a copy safe to publish, then check it and say what was removed and what remains.
 
@@ -108,7 +111,7 @@ def scrub_command(
         dpi=dpi,
         options=ExtractOptions(
             password=password,
-            **budget_values(max_pixels, max_pages, page_seconds, page_memory),
+            **budget_values(max_pixels, max_pages, page_seconds, page_memory, file_seconds),
         ),
     )
     if json_output:

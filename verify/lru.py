@@ -45,6 +45,10 @@ class LruCache(Generic[K, V]):
             dropped.append(self._entries.popitem(last=False)[1])
         return dropped
 
+    def values(self) -> list[V]:
+        """Every entry's value, least recently used first (the cache is unchanged)."""
+        return list(self._entries.values())
+
     def clear(self) -> list[V]:
         """Forget every entry; returns their values (to close them, if they need it)."""
         values = list(self._entries.values())

@@ -26,6 +26,9 @@ DEFAULT_MAX_PAGES: int = load_json("budgets.json")["max_pages"]
 DEFAULT_PAGE_SECONDS: float = load_json("budgets.json")["page_seconds"]
 """Wall time one page's decoding, preparation and OCR may take (``verify.budget``)."""
 
+DEFAULT_FILE_SECONDS: float = load_json("budgets.json")["file_seconds"]
+"""Wall time all the pages of one file may take together (``verify.read``)."""
+
 DEFAULT_PAGE_MEMORY_MB: int = load_json("budgets.json")["page_memory_mb"]
 """Memory one page's work may add to the process, in MB (``verify.budget``)."""
 
@@ -112,6 +115,7 @@ class ExtractOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_pages: int = DEFAULT_MAX_PAGES
     page_seconds: float = DEFAULT_PAGE_SECONDS
+    file_seconds: float = DEFAULT_FILE_SECONDS
     page_memory_mb: int = DEFAULT_PAGE_MEMORY_MB
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = field(default_factory=default_cache_dir)
@@ -138,5 +142,7 @@ class ExtractOptions:
             raise UsageError("--jobs must be at least 1")
         if not self.page_seconds > 0 or self.page_memory_mb < 64:
             raise UsageError("--page-seconds must be positive and --page-memory at least 64 (MB)")
+        if not self.file_seconds > 0:
+            raise UsageError("--file-seconds must be positive")
         if not 72 <= self.render_dpi <= 600:
             raise UsageError("--dpi must be between 72 and 600")

@@ -15,13 +15,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from verify.budget import run_page
+from verify.budget import BudgetExceededError, run_page
 from verify.errors import ExitCode, OcrError, VerifyError
 from verify.load import Source, page_count, page_image, text_layer_page
 from verify.ocr import ocr_page
@@ -107,6 +108,7 @@ def read_pages(
     closing the iterator early cancels pages not yet started.
     """
     total = page_count(source, options)
+    started = time.monotonic()
     limit = max(1, options.jobs * IN_FLIGHT_PER_JOB)
     pending: deque[PageText | Future[PageText]] = deque()
     pool: ProcessPoolExecutor | None = None
@@ -132,6 +134,7 @@ def read_pages(
             head = pending.popleft()
             result = _result(head, source) if isinstance(head, Future) else head
             done += 1
+            _within_file_budget(source, done, total, started, options.file_seconds)
             if progress is not None:
                 progress(done, total)
             yield result
@@ -141,6 +144,17 @@ def read_pages(
                 item.cancel()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _within_file_budget(
+    source: Source, done: int, total: int, started: float, seconds: float
+) -> None:
+    """Stop a file whose pages together run over its budget, naming how far it got."""
+    if done < total and time.monotonic() - started > seconds:
+        raise BudgetExceededError(
+            f"{source.file_name}: stopped after {done} of {total} pages: the file ran over its "
+            f"time budget of {seconds:g} s (--file-seconds)"
+        )
 
 
 def _in_flight(pending: deque[PageText | Future[PageText]]) -> int:
