@@ -314,3 +314,68 @@ def test_seed_report_with_claims_date(cli_subprocess):
     assert data["summary"]["supported"] == data["summary"]["total"] == 15
     values = {f["claim"]["kind"]: f["claim"]["value"] for f in data["findings"]}
     assert values["deadline"] == "T18:00" and values["document_date"] == "--02-25"
+
+
+def test_a_box_on_a_photo_is_where_the_browser_shows_its_words(tmp_path):
+    """In Chromium, each evidence frame of a photo's report sits where the mapping puts it.
+
+    The report's page image is pinned to the window's corner (a test copy of the HTML
+    with one extra style rule), the screenshot is taken at the image's size, and the
+    outline of every frame must show its status colour along the polygon that the
+    preparation's inverse gives for its box; the words inside are checked on the same
+    polygons by tests/test_redaction_photos.py.
+    """
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (install.sh installs it: apt-get install chromium)")
+    from PIL import Image
+
+    from verify.report.pages import COLOURS, page_views
+
+    photo = document(FOUNDING, "photo.jpg")
+    report, record = corroborate_files(photo, [CLAIMS / "ru_accurate.txt"])
+    views, message = page_views(record, photo, report.findings)
+    assert message is None and views
+    view = views[0]
+    pinned = "img{position:fixed;left:0;top:0;z-index:9;width:auto;height:auto}</style>"
+    html = render_html(report, record, photo).replace("</style>", pinned, 1)
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--window-size={view.width},{view.height}",
+            f"--screenshot={shot}",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    screen = Image.open(shot).convert("RGB")
+    assert view.polygons
+    for (_, status, _), polygon in zip(view.boxes, view.polygons, strict=True):
+        colour = COLOURS[status]
+        corners = list(polygon) + [polygon[0]]
+        hits = total = 0
+        for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False):
+            for step in range(1, 10):
+                x, y = ax + (bx - ax) * step / 10, ay + (by - ay) * step / 10
+                total += 1
+                near = [
+                    screen.getpixel((int(x) + dx, int(y) + dy))
+                    for dx in range(-4, 5)
+                    for dy in range(-4, 5)
+                    if 0 <= int(x) + dx < screen.width and 0 <= int(y) + dy < screen.height
+                ]
+                hits += any(
+                    sum(abs(a - b) for a, b in zip(p, colour, strict=True)) < 60 for p in near
+                )
+        assert hits >= 0.8 * total, (status, polygon, hits, total)
