@@ -155,6 +155,24 @@ def test_clean_typed_photos_have_no_handwriting(name: str) -> None:
     assert marks.handwriting_findings(view) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "rendition"),
+    [
+        ("uk_oblast", "photo.jpg"),
+        ("ru_minzdrav_founding_doctored", "scan_300dpi.png"),
+        ("uk_moz", "scan_300dpi.png"),
+        ("en_ngo", "camera.jpg"),
+        ("ru_hospital", "camera.jpg"),
+    ],
+)
+def test_print_the_page_pass_missed_is_not_handwriting(name: str, rendition: str) -> None:
+    """A typed name tilted by the camera, a sheet's edge, a bent dotted rule: read again
+    alone, or seen at the image's edge, they are print or paper, not a hand."""
+    path = document(name, rendition)
+    view = next(page_views(open_source(path), ExtractOptions(), 1))
+    assert marks.handwriting_findings(view) == []
+
+
 def test_report_frames_on_a_photo_surround_their_words() -> None:
     """The HTML report's page image of a photo: each frame, carried back, holds its words.
 

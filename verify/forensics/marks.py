@@ -9,6 +9,7 @@ the record; handwriting and dots are found in the pixels.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +17,12 @@ from typing import Any
 import cv2
 import numpy as np
 
+from verify._tesseract import ocr_words
 from verify.forensics._pages import PageView
 from verify.forensics.findings import Finding, FindingEvidence
 from verify.forensics.metadata import params
 from verify.geometry import bounds
+from verify.morphology import is_known_word
 from verify.page import Word
 from verify.record import Record
 
@@ -158,6 +161,7 @@ def ink_regions(
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
     min_area = settings["min_region_area_in2"] * work_dpi * work_dpi
     min_span = settings["min_stroke_span_in"] * work_dpi
+    border = settings["border_in"] * work_dpi
     line = _line_height(words, settings["min_word_confidence"])
     max_line = settings["print_line_max_heights"] * line * factor + join if line else 0.0
     regions = []
@@ -167,6 +171,8 @@ def ink_regions(
             continue
         if min(w, h) < min_span:
             continue  # one thin curve: a sheet's edge or a rule bent by the camera
+        if min(x, y) <= border or x + w >= ink.shape[1] - border or y + h >= ink.shape[0] - border:
+            continue  # touches the image's edge: the table or shadow around a photographed sheet
         if h <= max_line:
             continue  # one line high: print that OCR did not read, not a pen's mark
         region_ink = int(ink[y : y + h, x : x + w].sum())
@@ -174,11 +180,62 @@ def ink_regions(
             continue
         if region_ink > settings["max_fill"] * w * h:
             continue  # a filled block (a redaction box, a photo), not pen strokes
+        if region_ink < settings["min_fill"] * w * h:
+            continue  # a few thin dashes across a wide box: a bent dotted rule, not writing
         covered = int((ink[y : y + h, x : x + w] & printed[y : y + h, x : x + w]).sum())
         if covered / region_ink > settings["max_word_cover"]:
             continue
-        regions.append((x / factor, y / factor, (x + w) / factor, (y + h) / factor))
+        box = (x / factor, y / factor, (x + w) / factor, (y + h) / factor)
+        if _reads_as_print(grey, box, settings):
+            continue
+        regions.append(box)
     return regions
+
+
+def _reads_as_print(
+    grey: np.ndarray, box: tuple[float, float, float, float], settings: dict[str, Any]
+) -> bool:
+    """Whether OCR reads the region alone as words of a dictionary: print the page pass missed.
+
+    A photographed letter's blurred or tilted lines (a signature block's typed name, two
+    lines of a paragraph) escape the page's OCR but read when cut out; handwriting does not.
+    """
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    pad = int(settings["reread_pad"] * max(x1 - x0, y1 - y0))  # whole words, not cut ones
+    crop = np.ascontiguousarray(grey[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad])
+    if crop.size == 0:
+        return False
+    for psm in (6, 7):  # a block of lines, or the one tilted line of a typed name
+        words = ocr_words(crop, "rus+ukr+eng", psm=psm)
+        known = [
+            word["text"]
+            for word in words
+            if word["conf"] >= settings["reread_min_confidence"]
+            and (
+                _dictionary_word(word["text"])
+                or _NAME_OR_INITIALS.fullmatch(word["text"])
+                or sum(char.isdigit() for char in word["text"]) >= 4  # a date, a number
+            )
+        ]
+        if len(known) >= settings["reread_min_words"]:
+            return True
+    return False
+
+
+_NAME_OR_INITIALS = re.compile(
+    r"(?:[A-ZА-ЯЁІЇЄҐ]\.){1,2}|[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’]{3,}[.,]?|[A-ZА-ЯЁІЇЄҐ'’]{4,}[.,]?"
+)
+"""A typed signatory's initials ('Е.Г.') or name ('Камкин', 'ЛЕВИЦЬКА'): print, not a hand."""
+
+
+def _dictionary_word(text: str) -> bool:
+    """A word of three letters or more that Russian, Ukrainian or English spelling knows."""
+    letters = "".join(char for char in text if char.isalpha())
+    if len(letters) < 3:
+        return False
+    if letters.isascii():
+        return letters.isalpha() and (letters.islower() or letters.istitle() or letters.isupper())
+    return any(is_known_word(letters.lower(), language) for language in ("ru", "uk"))
 
 
 def _line_height(words: list[Word], min_confidence: float) -> float | None:
