@@ -226,3 +226,18 @@ def test_a_hint_names_only_options_the_command_has(command, tmp_path):
     assert named <= _options_of(command), (command, run.stderr)
     if command == "extract":
         assert "--max-pixels" in named  # the hint stays where it helps
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path, cli_subprocess):
+    """Linux names are bytes: 'l\\xe9tter.pdf' (Latin-1) once failed in MuPDF and in --json."""
+    name = os.fsdecode(b"l\xe9tter.pdf")
+    path = tmp_path / name
+    shutil.copy(DOCUMENTS / "en_ministry" / "born_digital.pdf", path)
+    run = cli_subprocess("extract", path, "--json", "--no-cache")
+    assert run.code == ExitCode.ok, run.stderr
+    record = json.loads(run.stdout)
+    assert record["source"]["file_name"] == "l\\xe9tter.pdf"
+    assert record["document_number"]["value"] == "07/1-2/418"
+    forensics = cli_subprocess("forensics", path)
+    assert forensics.code in (ExitCode.ok, ExitCode.some_failed), forensics.stderr
+    assert "cannot be opened" not in forensics.stderr

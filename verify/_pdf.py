@@ -20,6 +20,7 @@ import threading
 import unicodedata
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -548,10 +549,22 @@ def _document(source: Source, password: str | None) -> pymupdf.Document:
         return document
 
 
+def _open_path(path: Path) -> pymupdf.Document:
+    """Open a PDF by its path; a name that is not UTF-8 goes to MuPDF as the file's bytes.
+
+    MuPDF takes a path as UTF-8 text, which a Linux name holding other bytes is not.
+    """
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return pymupdf.open(stream=path.read_bytes(), filetype="pdf")
+    return pymupdf.open(path, filetype="pdf")
+
+
 def _open(source: Source, password: str | None) -> pymupdf.Document:
     name = source.file_name
     try:
-        document = pymupdf.open(source.path, filetype="pdf")
+        document = _open_path(source.path)
     except Exception as error:
         if not _has_eof_marker(source):
             raise _truncated(source) from error

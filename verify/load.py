@@ -83,12 +83,21 @@ class Source:
     def info(self) -> SourceInfo:
         """The record's view of this source (the path as given, not made absolute)."""
         return SourceInfo(
-            path=self.given_path or str(self.path),
-            file_name=self.file_name,
+            path=_shown_name(self.given_path or str(self.path)),
+            file_name=_shown_name(self.file_name),
             sha256=self.sha256,
             media_type=self.media_type,
             size=self.size,
         )
+
+
+def _shown_name(name: str) -> str:
+    r"""A file name as text a record can hold: bytes that are not UTF-8 as ``\xNN``.
+
+    Linux names are bytes; Python keeps the ones that do not decode as lone surrogates,
+    which no JSON writer accepts, so such a name once made ``--json`` fail as a bug.
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True, eq=False)

@@ -62,10 +62,20 @@ class Span:
     bbox: tuple[float, float, float, float]
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _open(
     path: Path | None, data: bytes | None, password: str | None, name: str
 ) -> pymupdf.Document:
     try:
+        if data is None and path is not None and not _utf8(str(path)):
+            data = path.read_bytes()  # MuPDF takes a path as UTF-8 text
         document = (
             pymupdf.open(stream=data, filetype="pdf")
             if data is not None
