@@ -66,7 +66,7 @@ def _extract(
         models_version=models_versions(),
         source=source.info(),
         language=extraction.language,
-        pages=[_page_info(page) for page in pages],
+        pages=[PageInfo.of(page) for page in pages],
         text=extraction.text,
         warnings=_page_warnings(pages, total) + list(extraction.warnings),
         **extraction.fields,
@@ -109,21 +109,6 @@ def _warm_up_field_libraries() -> threading.Thread | None:
     thread = threading.Thread(target=run, name="verify-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-def _page_info(page: PageText) -> PageInfo:
-    return PageInfo(
-        number=page.number,
-        width=page.width,
-        height=page.height,
-        unit=page.unit,
-        method=page.method,
-        language=page.language,
-        ocr_confidence=page.confidence if page.method == "ocr" else None,
-        preparation=list(page.preparation),
-        image_sha256=page.image_sha256,
-        dpi=page.dpi,
-    )
 
 
 def _page_warnings(pages: list[PageText], total: int) -> list[Warning]:

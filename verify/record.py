@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from verify.page import PageText
+
 SCHEMA_ID = "verify.record/1"
 
 EXTRACTED_FIELDS = (
@@ -134,6 +136,22 @@ class PageInfo(_Model):
     preparation: list[str] = Field(default_factory=list)
     image_sha256: str | None = None
     dpi: float | None = None
+
+    @classmethod
+    def of(cls, page: PageText) -> PageInfo:
+        """What a record says of a page read: its size, method and preparation."""
+        return cls(
+            number=page.number,
+            width=page.width,
+            height=page.height,
+            unit=page.unit,
+            method=page.method,
+            language=page.language,
+            ocr_confidence=page.confidence if page.method == "ocr" else None,
+            preparation=list(page.preparation),
+            image_sha256=page.image_sha256,
+            dpi=page.dpi,
+        )
 
 
 class Warning(_Model):

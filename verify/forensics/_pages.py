@@ -14,7 +14,7 @@ import numpy as np
 
 from verify.load import PDF, PageImage, Source, page_count, page_image, text_layer_page
 from verify.options import ExtractOptions
-from verify.page import PageText, Word
+from verify.page import Word
 from verify.placement import Placement
 from verify.record import PageInfo
 
@@ -67,7 +67,7 @@ class PageView:
             image = self.image or PageImage(self.pixels, self.dpi)
             options = self.options or ExtractOptions()
             text = ocr_page(image, self.number, options)
-            pixels, placement = reproduce(image, _page_info(text))
+            pixels, placement = reproduce(image, PageInfo.of(text))
             self._read = ReadView(pixels, text.words, text.dpi, placement)
         return self._read
 
@@ -147,19 +147,3 @@ def _as_extracted(
     if source.media_type == PDF and image.dpi != float(options.render_dpi):
         return page_image(source, index, options)
     return image
-
-
-def _page_info(page: PageText) -> PageInfo:
-    """What a record says of an OCR page, for placing its boxes."""
-    return PageInfo(
-        number=page.number,
-        width=page.width,
-        height=page.height,
-        unit=page.unit,
-        method=page.method,
-        language=page.language,
-        ocr_confidence=page.confidence,
-        preparation=list(page.preparation),
-        image_sha256=page.image_sha256,
-        dpi=page.dpi,
-    )
