@@ -27,12 +27,23 @@ import traceback
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from verify.errors import CorruptInputError, InputTooLargeError
 from verify.resources import load_json
 
-__all__ = ["BudgetExceededError", "check_shape", "forking_page", "limits", "run_page"]
+__all__ = [
+    "BudgetExceededError",
+    "check_shape",
+    "forking_page",
+    "limits",
+    "run_page",
+    "run_source_page",
+]
+
+if TYPE_CHECKING:
+    from verify.load import Source
+    from verify.options import ExtractOptions
 
 T = TypeVar("T")
 
@@ -128,6 +139,25 @@ def run_page(
     if kind == "memory":
         raise _over_memory(file_name, page, memory_mb)
     raise value
+
+
+def run_source_page(
+    work: Callable[[Source, int, ExtractOptions], T],
+    source: Source,
+    index: int,
+    options: ExtractOptions,
+) -> T:
+    """``work(source, index, options)`` for page ``index`` (0-based) within its budgets."""
+    return run_page(
+        work,
+        source,
+        index,
+        options,
+        file_name=source.file_name,
+        page=index + 1,
+        seconds=options.page_seconds,
+        memory_mb=options.page_memory_mb,
+    )
 
 
 def _child(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from verify.budget import run_page
+from verify.budget import run_source_page
 from verify.errors import (
     CorruptInputError,
     InputMissingError,
@@ -336,16 +336,7 @@ def page_image(source: Source, index: int, options: ExtractOptions) -> PageImage
         from verify import _images
 
         _images.frame_count(source, options)  # the frames' offsets, found here once for all
-    return run_page(
-        _page_image,
-        source,
-        index,
-        options,
-        file_name=source.file_name,
-        page=index + 1,
-        seconds=options.page_seconds,
-        memory_mb=options.page_memory_mb,
-    )
+    return run_source_page(_page_image, source, index, options)
 
 
 def _page_image(source: Source, index: int, options: ExtractOptions) -> PageImage:

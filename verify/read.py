@@ -22,7 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from verify.budget import BudgetExceededError, run_page
+from verify.budget import BudgetExceededError, run_source_page
 from verify.errors import ExitCode, OcrError, VerifyError
 from verify.load import Source, page_count, page_image, text_layer_page
 from verify.ocr import ocr_page
@@ -56,16 +56,7 @@ def _ocr_index(source: Source, index: int, options: ExtractOptions) -> PageText:
     and anything unexpected is turned into an error the parent can report with the page
     number instead of a bare traceback from another process.
     """
-    return run_page(
-        _ocr_inline,
-        source,
-        index,
-        options,
-        file_name=source.file_name,
-        page=index + 1,
-        seconds=options.page_seconds,
-        memory_mb=options.page_memory_mb,
-    )
+    return run_source_page(_ocr_inline, source, index, options)
 
 
 def _ocr_inline(source: Source, index: int, options: ExtractOptions) -> PageText:
