@@ -163,6 +163,8 @@ def test_clean_typed_photos_have_no_handwriting(name: str) -> None:
         ("uk_moz", "scan_300dpi.png"),
         ("en_ngo", "camera.jpg"),
         ("ru_hospital", "camera.jpg"),
+        ("ru_order", "camera.jpg"),
+        ("uk_oblast", "camera.jpg"),
     ],
 )
 def test_print_the_page_pass_missed_is_not_handwriting(name: str, rendition: str) -> None:
@@ -171,6 +173,22 @@ def test_print_the_page_pass_missed_is_not_handwriting(name: str, rendition: str
     path = document(name, rendition)
     view = next(page_views(open_source(path), ExtractOptions(), 1))
     assert marks.handwriting_findings(view) == []
+
+
+def test_a_pen_mark_beside_print_is_still_handwriting(tmp_path: Path) -> None:
+    """Print read near a mark does not explain the mark: only words on the region count."""
+    from PIL import ImageDraw
+
+    scan = Image.open(document(FOUNDING, "scan_300dpi.png")).convert("L")
+    draw = ImageDraw.Draw(scan)
+    x, y = 1500, 1250  # right of the body's first lines, where a resolution is written
+    points = [(x + 14 * i, y + (55 if i % 2 else 0) + 3 * i) for i in range(24)]
+    draw.line(points, fill=0, width=5)
+    draw.line([(x, y + 130), (x + 320, y + 95), (x + 180, y + 170)], fill=0, width=5)
+    path = tmp_path / "resolution.png"
+    scan.save(path, dpi=(300, 300))
+    view = next(page_views(open_source(path), ExtractOptions(), 1))
+    assert marks.handwriting_findings(view)
 
 
 def test_report_frames_on_a_photo_surround_their_words() -> None:

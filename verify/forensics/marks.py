@@ -202,24 +202,72 @@ def _reads_as_print(
     """
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     pad = int(settings["reread_pad"] * max(x1 - x0, y1 - y0))  # whole words, not cut ones
-    crop = np.ascontiguousarray(grey[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad])
-    if crop.size == 0:
-        return False
-    for psm in (6, 7):  # a block of lines, or the one tilted line of a typed name
-        words = ocr_words(crop, "rus+ukr+eng", psm=psm)
-        known = [
-            word["text"]
-            for word in words
-            if word["conf"] >= settings["reread_min_confidence"]
-            and (
-                _dictionary_word(word["text"])
-                or _NAME_OR_INITIALS.fullmatch(word["text"])
-                or sum(char.isdigit() for char in word["text"]) >= 4  # a date, a number
-            )
-        ]
-        if len(known) >= settings["reread_min_words"]:
-            return True
+    for lines in settings["reread_side_lines"]:  # a line of print runs on sideways
+        wide = max(pad, int(lines * (y1 - y0)))
+        left, top = max(0, x0 - wide), max(0, y0 - pad)
+        crop = np.ascontiguousarray(grey[top : y1 + pad, left : x1 + wide])
+        if crop.size == 0:
+            return False
+        inside = (x0 - left, y0 - top, x1 - left, y1 - top)  # the region, in the crop
+        for image, back in (crop, None), _levelled(crop, settings):
+            for psm in (6, 7):  # a block of lines, or the one tilted line of a typed name
+                words = ocr_words(image, "rus+ukr+eng", psm=psm)
+                # only words on the region itself: print beside a pen mark does not explain it
+                if _enough_print([w for w in words if _centre_in(w, back, inside)], settings):
+                    return True
     return False
+
+
+def _centre_in(word: Any, back: np.ndarray | None, box: tuple[int, int, int, int]) -> bool:
+    """Whether the word's centre, carried back into the crop when it was turned, is in ``box``."""
+    x = word["left"] + word["width"] / 2
+    y = word["top"] + word["height"] / 2
+    if back is not None:
+        x, y = back @ np.array([x, y, 1.0])
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _enough_print(words: list[Any], settings: dict[str, Any]) -> bool:
+    """Enough confident words of print, or one long word of print read surely.
+
+    Print is dictionary words, typed names or initials, numbers; handwriting never reads
+    as one long dictionary word or typed name at a high confidence.
+    """
+    floor = settings["reread_min_confidence"]
+    known = [
+        word
+        for word in words
+        if word["conf"] >= floor
+        and (
+            _dictionary_word(word["text"])
+            or _NAME_OR_INITIALS.fullmatch(word["text"])
+            or sum(char.isdigit() for char in word["text"]) >= 4  # a date, a number
+        )
+    ]
+    long_and_sure = any(
+        word["conf"] >= settings["reread_sure_confidence"]
+        and sum(char.isalpha() for char in word["text"]) >= settings["reread_long_word"]
+        for word in known
+    )
+    return len(known) >= settings["reread_min_words"] or long_and_sure
+
+
+def _levelled(crop: np.ndarray, settings: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The crop turned so that its ink lies level, and the turn back (None when not turned).
+
+    A camera tilts a typed name a few degrees.
+    """
+    ys, xs = np.nonzero(crop < settings["ink_threshold"])
+    if len(xs) < 10:
+        return crop, None
+    angle = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))[2]
+    angle = angle - 90 if angle > 45 else angle + 90 if angle < -45 else angle
+    if not 1.0 <= abs(angle) <= settings["reread_max_tilt_degrees"]:
+        return crop, None
+    height, width = crop.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    turned = cv2.warpAffine(crop, turn, (width, height), borderValue=255)
+    return turned, cv2.invertAffineTransform(turn)
 
 
 _NAME_OR_INITIALS = re.compile(
