@@ -42,6 +42,7 @@ _FINDERS = (
     find_deadlines,
     find_specialty_claims,
     find_funding,
+    find_document_dates,
 )
 _DATELINE_WINDOW = 300  # a report's own date is stated at its very start
 
@@ -76,26 +77,22 @@ def _anywhere(text: str, language: str) -> PartialDate | None:
 
 def extract_claims(
     text: str, language: str, claims_date: dt.date | None = None
-) -> tuple[list[Claim], PartialDate | None, str | None, list[str]]:
+) -> tuple[list[Claim], PartialDate | None, str | None]:
     """Claims about a document in ``text`` (ru, uk or en).
 
-    Returns (claims, the report's date, where that date came from, messages about what
-    could not be checked). Claims are numbered c1, c2... in order of their first mention.
+    Returns (claims, the report's date, where that date came from). Claims are numbered
+    c1, c2... in order of their first mention.
     """
     date, source = report_date(text, language, claims_date)
     context = Context(language, date, source)
     drafts: list[tuple[Draft, int, str]] = []
-    messages: list[str] = []
     for sentence in sentences(text, language):
         here = replace(context, in_scope=sentence.about_document)
         found: list[Draft] = []
         for finder in _FINDERS:
             found.extend(finder(sentence.text, here))
-        dated, problems = find_document_dates(sentence.text, here)
-        found.extend(dated)
-        messages.extend(problems)
         drafts.extend((draft, sentence.start, sentence.text) for draft in _one_role(found))
-    return _numbered(_most_specific(drafts), language), date, source, messages
+    return _numbered(_most_specific(drafts), language), date, source
 
 
 def _one_role(found: list[Draft]) -> list[Draft]:
@@ -172,14 +169,13 @@ def claims_from_file(path: str | Path, claims_date: dt.date | None = None) -> Cl
     if report.text is None or report.language is None:
         problem = report.problem or "not_text"
         return base.model_copy(update={"status": problem, "message": report.message})
-    claims, date, source, messages = extract_claims(report.text, report.language, claims_date)
+    claims, date, source = extract_claims(report.text, report.language, claims_date)
     status = "ok" if claims else "no_claims"
-    message = "; ".join(messages) or None
+    message = None
     if not claims:
         message = (
             "the report makes no checkable claim about a document (signatory, issuer, date, "
             "number, deadline, requested specialties, funding source)"
-            + (f"; {message}" if message else "")
         )
     return base.model_copy(
         update={

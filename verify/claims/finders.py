@@ -363,7 +363,7 @@ def _relative_at(text: str, table: dict[str, int]) -> tuple[int, int] | None:
     return None
 
 
-def find_document_dates(sentence: str, context: Context) -> tuple[list[Draft], list[str]]:
+def find_document_dates(sentence: str, context: Context) -> list[Draft]:
     """'dated February 25', 'письмо от 25 февраля 2022 года', 'датований вчора'.
 
     A relative date ('dated yesterday') becomes a claim with no value: it is reported as
@@ -411,7 +411,7 @@ def find_document_dates(sentence: str, context: Context) -> tuple[list[Draft], l
                     note += f"; against {context.report_date_source} it would be {would_be}"
                 drafts.append(Draft("document_date", None, words, position, end, rule, note))
     drafts.extend(_dates_by_context(sentence, language, [(d.start, d.end) for d in drafts]))
-    return drafts, []
+    return drafts
 
 
 def _dates_by_context(sentence: str, language: str, taken: list[tuple[int, int]]) -> list[Draft]:
