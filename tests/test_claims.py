@@ -291,3 +291,17 @@ def test_the_same_region_in_two_spellings_agrees():
     assert ministry_agrees("health_ministry:bilkh", "health_ministry:belkh")
     assert ministry_agrees("health_ministry:chisi", "health_ministry:moldo") is None
     assert ministry_agrees("ru.minzdrav", "health_ministry:moldo") is False
+
+
+def test_a_retraction_claims_nothing_but_the_correction_does():
+    """'We wrongly reported that Murashko signed it' is not a claim that he did."""
+    text = (
+        "В заметке мы ошибочно указали, что письмо подписал министр здравоохранения Михаил "
+        "Мурашко. На самом деле документ подписан заместителем министра Андреем Плутницким."
+    )
+    claims = {(c.kind, c.value) for c in claims_from_text(text)}
+    assert ("signatory_name", "Андрей Плутницкий") in claims
+    assert not any(
+        kind == "signatory_name" and "Мурашко" in (value or "") for kind, value in claims
+    )
+    assert ("signatory_position", "minister") not in claims

@@ -87,6 +87,8 @@ def extract_claims(
     context = Context(language, date, source)
     drafts: list[tuple[Draft, int, str]] = []
     for sentence in sentences(text, language):
+        if sentence.retracted:  # "we wrongly reported that…": what follows is not claimed
+            continue
         here = replace(context, in_scope=sentence.about_document)
         found: list[Draft] = []
         for finder in _FINDERS:

@@ -39,6 +39,7 @@ class Sentence:
     start: int
     names_document: bool
     about_document: bool
+    retracted: bool = False  # it takes back what was said: no claim is read from it
 
     @property
     def end(self) -> int:
@@ -101,6 +102,7 @@ def sentences(text: str, language: str) -> list[Sentence]:
         about = named or (
             cued and (previous_about or index - last_named <= _CONTEXT_WINDOW) and last_named >= 0
         )
-        found.append(Sentence(chunk, start, named, about))
+        retracted = any(cue.search(chunk) for cue in cues("retractions", language))
+        found.append(Sentence(chunk, start, named, about, retracted))
         previous_about = about
     return found
