@@ -416,10 +416,9 @@ def find_document_dates(sentence: str, context: Context) -> list[Draft]:
 
 def _dates_by_context(sentence: str, language: str, taken: list[tuple[int, int]]) -> list[Draft]:
     """Dates the words around them make the document's ('направило 2 марта', 'от 27.02.2022')."""
-    config = patterns()["document_date_near"]
-    before = [re.compile(r, re.IGNORECASE) for r in config["before"].get(language, [])]
-    after = [re.compile(r, re.IGNORECASE) for r in config["after"].get(language, [])]
-    excluded = [re.compile(r, re.IGNORECASE) for r in config["not_before"].get(language, [])]
+    before = cues("document_date_near", language, "before")
+    after = cues("document_date_near", language, "after")
+    excluded = cues("document_date_near", language, "not_before")
     drafts = []
     for start, found in iter_dates(sentence, language):
         end = start + found.end

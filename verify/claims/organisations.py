@@ -15,7 +15,7 @@ from functools import cache
 
 from rapidfuzz import fuzz
 
-from verify.claims.patterns import patterns
+from verify.claims.patterns import cues, patterns
 from verify.resources import load_json
 
 _QUOTES = str.maketrans({c: " " for c in '«»"“”„()'})
@@ -117,7 +117,7 @@ def health_ministries(text: str, language: str) -> list[MinistryMention]:
     """
     config = patterns()["health_ministries"]
     found: list[MinistryMention] = []
-    for regex in cues_of(config["phrases"], language):
+    for regex in cues("health_ministries", language, "phrases"):
         for match in regex.finditer(text):
             value = _ministry_value(match, language, config)
             start, end = match.span()
@@ -125,11 +125,6 @@ def health_ministries(text: str, language: str) -> list[MinistryMention]:
             leading = len(words) - len(words.lstrip())
             found.append(MinistryMention(start + leading, end, value, ministry_label(value)))
     return found
-
-
-def cues_of(table: dict[str, list[str]], language: str) -> tuple[re.Pattern[str], ...]:
-    """Compiled case-insensitive regexes of ``table[language]``."""
-    return tuple(re.compile(regex, re.IGNORECASE) for regex in table.get(language, []))
 
 
 def _ministry_value(match: re.Match[str], language: str, config: dict) -> str:

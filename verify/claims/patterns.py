@@ -23,11 +23,10 @@ def patterns() -> dict[str, Any]:
 
 
 @cache
-def cues(section: str, language: str) -> tuple[re.Pattern[str], ...]:
-    """Compiled case-insensitive regexes of ``section`` for ``language``."""
-    return tuple(
-        re.compile(regex, re.IGNORECASE) for regex in patterns()[section].get(language, [])
-    )
+def cues(section: str, language: str, key: str | None = None) -> tuple[re.Pattern[str], ...]:
+    """Compiled case-insensitive regexes of ``section`` (or its table ``key``) for ``language``."""
+    table = patterns()[section] if key is None else patterns()[section][key]
+    return tuple(re.compile(regex, re.IGNORECASE) for regex in table.get(language, []))
 
 
 def version() -> str:
