@@ -282,7 +282,13 @@ def test_encrypted_sources_leave_no_name_path_or_note_in_the_archive(tmp_path):
         assert _leaks(root) == []
         sha = read_hashed(received / "leak_from_ivan.pdf")[0]
         info = show(archive, sha)
+        # Receipts of one source share no id, so nobody can group them or read when that
+        # source delivered; the source's own pseudonym is stored nowhere.
+        receipts = archive.store.receipts()
+        assert len(receipts) == 4 and len({r.source_id for r in receipts}) == 4
+        pseudonym = archive.cipher().source_id("Иван Петров (Ivan_Petrov_FSB)").encode()
     assert _leaks(root) == []  # after the WAL is checkpointed into the database
+    assert not [p for p in root.rglob("*") if p.is_file() and pseudonym in p.read_bytes()]
     # The owner still reads everything back, and the record itself names no file.
     (receipt,) = info["receipts"]
     assert receipt["path"] == str(received / "leak_from_ivan.pdf")

@@ -92,21 +92,26 @@ def test_a_recompressed_copy_shares_a_capture(tmp_path):
     assert copies.independent_sources == 2
 
 
-def test_the_first_receipt_of_an_origin_is_the_independent_one(tmp_path):
+@pytest.mark.parametrize("passphrase", [None, "correct horse battery"])
+def test_the_first_receipt_of_an_origin_is_the_independent_one(tmp_path, passphrase):
     """A sent the file first and later a variant; B forwarded A's file: B is not independent.
 
     A count that maximises confirmations would credit B with the file and A with the
-    variant, calling the first receipt a copy of the later one.
+    variant, calling the first receipt a copy of the later one. With encrypted sources
+    each receipt stores its own source id, so A's two receipts are regrouped by name.
     """
     root = tmp_path / "newsroom"
-    with init_archive(root) as archive:
+    encrypted = passphrase is not None
+    with init_archive(root, encrypt_sources=encrypted, passphrase=passphrase) as archive:
         for path, source in [
             (FOUNDING_PDF, "source A"),
             (VARIANT_PDF, "source A"),
             (FOUNDING_PDF, "source B"),
         ]:
             ingest(archive, [path], source=source)
-    with open_archive(root) as archive:
+        stored_ids = {receipt.source_id for receipt in archive.store.receipts()}
+        assert len(stored_ids) == (3 if encrypted else 2)
+    with open_archive(root, passphrase=passphrase) as archive:
         copies = corroborate_archived(archive, FOUNDING_PDF, [CLAIMS]).report.copies
     original = {c.sources[0]: c for c in copies.copies if c.verdict == "identical"}
     assert original["source A"].independent

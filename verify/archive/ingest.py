@@ -432,13 +432,12 @@ class Ingestor:
         if self.store.receipt(item.receipt_id) is not None:  # another process was quicker
             return FileOutcome(shown, "already", sha256), None
         new = self.store.document(sha256) is None
-        self.store.put_source(
-            self.source_id, self.cipher.encrypt(self.source, "source"), custody.now()
-        )
+        source_id = self.cipher.stored_source_id(self.source_id, item.receipt_id)
+        self.store.put_source(source_id, self.cipher.encrypt(self.source, "source"), custody.now())
         receipt = ReceiptRow(
             receipt_id=item.receipt_id,
             sha256=sha256,
-            source_id=self.source_id,
+            source_id=source_id,
             source_name=None,
             path=self.cipher.encrypt(shown, "path"),
             note=self.cipher.encrypt(self.note, "note"),

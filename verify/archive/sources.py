@@ -109,6 +109,27 @@ class SourceCipher:
             return None
         return hmac.new(self.id_key, f"verify.{purpose}/1".encode(), hashlib.sha256).digest()
 
+    def stored_source_id(self, source_id: str, receipt_id: str) -> str:
+        """The source id a receipt and its source row store: one per receipt when encrypted.
+
+        With the real id in every receipt, whoever holds the folder could group the
+        receipts of one (unnamed) source and read when that source delivered: exactly
+        what ``--encrypt-sources`` hides. So an encrypted archive gives every receipt its
+        own source row, under an id derived from the source and the receipt; the owner
+        regroups receipts by the decrypted name (``grouping_id``).
+        """
+        if self.id_key is None:
+            return source_id
+        data = "\x1f".join((source_id, receipt_id)).encode("utf-8")
+        tagged = b"verify.receipt-source/1\x00" + data
+        return hmac.new(self.id_key, tagged, hashlib.sha256).hexdigest()[:32]
+
+    def grouping_id(self, stored_source_id: str, decrypted_name: str | None) -> str:
+        """The id that groups one source's receipts: the real source id when it can be known."""
+        if self.id_key is None or decrypted_name is None:
+            return stored_source_id
+        return self.source_id(decrypted_name)
+
     def encrypt(self, text: str | None, field: str) -> str | None:
         """Encrypt a string (a no-op without a key)."""
         if text is None or self.key is None:

@@ -158,8 +158,10 @@ def _holdings(archive: Archive, related: list[_Related]) -> list[_Holding]:
     for item in related:
         by_source: dict[str, tuple[str, list[str]]] = {}
         for receipt in archive.store.receipts(item.sha256):
-            name = cipher.decrypt(receipt.source_name, "source") or receipt.source_id[:12]
-            by_source.setdefault(receipt.source_id, (name, []))[1].append(receipt.received_at)
+            decrypted = cipher.decrypt(receipt.source_name, "source")
+            source_id = cipher.grouping_id(receipt.source_id, decrypted)
+            name = decrypted or receipt.source_id[:12]
+            by_source.setdefault(source_id, (name, []))[1].append(receipt.received_at)
         out += [
             _Holding(item, source_id, name, tuple(sorted(times)))
             for source_id, (name, times) in by_source.items()
