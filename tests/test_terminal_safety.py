@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DOCUMENTS, ROOT
-from verify.console import console, printable
+from verify.console import console, json_safe, printable
 from verify.errors import ExitCode
 from verify.record import Record
 from verify.summary import render_comparison, render_summary
@@ -95,6 +95,30 @@ def test_printable_leaves_no_raw_control_and_no_line_break(text: str):
     assert "\n" not in shown
     if text.isprintable():
         assert shown == text
+
+
+@given(st.recursive(st.none() | st.text() | st.integers(), lambda inner: st.lists(inner)))
+def test_json_safe_decodes_to_the_same_value_with_no_raw_control(value):
+    for indent in (None, 1):
+        text = json.dumps(
+            {"v": value, "k": ["\u202e\x9b\x7f\u2028"]}, ensure_ascii=False, indent=indent
+        )
+        safe = json_safe(text)
+        assert json.loads(safe) == json.loads(text)
+        assert not _raw_controls(safe)
+
+
+def test_json_output_of_a_hostile_file_name_carries_no_raw_control(hostile_pdf, tmp_path):
+    """JSON escapes only C0: a right-to-left override or a C1 control went out raw."""
+    named = tmp_path / ("\x9b31m\u202efdp.pdf" + "\u2028x.pdf")
+    shutil.copy(hostile_pdf, named)
+    run = _run("extract", named, "--json")
+    assert run.returncode == 0, run.stderr
+    assert not _raw_controls(run.stdout)
+    assert json.loads(run.stdout)["source"]["file_name"] == named.name
+    run = _run("compare", named, hostile_pdf, "--json")
+    assert run.returncode == 0, run.stderr
+    assert not _raw_controls(run.stdout) and json.loads(run.stdout)["verdict"]
 
 
 @pytest.fixture(scope="module")

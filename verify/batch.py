@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from verify.console import printable
+from verify.console import json_safe, printable
 from verify.errors import ExitCode, VerifyError
 from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
@@ -59,7 +59,7 @@ def extract_many(
                 if bar is not None and task is not None:
                     bar.remove_task(task)
             if json_output:
-                out.file.write(record.to_json() + "\n")
+                out.file.write(json_safe(record.to_json()) + "\n")
                 out.file.flush()
             else:
                 out.print(render_summary(record))

@@ -26,7 +26,7 @@ from verify.cli_budget import (
     budget_values,
 )
 from verify.cli_secrets import PasswordOption
-from verify.console import console, printable
+from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, VerifyError, without_foreign_hints
 
 # typer from 0.29 ships a click of its own and raises that click's exceptions, which click's
@@ -199,7 +199,7 @@ def compare_command(
     options = _options(lang=lang, password=password, no_cache=no_cache)
     comparison = compare_paths(first, second, options)
     if json_output:
-        print(comparison.model_dump_json())
+        print(json_safe(comparison.model_dump_json()))
     else:
         same_name = first.name == second.name
         left, right = (str(first), str(second)) if same_name else (first.name, second.name)
@@ -263,19 +263,23 @@ def match_command(
     found = match(record_of(file, options), index, records, k=top)
     if json_output:
         print(
-            json.dumps(
-                {
-                    "query": str(file),
-                    "matches": [
-                        {
-                            **item.candidate.model_dump(),
-                            "verdict": item.comparison.verdict if item.comparison else None,
-                            "comparison": item.comparison.model_dump() if item.comparison else None,
-                        }
-                        for item in found
-                    ],
-                },
-                ensure_ascii=False,
+            json_safe(
+                json.dumps(
+                    {
+                        "query": str(file),
+                        "matches": [
+                            {
+                                **item.candidate.model_dump(),
+                                "verdict": item.comparison.verdict if item.comparison else None,
+                                "comparison": item.comparison.model_dump()
+                                if item.comparison
+                                else None,
+                            }
+                            for item in found
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
             )
         )
     else:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from verify.cli_secrets import PasswordOption
-from verify.console import console, printable
+from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, IntegrityError
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def _open(path: Path, *, writes: bool = False) -> Archive:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=1))
+    print(json_safe(json.dumps(value, ensure_ascii=False, indent=1)))
 
 
 @archive_app.command("init")
@@ -362,7 +362,7 @@ def prove_command(
         output.write_text(text + "\n", encoding="utf-8")
         _err.print(printable(f"proof written to {output}"))
     else:
-        print(text)
+        print(json_safe(text))
 
 
 @archive_app.command("reextract")

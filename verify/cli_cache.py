@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from verify.console import console, printable
+from verify.console import console, json_safe, printable
 
 _out = console()
 
@@ -52,7 +52,7 @@ def info_command(cache_dir: CacheDirOption = None, json_output: JsonOption = Fal
     found = info(_folder(cache_dir))
     disabled = cache_dir is None and cache_disabled()
     if json_output:
-        print(json.dumps({**found.to_json(), "disabled": disabled}, ensure_ascii=False))
+        print(json_safe(json.dumps({**found.to_json(), "disabled": disabled}, ensure_ascii=False)))
         return
     _out.print(
         printable(
@@ -81,7 +81,7 @@ def purge_command(cache_dir: CacheDirOption = None, json_output: JsonOption = Fa
     except OSError as error:
         raise disk_error(error, f"cannot empty the cache {folder}") from error
     if json_output:
-        print(json.dumps({"removed": removed.to_json()}, ensure_ascii=False))
+        print(json_safe(json.dumps({"removed": removed.to_json()}, ensure_ascii=False)))
         return
     _out.print(
         printable(

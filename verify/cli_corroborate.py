@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from verify.cli_secrets import PasswordOption
-from verify.console import console, printable
+from verify.console import console, json_safe, printable
 from verify.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def corroborate_command(
     for message in report.summary.messages:
         _stderr.print(printable(f"verify: note: {message}"))
     if json_output:
-        print(report.to_json(indent=2))
+        print(json_safe(report.to_json(indent=2)))
     else:
         _print_summary(report)
     unusable = [f for f in report.claims_files if f.status not in ("ok", "no_claims")]

@@ -17,7 +17,7 @@ from verify.cli_budget import (
     budget_values,
 )
 from verify.cli_secrets import PasswordOption
-from verify.console import console, printable
+from verify.console import console, json_safe, printable
 
 _stdout = console()
 _stderr = console(stderr=True)
@@ -60,7 +60,9 @@ def forensics_command(
         ocr_checks=not no_ocr_checks,
     )
     if json_output:
-        print(json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False))
+        print(
+            json_safe(json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False))
+        )
         return
     if not findings:
         _stdout.print(printable(f"{file.name}: no findings"))

@@ -54,6 +54,35 @@ def printable(text: object) -> str:
     )
 
 
+def json_safe(text: str) -> str:
+    r"""Serialised JSON with every raw control or format character written as a ``\u`` escape.
+
+    JSON serialisers escape only C0 controls; C1 controls, DEL, bidi overrides, zero-width
+    marks and line separators from a document or a file name would reach the terminal raw
+    when ``--json`` is read on screen. Escaped, the JSON decodes to the very same values.
+    Structural whitespace (indentation, newlines between lines) is ASCII and stays.
+    """
+    if text.isascii() and "\x7f" not in text:
+        return text
+    out = []
+    for char in text:
+        if char != "\x7f" and (char.isascii() or char.isprintable()):
+            out.append(char)
+        elif unicodedata.category(char) in _ESCAPED_CATEGORIES or char == "\x7f":
+            out.append(_json_escape(char))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def console(*, stderr: bool = False, file: IO[str] | None = None) -> Console:
     """A console for standard output (or standard error, or ``file``) that never wraps lines.
 
