@@ -45,3 +45,19 @@ def test_scrub_bad_redact_is_a_usage_error(cli_subprocess, tmp_path: Path) -> No
         "scrub", FORENSICS / "clean.pdf", "-o", tmp_path / "x.pdf", "--redact", "faces"
     )
     assert run.code == 2 and "unknown --redact" in run.stderr
+
+
+def test_scrub_says_what_it_was_asked_to_redact_and_did_not_find(
+    cli_subprocess, tmp_path: Path
+) -> None:
+    """Not finding a stamp is no proof that none is there: scrub must not sound sure."""
+    run = cli_subprocess(
+        "scrub", FORENSICS / "clean.pdf", "-o", tmp_path / "x.pdf", "--redact", "stamps"
+    )
+    assert run.code == 0, run.stderr
+    assert "NOT FOUND stamps: nothing was blacked out" in run.stdout
+    assert "remaining: nothing identifying found" in run.stdout
+    run = cli_subprocess(
+        "scrub", FORENSICS / "clean.pdf", "-o", tmp_path / "y.pdf", "--redact", "stamps", "--json"
+    )
+    assert json.loads(run.stdout)["not_found"] == ["stamps"]

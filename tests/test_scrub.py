@@ -58,7 +58,7 @@ def test_redacted_regions_are_opaque_and_unreadable(stamped) -> None:
 def test_scrub_reports_what_it_removed(stamped) -> None:
     report, _ = stamped
     assert {"incoming_stamp", "executor_named", "handwritten_mark"} <= set(report.removed)
-    assert report.remaining == []
+    assert report.remaining == [] and report.not_found == []
 
 
 def test_tracking_dots_do_not_survive(tmp_path: Path) -> None:

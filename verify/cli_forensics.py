@@ -101,7 +101,8 @@ def scrub_command(
 
     Pages become black-and-white pixels, metadata goes, flagged regions are blacked out.
 
-    Exit code 0 when nothing identifying remains, 1 when something does.
+    Exit code 0 when nothing identifying remains, 1 when something does. A --redact kind
+    that was not found is said (NOT FOUND) but does not change the exit code.
     """
     from verify.forensics.scrub import parse_redact, scrub
     from verify.options import ExtractOptions
@@ -117,7 +118,7 @@ def scrub_command(
         ),
     )
     if json_output:
-        print(report.model_dump_json(exclude={"before"}))
+        print(json_safe(report.model_dump_json(exclude={"before"})))
     else:
         _stdout.print(
             printable(
@@ -129,11 +130,18 @@ def scrub_command(
         _stdout.print("removed: " + (", ".join(report.removed) or "nothing"), markup=False)
         for still in report.readable:
             _stdout.print(printable(f"STILL READABLE ({still.kind}): {still.text}"))
+        for kind in report.not_found:
+            _stdout.print(
+                f"NOT FOUND {kind}: nothing was blacked out for it; verify found none, which "
+                "does not prove there is none: look at the copy before publishing",
+                markup=False,
+            )
         if report.remaining:
             for finding in report.remaining:
                 _stdout.print(printable(f"REMAINS {finding.type}: {finding.message}"))
         elif not report.readable:
-            _stdout.print("remaining: nothing identifying", markup=False)
+            found = " found" if report.not_found else ""
+            _stdout.print(f"remaining: nothing identifying{found}", markup=False)
     raise typer.Exit(0 if report.safe else 1)
 
 

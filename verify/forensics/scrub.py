@@ -89,6 +89,13 @@ class ScrubReport(BaseModel):
         default_factory=list,
         description="Redacted words the copy still shows when read again: the redaction failed.",
     )
+    not_found: list[str] = Field(
+        default_factory=list,
+        description=(
+            "--redact names for which nothing was found, so nothing was blacked out: verify "
+            "cannot say that none is there (an executor line it could not read stays)."
+        ),
+    )
     before: list[Finding] = Field(default_factory=list)
 
     @property
@@ -180,6 +187,7 @@ def scrub(
         removed=sorted(before_types - after_types),
         remaining=remaining,
         readable=readable,
+        not_found=[kind for kind in redact if kind not in {r.kind for r in regions}],
         before=before,
     )
 
