@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import json
 import struct
+import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -115,6 +117,68 @@ def inflating_pdf(path: Path, size: int = 1 << 30) -> Path:
         _stream(b"/Filter /FlateDecode", b"".join(parts)),
     ]
     return _pdf(path, objects)
+
+
+class _LzwCodes:
+    """PDF LZW codes (EarlyChange 1), packed high bit first: widths grow from 9 to 12 bits."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.buffer = self.buffered = 0
+        self.width, self.next_code = 9, 258
+        self.emit(256)
+
+    def emit(self, code: int) -> None:
+        self.buffer = (self.buffer << self.width) | code
+        self.buffered += self.width
+        while self.buffered >= 8:
+            self.buffered -= 8
+            self.out.append((self.buffer >> self.buffered) & 0xFF)
+        self.buffer &= (1 << self.buffered) - 1
+        if code == 256:
+            self.width, self.next_code = 9, 258
+        elif code != 257:  # the reader adds an entry for every code but the first
+            self.next_code += 1
+            if self.next_code >= 1 << self.width and self.width < 12:
+                self.width += 1
+
+    def finish(self) -> bytes:
+        self.emit(257)
+        if self.buffered:
+            self.out.append((self.buffer << (8 - self.buffered)) & 0xFF)
+        return bytes(self.out)
+
+
+def lzw(data: bytes) -> bytes:
+    """``data`` encoded for PDF's LZWDecode filter."""
+    codes = _LzwCodes()
+    table = {bytes([i]): i for i in range(256)}
+    current = b""
+    for value in data:
+        grown = current + bytes([value])
+        if grown in table:
+            current = grown
+            continue
+        table[grown] = codes.next_code
+        codes.emit(table[current])
+        current = bytes([value])
+        if codes.next_code >= 4000:
+            codes.emit(256)
+            table = {bytes([i]): i for i in range(256)}
+    if current:
+        codes.emit(table[current])
+    return codes.finish()
+
+
+def lzw_bomb(cycles: int = 12) -> bytes:
+    """LZW codes for a run of spaces: code n stands for n - 256 of them, ~88 MB in 66 KB."""
+    codes = _LzwCodes()
+    for _ in range(cycles):
+        codes.emit(ord(" "))
+        for code in range(258, 4000):
+            codes.emit(code)
+        codes.emit(256)
+    return codes.finish()
 
 
 def huge_jpeg(path: Path, side: int = 14000) -> Path:
@@ -235,6 +299,66 @@ def test_a_content_stream_inflating_to_a_gibibyte_is_refused(tmp_path):
         assert isinstance(error, InputTooLargeError), error
         assert "MiB of drawing instructions" in _one_line(error)
         assert seconds < BOUND_S
+
+
+def test_lzw_streams_are_decoded_as_mupdf_decodes_them_but_capped(tmp_path):
+    from verify._pdf import _lzw
+
+    content = b"BT /F1 24 Tf 72 720 Td (Hello LZW, hello LZW, hello LZW) Tj ET\n" * 300
+    assert _lzw(lzw(content), 1 << 20, True) == content
+    assert _lzw(lzw(content), 1000, True) == content[:1001]
+    objects = [
+        *_PAGE_TREE,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        _stream(b"/Filter /LZWDecode", lzw(content)),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    path = _pdf(tmp_path / "lzw.pdf", objects)
+    import pymupdf
+
+    with pymupdf.open(path) as document:
+        assert document.xref_stream(4) == content
+    record = extract(path, OPTIONS)
+    assert "Hello LZW" in str(record.text) and record.pages[0].method == "text_layer"
+    bomb = lzw_bomb()
+    assert len(bomb) < 100_000 and len(_lzw(bomb, 1 << 40, True)) > 80_000_000
+
+
+def test_a_content_stream_of_lzw_codes_expanding_a_thousandfold_is_refused(tmp_path):
+    objects = [
+        *_PAGE_TREE,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        _stream(b"/Filter /LZWDecode", lzw_bomb()),
+    ]
+    path = _pdf(tmp_path / "lzw_bomb.pdf", objects)
+    for error, seconds in _every_command(path, tmp_path):
+        assert isinstance(error, InputTooLargeError), error
+        assert "MiB of drawing instructions" in _one_line(error)
+        assert seconds < BOUND_S
+
+
+def test_an_lzw_bomb_is_judged_without_decoding_it_whole(tmp_path):
+    """2 MB of LZW codes decode to 3 GB: MuPDF would hold them all before the page is judged."""
+    objects = [
+        *_PAGE_TREE,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        _stream(b"/Filter /LZWDecode", lzw_bomb(cycles=400)),
+    ]
+    path = _pdf(tmp_path / "lzw_gigabytes.pdf", objects)
+    script = (
+        "import resource, sys, pymupdf\n"
+        "from verify._pdf import page_problem\n"
+        "with pymupdf.open(sys.argv[1]) as document:\n"
+        "    print(page_problem(document, 0))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120
+    )
+    problem, peak_mb = run.stdout.splitlines()
+    assert "MiB of drawing instructions" in problem, run.stderr
+    assert int(peak_mb) < 1000, peak_mb
 
 
 def test_a_huge_photo_is_stopped_by_its_page_time_budget(tmp_path):

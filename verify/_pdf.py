@@ -467,9 +467,10 @@ class _PageWalk:
         kind, value = self.document.xref_get_key(xref, "Filter")
         filters = _FILTER_NAMES.findall(value) if kind in ("name", "array") else []
         data = raw
+        early = self.document.xref_get_key(xref, "DecodeParms/EarlyChange")[1] != "0"
         for name in filters:
-            decoded = _decode(name, data, cap)
-            if decoded is None:  # a filter decoded here only by MuPDF (LZW, images' own)
+            decoded = _decode(name, data, cap, early_change=early)
+            if decoded is None:  # a filter decoded here only by MuPDF (images' own)
                 return self.document.xref_stream(xref) or b""
             data = decoded
         if len(data) > cap:
@@ -477,9 +478,11 @@ class _PageWalk:
         return data
 
 
-def _decode(name: str, data: bytes, cap: int) -> bytes | None:
+def _decode(name: str, data: bytes, cap: int, *, early_change: bool = True) -> bytes | None:
     """``data`` through one PDF filter, stopping past ``cap`` bytes; None: not decoded here."""
     try:
+        if name in ("LZWDecode", "LZW"):
+            return _lzw(data, cap, early_change)
         if name in ("FlateDecode", "Fl"):
             inflater = zlib.decompressobj()
             try:
@@ -497,6 +500,50 @@ def _decode(name: str, data: bytes, cap: int) -> bytes | None:
     except (ValueError, binascii.Error, zlib.error):
         return b""
     return None
+
+
+_LZW_CLEAR, _LZW_END, _LZW_MAX_WIDTH, _LZW_TABLE = 256, 257, 12, 4096
+
+
+def _lzw(data: bytes, cap: int, early_change: bool) -> bytes:
+    """PDF's LZWDecode, stopping past ``cap`` bytes of output.
+
+    LZW expands up to about two thousand times (each 12-bit code can stand for 4,096
+    bytes), so one megabyte of stream can decode to gigabytes: MuPDF would decode it all
+    before a page could be judged. A damaged code ends the stream, as MuPDF does.
+    """
+    out = bytearray()
+    table = [bytes([i]) for i in range(256)] + [b"", b""]
+    width, buffer, buffered = 9, 0, 0
+    previous: bytes | None = None
+    for byte in data:
+        buffer, buffered = (buffer << 8) | byte, buffered + 8
+        while buffered >= width:
+            buffered -= width
+            code = buffer >> buffered
+            buffer &= (1 << buffered) - 1
+            if code == _LZW_CLEAR:
+                del table[258:]
+                width, previous = 9, None
+                continue
+            if code == _LZW_END:
+                return bytes(out)
+            if code < len(table):
+                entry = table[code]
+                if previous is not None and len(table) < _LZW_TABLE:
+                    table.append(previous + entry[:1])
+            elif previous is not None and code == len(table) < _LZW_TABLE:
+                entry = previous + previous[:1]
+                table.append(entry)
+            else:
+                return bytes(out)
+            out += entry
+            if len(out) > cap:
+                return bytes(out[: cap + 1])
+            previous = entry
+            if len(table) + int(early_change) >= 1 << width and width < _LZW_MAX_WIDTH:
+                width += 1
+    return bytes(out)
 
 
 def _run_length(data: bytes, cap: int) -> bytes:
