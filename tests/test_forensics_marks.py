@@ -101,3 +101,42 @@ def test_handwritten_note_found_where_it_was_drawn() -> None:
 @pytest.mark.parametrize("name", ["clean_scan.png", "clean.pdf", "dots_scan.png"])
 def test_no_handwriting_on_printed_pages(name: str) -> None:
     assert marks.handwriting_findings(view(name)) == []
+
+
+def _page_with(draw) -> np.ndarray:
+    """A blank 100-dpi page with one mark drawn well inside it."""
+    page = np.full((1100, 850), 245, np.uint8)
+    draw(page)
+    return page
+
+
+def _curve(page: np.ndarray) -> None:
+    xs = np.arange(150, 700)
+    ys = 400 + ((xs - 150) / 550.0) ** 2 * 60  # a sheet's curled edge: 60 px of sag
+    cv2.polylines(page, [np.column_stack([xs, ys]).astype(np.int32)], False, 40, 2)
+
+
+def _scribble(page: np.ndarray) -> None:
+    t = np.linspace(0, 6 * np.pi, 400)
+    xs = 250 + 20 * t + 25 * np.cos(3 * t)
+    ys = 600 + 30 * np.sin(3 * t) + 10 * np.sin(7 * t)
+    cv2.polylines(page, [np.column_stack([xs, ys]).astype(np.int32)], False, 40, 2)
+
+
+def test_one_smooth_curve_is_a_sheet_edge_not_handwriting() -> None:
+    assert marks.ink_regions(_page_with(_curve), [], 100.0) == []
+    (region,) = marks.ink_regions(_page_with(_scribble), [], 100.0)
+    assert region[0] < 260 and region[2] > 600
+
+
+def test_a_photographed_letter_s_edge_and_tilted_typed_name_are_not_handwriting() -> None:
+    """The camera fixture's sheet edge and its typed signatory, leaning a few degrees."""
+    photo = Path(__file__).resolve().parent.parent / "fixtures/documents"
+    page = next(
+        page_views(
+            open_source(photo / "ru_minzdrav_founding_variant" / "camera.jpg"),
+            ExtractOptions(cache_dir=None),
+            1,
+        )
+    )
+    assert marks.handwriting_findings(page) == []

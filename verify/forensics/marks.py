@@ -158,7 +158,7 @@ def ink_regions(
     loose = ink & (1 - printed)
     join = max(1, int(settings["join_in"] * work_dpi))
     grown = cv2.dilate(loose, np.ones((join, join), np.uint8))
-    count, _labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
     min_area = settings["min_region_area_in2"] * work_dpi * work_dpi
     min_span = settings["min_stroke_span_in"] * work_dpi
     border = settings["border_in"] * work_dpi
@@ -175,6 +175,9 @@ def ink_regions(
             continue  # touches the image's edge: the table or shadow around a photographed sheet
         if h <= max_line:
             continue  # one line high: print that OCR did not read, not a pen's mark
+        strokes = loose[y : y + h, x : x + w] & (labels[y : y + h, x : x + w] == i)
+        if _curve_spread(strokes) <= settings["one_curve_max_spread_in"] * work_dpi:
+            continue  # one smooth curve: a sheet's edge or its shadow, not writing
         region_ink = int(ink[y : y + h, x : x + w].sum())
         if region_ink == 0:
             continue
@@ -190,6 +193,22 @@ def ink_regions(
             continue
         regions.append(box)
     return regions
+
+
+def _curve_spread(strokes: np.ndarray) -> float:
+    """How far (pixels) the strokes stray from one smooth curve along the region's length.
+
+    The edge of a photographed sheet, its shadow or a rule the camera bent is one curve:
+    nine tenths of its ink lies within a stroke's width of a parabola. Writing turns back
+    on itself and strays far from any one curve.
+    """
+    ys, xs = np.nonzero(strokes)
+    if len(xs) < 10:
+        return float("inf")
+    height, width = strokes.shape
+    along, across = (xs, ys) if width >= height else (ys, xs)
+    fitted = np.polyval(np.polyfit(along.astype(float), across.astype(float), 2), along)
+    return float(np.quantile(np.abs(fitted - across), 0.9))
 
 
 def _reads_as_print(
@@ -209,7 +228,7 @@ def _reads_as_print(
         if crop.size == 0:
             return False
         inside = (x0 - left, y0 - top, x1 - left, y1 - top)  # the region, in the crop
-        for image, back in (crop, None), _levelled(crop, settings):
+        for image, back in (crop, None), _levelled(crop, inside, settings):
             for psm in (6, 7):  # a block of lines, or the one tilted line of a typed name
                 words = ocr_words(image, "rus+ukr+eng", psm=psm)
                 # only words on the region itself: print beside a pen mark does not explain it
@@ -252,12 +271,16 @@ def _enough_print(words: list[Any], settings: dict[str, Any]) -> bool:
     return len(known) >= settings["reread_min_words"] or long_and_sure
 
 
-def _levelled(crop: np.ndarray, settings: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
-    """The crop turned so that its ink lies level, and the turn back (None when not turned).
+def _levelled(
+    crop: np.ndarray, inside: tuple[int, int, int, int], settings: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The crop turned so that the region's ink lies level, and the turn back (None: not turned).
 
-    A camera tilts a typed name a few degrees.
+    A camera tilts a typed name a few degrees. The angle is the region's own (``inside``,
+    in the crop): the level lines of print the crop takes in around it would say 0.
     """
-    ys, xs = np.nonzero(crop < settings["ink_threshold"])
+    x0, y0, x1, y1 = inside
+    ys, xs = np.nonzero(crop[y0:y1, x0:x1] < settings["ink_threshold"])
     if len(xs) < 10:
         return crop, None
     angle = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))[2]
