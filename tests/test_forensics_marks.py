@@ -103,7 +103,7 @@ def test_no_handwriting_on_printed_pages(name: str) -> None:
     assert marks.handwriting_findings(view(name)) == []
 
 
-def _page_with(draw) -> np.ndarray:
+def _blank_page_with(draw) -> np.ndarray:
     """A blank 100-dpi page with one mark drawn well inside it."""
     page = np.full((1100, 850), 245, np.uint8)
     draw(page)
@@ -124,8 +124,8 @@ def _scribble(page: np.ndarray) -> None:
 
 
 def test_one_smooth_curve_is_a_sheet_edge_not_handwriting() -> None:
-    assert marks.ink_regions(_page_with(_curve), [], 100.0) == []
-    (region,) = marks.ink_regions(_page_with(_scribble), [], 100.0)
+    assert marks.ink_regions(_blank_page_with(_curve), [], 100.0) == []
+    (region,) = marks.ink_regions(_blank_page_with(_scribble), [], 100.0)
     assert region[0] < 260 and region[2] > 600
 
 
