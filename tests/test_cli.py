@@ -270,3 +270,19 @@ def test_an_output_into_a_missing_folder_is_a_usage_error(cli_subprocess, tmp_pa
     assert run.code == ExitCode.usage, run.stderr
     assert "does not exist: create it first" in run.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_a_missing_command_module_fails_loudly():
+    """A broken install (a command group's module gone) is an import error, not a CLI with
+    one command group silently missing."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['verify.cli_forensics'] = None\n"
+        "import verify.cli\n"
+        "print(sorted(c.name for c in verify.cli.app.registered_commands))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0, done.stdout
+    assert "verify.cli_forensics" in done.stderr

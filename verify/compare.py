@@ -41,12 +41,8 @@ from verify.lru import LruCache
 from verify.record import EXTRACTED_FIELDS, SCHEMA_ID, BBox, Record
 from verify.slips import slip_key, slip_reason
 from verify.textdiff import FillIns, covered_share, fill_ins, tokens
+from verify.translit import fold_name
 from verify.verdicts import Signals, Verdict, decide
-
-try:  # the shared name folding (another helper's module); a small fallback otherwise
-    from verify.translit import fold_name
-except ImportError:  # pragma: no cover - only when translit is absent
-    fold_name = None  # type: ignore[assignment]
 
 Status = Literal["agree", "differ", "missing_left", "missing_right", "missing_both"]
 
@@ -241,19 +237,10 @@ def _read_fingerprints(record: Record) -> Fingerprints:
 # --------------------------------------------------------------------------- field keys
 
 
-def _fallback_fold(name: str) -> str:
-    """Tiny Cyrillic→Latin folding, used only if verify.translit is missing."""
-    table = str.maketrans(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        "abvgdeejziiklmnoprstufhccss_y_eua",
-    )
-    return " ".join(re.findall(r"[a-z]+", name.lower().translate(table)))
-
-
 @lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """Script-independent key of a person's name."""
-    return fold_name(name) if fold_name is not None else _fallback_fold(name)
+    return fold_name(name)
 
 
 def names_match(a: str, b: str) -> bool:

@@ -161,10 +161,9 @@ def _sign(
 
 def _latest_head(store: ArchiveStore, key: Ed25519PrivateKey) -> TreeHead | None:
     """The newest head in the database, which must verify with the key."""
-    text = store.latest_tree_head()
-    if text is None:
+    head = latest_head(store)
+    if head is None:
         return None
-    head = TreeHead.from_json(json.loads(text))
     if not head.verify(key.public_key()):
         raise IntegrityError(
             f"the newest signed tree head (size {head.tree_size}) does not verify with the "
