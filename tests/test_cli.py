@@ -286,3 +286,24 @@ def test_a_missing_command_module_fails_loudly():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0, done.stdout
     assert "verify.cli_forensics" in done.stderr
+
+
+def test_piped_tables_and_errors_are_not_wrapped(cli_subprocess, tmp_path):
+    """Through a pipe (no terminal, no COLUMNS) a table cell and an error line keep whole paths:
+    rich lays tables out at 80 columns when it cannot measure a terminal."""
+    left = tmp_path / ("founding-" + "a" * 70 + ".pdf")
+    right = tmp_path / ("variant-" + "b" * 70 + ".pdf")
+    left.write_bytes(document(FOUNDING, "born_digital.pdf").read_bytes())
+    right.write_bytes(document("ru_minzdrav_founding_variant", "born_digital.pdf").read_bytes())
+    run = cli_subprocess("compare", left, right, columns=None)
+    assert run.code == 0, run.stderr
+    header = [line for line in run.stdout.splitlines() if line.strip().startswith("field")]
+    assert header and left.name in header[0] and right.name in header[0], run.stdout
+    specialties = [line for line in run.stdout.splitlines() if "requested_specialties" in line]
+    assert specialties and "infectious_disease_specialist" in specialties[0], run.stdout
+
+    missing = tmp_path / ("no-such-" + "c" * 120 + ".pdf")
+    run = cli_subprocess("extract", left, missing, columns=None)
+    assert run.code != 0
+    assert any(str(missing) in line for line in run.stderr.splitlines()), run.stderr
+
