@@ -307,3 +307,59 @@ def test_piped_tables_and_errors_are_not_wrapped(cli_subprocess, tmp_path):
     assert run.code != 0
     assert any(str(missing) in line for line in run.stderr.splitlines()), run.stderr
 
+
+_HEAVY = ("pymupdf", "fitz", "spacy", "onnxruntime", "dateparser")
+_WHAT_LOADED = f"""
+import atexit, pathlib, runpy, sys
+out = pathlib.Path(sys.argv[1])
+atexit.register(lambda: out.write_text(" ".join(m for m in {_HEAVY!r} if m in sys.modules)))
+sys.argv = ["verify", *sys.argv[2:]]
+runpy.run_module("verify", run_name="__main__")
+"""
+
+_INPUT_ERRORS = [
+    ["extract", "{missing}"],
+    ["extract", "{doc}", "--lang", "xx"],
+    ["compare", "{missing}", "{doc}"],
+    ["match", "{missing}", "--against", "{tmp}"],
+    ["index", "{missing}", "-o", "{tmp}/index.json"],
+    ["forensics", "{missing}"],
+    ["scrub", "{missing}", "-o", "{tmp}/safe.pdf"],
+    ["scrub", "{doc}", "-o", "{missing}/safe.pdf"],
+    ["corroborate", "{missing}", "--claims", "{claims}"],
+    ["corroborate", "{doc}", "--claims", "{missing}", "--html", "{missing}/r.html"],
+    ["report", "check", "{missing}"],
+    ["ingest", "{missing}", "--archive", "{tmp}", "--source", "A"],
+]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], *([*command, "--help"] for command in COMMANDS), *_INPUT_ERRORS],
+    ids=" ".join,
+)
+def test_help_and_input_errors_load_no_heavy_library(tmp_path, args):
+    """Help and a bad input answer at once: neither pymupdf (with onnxruntime), spaCy nor
+    dateparser is imported, and each costs a second or more to import."""
+    import subprocess
+    import sys
+
+    values = {
+        "doc": str(document(FOUNDING, "born_digital.pdf")),
+        "claims": str(FIXTURES / "claims" / "ru_accurate.txt"),
+        "missing": str(tmp_path / "no" / "such"),
+        "tmp": str(tmp_path),
+    }
+    loaded = tmp_path / "loaded.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", _WHAT_LOADED, loaded, *[a.format(**values) for a in args]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode in (0, *map(int, ExitCode)) and done.returncode != ExitCode.internal
+    assert "Traceback" not in done.stderr, done.stderr
+    if args[-1] != "--help":
+        assert done.returncode != 0, done.stdout
+    assert loaded.read_text().split() == [], done.stderr
