@@ -14,9 +14,9 @@ dev=0
 
 apt_packages=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-osd
               tesseract-ocr-rus tesseract-ocr-ukr tesseract-ocr-eng tesseract-ocr-fra)
-apt_packages+=(chromium)  # headless browser: the tests open the HTML reports in it
-# The fixture generator (used by the tests and benchmarks) sets letters in Liberation fonts.
-((dev)) && apt_packages+=(fonts-liberation)
+# Only the tests need these: a headless browser to open the HTML reports in, and the
+# Liberation fonts the fixture generator (tests and benchmarks) sets letters in.
+((dev)) && apt_packages+=(chromium fonts-liberation)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

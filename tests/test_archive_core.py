@@ -134,9 +134,9 @@ def test_ingest_reingest_two_sources_and_variant_link(archive):
     assert info["links"][0]["sources"] == ["source C"]
     assert info["summary"]["number"] == "30-2/И/2-2781"
 
-    from verify.compare import as_record
+    from verify.record import read_record_json
 
-    record = as_record(json.loads(archive.store.record_json(sha(VARIANT_PDF))))
+    record = read_record_json(archive.store.record_json(sha(VARIANT_PDF)))
     found = search_record(archive, record)
     assert found[0].sha256 == sha(FOUNDING_PDF)
     assert found[0].comparison.verdict == "variant"
@@ -457,7 +457,7 @@ def _stamp_of(archive) -> dict:
 def test_a_small_batch_leaves_the_saved_index_alone_and_is_still_found(archive, monkeypatch):
     import verify.archive.matches as matches
     from verify.archive.query import search_record
-    from verify.compare import as_record
+    from verify.record import read_record_json
 
     monkeypatch.setattr(matches, "RECENT_MIN", 1)  # the first two documents make a base
     ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="A")
@@ -468,7 +468,7 @@ def test_a_small_batch_leaves_the_saved_index_alone_and_is_still_found(archive, 
     matches._held.clear()  # as a new process finds it
     matcher = matches.ArchiveMatcher(archive.store, archive.index_dir)
     assert len(matcher.base) == 2 and len(matcher.batch) == 1  # read back from the store
-    record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
+    record = read_record_json(archive.store.record_json(sha(FOUNDING_PDF)))
     found = search_record(archive, record)
     assert [(f.sha256, f.comparison.verdict) for f in found][:1] == [(sha(VARIANT_PDF), "variant")]
 
@@ -520,11 +520,12 @@ def test_an_archive_of_schema_1_is_migrated_on_open(tmp_path):
 def test_a_record_replaced_after_the_saved_index_makes_the_next_save_rebuild(archive, monkeypatch):
     import verify.archive.matches as matches
     from verify.archive.ingest import commit_record
-    from verify.compare import as_record, fingerprints_of
+    from verify.compare import fingerprints_of
+    from verify.record import read_record_json
 
     monkeypatch.setattr(matches, "RECENT_MIN", 1)
     ingest(archive, [FOUNDING_PDF, VARIANT_PDF], source="A")  # both in the saved index
-    record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
+    record = read_record_json(archive.store.record_json(sha(FOUNDING_PDF)))
     with archive.store.atomic():  # a reextract killed before it saved the index
         commit_record(archive.store, sha(FOUNDING_PDF), 1, record, fingerprints_of(record))
     matcher = matches.ArchiveMatcher(archive.store, archive.index_dir)
@@ -562,11 +563,12 @@ def test_the_next_batch_of_a_process_keeps_the_indexes_and_still_finds_the_last(
 def test_kept_indexes_are_dropped_when_the_store_changed_between_batches(archive, monkeypatch):
     from verify.archive.ingest import commit_record
     from verify.archive.matches import ArchiveMatcher
-    from verify.compare import as_record, fingerprints_of
+    from verify.compare import fingerprints_of
+    from verify.record import read_record_json
 
     ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="A")
     loads = _count_loads(monkeypatch)
-    record = as_record(json.loads(archive.store.record_json(sha(OTHER_PDF))))
+    record = read_record_json(archive.store.record_json(sha(OTHER_PDF)))
     with archive.store.atomic():  # another process's reextract: one more record version
         commit_record(archive.store, sha(OTHER_PDF), 1, record, fingerprints_of(record))
     matcher = ArchiveMatcher(archive.store, archive.index_dir)
@@ -576,11 +578,12 @@ def test_kept_indexes_are_dropped_when_the_store_changed_between_batches(archive
 
 def test_a_batch_that_never_saved_leaves_no_indexes_behind(archive, monkeypatch):
     from verify.archive.matches import ArchiveMatcher
-    from verify.compare import as_record, fingerprints_of
+    from verify.compare import fingerprints_of
+    from verify.record import read_record_json
 
     ingest(archive, [FOUNDING_PDF], source="A")
     loads = _count_loads(monkeypatch)
-    record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
+    record = read_record_json(archive.store.record_json(sha(FOUNDING_PDF)))
     failed = ArchiveMatcher(archive.store, archive.index_dir)
     assert not loads  # it took the indexes the first batch left
     fingerprints = fingerprints_of(record).model_copy(update={"sha256": "f" * 64})
@@ -593,7 +596,8 @@ def test_a_batch_that_never_saved_leaves_no_indexes_behind(archive, monkeypatch)
 def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, monkeypatch):
     import verify.archive.matches as matches
     from verify.archive.ingest import commit_record
-    from verify.compare import as_record, fingerprints_of
+    from verify.compare import fingerprints_of
+    from verify.record import read_record_json
 
     monkeypatch.setattr(matches, "RECENT_MIN", 1)
     ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="A")  # the saved base
@@ -601,7 +605,7 @@ def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, 
     ingest(archive, [VARIANT_PDF], source="B")  # recent: the batch index
 
     def found(matcher, path):
-        record = as_record(json.loads(archive.store.record_json(sha(path))))
+        record = read_record_json(archive.store.record_json(sha(path)))
         hits = matcher.find(record, fingerprints_of(record), k=2)
         return [(f.sha256, f.comparison.verdict, f.comparison.score) for f in hits]
 
@@ -614,7 +618,7 @@ def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, 
     assert one._whole is not None and apart._whole is None
     assert found(one, FOUNDING_PDF)[0][:2] == (sha(VARIANT_PDF), "variant")
     # A record replaced since the base was saved is in both: they are queried apart.
-    record = as_record(json.loads(archive.store.record_json(sha(FOUNDING_PDF))))
+    record = read_record_json(archive.store.record_json(sha(FOUNDING_PDF)))
     with archive.store.atomic():
         commit_record(archive.store, sha(FOUNDING_PDF), 1, record, fingerprints_of(record))
     matches._held.clear()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DOCUMENTS, FOUNDING
@@ -473,6 +473,7 @@ def _rows_dump(root_dir: Path) -> list:
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(min_value=0, max_value=10**9), st.integers(0, 7))
+@example(2264, 7)  # a byte of the schema's text no longer UTF-8: was an internal error
 def test_a_flipped_bit_is_caught_or_changes_no_row(built, tmp_path_factory, where, bit):
     """Every single-bit flip in the database either is reported or leaves every row as it was."""
     folder = tmp_path_factory.mktemp("flip")

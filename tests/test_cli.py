@@ -270,3 +270,96 @@ def test_an_output_into_a_missing_folder_is_a_usage_error(cli_subprocess, tmp_pa
     assert run.code == ExitCode.usage, run.stderr
     assert "does not exist: create it first" in run.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_a_missing_command_module_fails_loudly():
+    """A broken install (a command group's module gone) is an import error, not a CLI with
+    one command group silently missing."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['verify.cli_forensics'] = None\n"
+        "import verify.cli\n"
+        "print(sorted(c.name for c in verify.cli.app.registered_commands))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0, done.stdout
+    assert "verify.cli_forensics" in done.stderr
+
+
+def test_piped_tables_and_errors_are_not_wrapped(cli_subprocess, tmp_path):
+    """Through a pipe (no terminal, no COLUMNS) a table cell and an error line keep whole paths:
+    rich lays tables out at 80 columns when it cannot measure a terminal."""
+    left = tmp_path / ("founding-" + "a" * 70 + ".pdf")
+    right = tmp_path / ("variant-" + "b" * 70 + ".pdf")
+    left.write_bytes(document(FOUNDING, "born_digital.pdf").read_bytes())
+    right.write_bytes(document("ru_minzdrav_founding_variant", "born_digital.pdf").read_bytes())
+    run = cli_subprocess("compare", left, right, columns=None)
+    assert run.code == 0, run.stderr
+    header = [line for line in run.stdout.splitlines() if line.strip().startswith("field")]
+    assert header and left.name in header[0] and right.name in header[0], run.stdout
+    specialties = [line for line in run.stdout.splitlines() if "requested_specialties" in line]
+    assert specialties and "infectious_disease_specialist" in specialties[0], run.stdout
+
+    missing = tmp_path / ("no-such-" + "c" * 120 + ".pdf")
+    run = cli_subprocess("extract", left, missing, columns=None)
+    assert run.code != 0
+    assert any(str(missing) in line for line in run.stderr.splitlines()), run.stderr
+
+
+_HEAVY = ("pymupdf", "fitz", "spacy", "onnxruntime", "dateparser")
+_WHAT_LOADED = f"""
+import atexit, pathlib, runpy, sys
+out = pathlib.Path(sys.argv[1])
+atexit.register(lambda: out.write_text(" ".join(m for m in {_HEAVY!r} if m in sys.modules)))
+sys.argv = ["verify", *sys.argv[2:]]
+runpy.run_module("verify", run_name="__main__")
+"""
+
+_INPUT_ERRORS = [
+    ["extract", "{missing}"],
+    ["extract", "{doc}", "--lang", "xx"],
+    ["compare", "{missing}", "{doc}"],
+    ["match", "{missing}", "--against", "{tmp}"],
+    ["index", "{missing}", "-o", "{tmp}/index.json"],
+    ["forensics", "{missing}"],
+    ["scrub", "{missing}", "-o", "{tmp}/safe.pdf"],
+    ["scrub", "{doc}", "-o", "{missing}/safe.pdf"],
+    ["corroborate", "{missing}", "--claims", "{claims}"],
+    ["corroborate", "{doc}", "--claims", "{missing}", "--html", "{missing}/r.html"],
+    ["report", "check", "{missing}"],
+    ["ingest", "{missing}", "--archive", "{tmp}", "--source", "A"],
+]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], *([*command, "--help"] for command in COMMANDS), *_INPUT_ERRORS],
+    ids=" ".join,
+)
+def test_help_and_input_errors_load_no_heavy_library(tmp_path, args):
+    """Help and a bad input answer at once: neither pymupdf (with onnxruntime), spaCy nor
+    dateparser is imported, and each costs a second or more to import."""
+    import subprocess
+    import sys
+
+    values = {
+        "doc": str(document(FOUNDING, "born_digital.pdf")),
+        "claims": str(FIXTURES / "claims" / "ru_accurate.txt"),
+        "missing": str(tmp_path / "no" / "such"),
+        "tmp": str(tmp_path),
+    }
+    loaded = tmp_path / "loaded.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", _WHAT_LOADED, loaded, *[a.format(**values) for a in args]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode in (0, *map(int, ExitCode)) and done.returncode != ExitCode.internal
+    assert "Traceback" not in done.stderr, done.stderr
+    if args[-1] != "--help":
+        assert done.returncode != 0, done.stdout
+    assert loaded.read_text().split() == [], done.stderr

@@ -53,3 +53,36 @@ def test_wheel_carries_models_and_finds_them_installed(tmp_path):
     where, version = found.stdout.split()
     assert where == str(target / "verify" / "models")
     assert version
+
+
+def _requirements() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return [
+        *project["build-system"]["requires"],
+        *project["project"]["dependencies"],
+        *(r for extra in project["project"]["optional-dependencies"].values() for r in extra),
+    ]
+
+
+def test_every_dependency_has_a_tested_range():
+    """An upper bound on each (a new major, or minor for typer and ruff, can break verify), and
+    the version installed here, the one the suite runs with, inside its range."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import Requirement
+
+    unbounded, outside = [], []
+    for text in _requirements():
+        requirement = Requirement(text)
+        if not any(spec.operator in ("<", "<=", "~=", "==") for spec in requirement.specifier):
+            unbounded.append(text)
+        try:
+            installed = version(requirement.name)
+        except PackageNotFoundError:
+            continue  # an extra not installed here
+        if not requirement.specifier.contains(installed, prereleases=True):
+            outside.append(f"{requirement.name} {installed} not in {requirement.specifier}")
+    assert not unbounded, f"no upper bound: {unbounded}"
+    assert not outside, f"installed outside the tested range: {outside}"

@@ -99,3 +99,15 @@ def test_archive_that_is_not_one_is_named_not_taken_for_a_bad_signature(
     signed, _, _ = saved
     run = cli_subprocess("report", "check", signed, "--archive", tmp_path / "nowhere")
     assert run.code == ExitCode.archive_failed and "not an archive" in run.stderr
+
+
+def test_a_report_names_its_signer_by_the_archives_key_id(saved):
+    """The RFC 6962 log id, as archives name their key: SHA-256 of the DER public key."""
+    import base64
+    import hashlib
+
+    signed, _, public = saved
+    der = base64.b64decode("".join(public.read_text().strip().splitlines()[1:-1]))
+    expected = hashlib.sha256(der).hexdigest()
+    assert json.loads(signed.read_text(encoding="utf-8"))["signature"]["key_id"] == expected
+    assert check_report(signed, public_key=public).ok

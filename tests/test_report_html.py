@@ -160,8 +160,12 @@ def test_signing_round_trip_and_tamper(made):
     key = Ed25519PrivateKey.generate()
     signed = sign_report(report, key)
     key_id = verify_signature(signed)
-    assert len(key_id) == 16
+    import hashlib
+
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    der = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    assert key_id == hashlib.sha256(der).hexdigest() == signed.signature.key_id  # RFC 6962
 
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     assert verify_signature(json.loads(signed.to_json()), expected_key=public) == key_id

@@ -12,6 +12,7 @@ from verify.fields.specialties import (
     SPAN_KEY,
     extract_specialties,
     find_specialties,
+    register_component,
     taxonomy,
 )
 
@@ -114,6 +115,7 @@ def test_signature_position_is_not_a_specialty() -> None:
 
 
 def test_component_on_blank_pipeline_and_round_trip() -> None:
+    register_component()
     nlp = spacy.blank("en")
     nlp.add_pipe("verify_specialties", config={"language": "en"})
     doc = nlp("We need heart and paediatric surgeons and nurses.")

@@ -63,15 +63,6 @@ def gap_on_line(left: OcrWord, right: OcrWord) -> float | None:
     return gap / max(left["height"], right["height"], 1)
 
 
-class Osd(TypedDict):
-    """What tesseract's orientation and script detection said about a page."""
-
-    rotate: int  # degrees to rotate the image counter-clockwise to make it upright
-    orientation_confidence: float
-    script: str  # "Cyrillic", "Latin", ...
-    script_confidence: float
-
-
 @cache
 def tesseract_version() -> str:
     """Return tesseract's version string (part of every OCR cache key)."""
@@ -190,34 +181,3 @@ def ocr_data(
     return OcrData(
         words=words, empty_blocks=[box for number, box in blocks.items() if number not in read]
     )
-
-
-_OSD_FIELD = re.compile(r"^([A-Za-z ]+):\s*(\S+)\s*$", re.MULTILINE)
-
-
-def osd(pixels: np.ndarray, timeout: float = DEFAULT_TIMEOUT_S) -> Osd | None:
-    """Detect orientation and script; None when the page has too little text to tell.
-
-    Tesseract refuses pages with too few characters; that is an answer ("unknown"),
-    not a failure, so it comes back as None rather than as an error.
-    """
-    try:
-        text = pytesseract.image_to_osd(_as_image(pixels), config="--psm 0 -l osd", timeout=timeout)
-    except pytesseract.TesseractError as e:
-        if "Too few characters" in str(e) or "Invalid resolution" in str(e):
-            return None
-        _raise_ocr_error(e, "osd")
-        raise
-    except (pytesseract.TesseractNotFoundError, RuntimeError) as e:
-        _raise_ocr_error(e, "osd")
-        raise
-    fields = {key.strip(): value for key, value in _OSD_FIELD.findall(text)}
-    try:
-        return Osd(
-            rotate=int(fields["Rotate"]),
-            orientation_confidence=float(fields["Orientation confidence"]),
-            script=fields["Script"],
-            script_confidence=float(fields["Script confidence"]),
-        )
-    except (KeyError, ValueError):
-        return None

@@ -1,6 +1,6 @@
 """Extract several files in one run: one bad file never stops the others.
 
-Shared by ``verify extract`` (and later ``verify ingest``): records are printed as they are
+Used by ``verify extract``: records are printed as they are
 ready (JSON Lines with ``--json``), failures are reported one line each on stderr, and the
 exit code says whether some failed.
 """

@@ -295,21 +295,14 @@ def schema() -> None:
 
 
 def _register_command_groups() -> None:
-    """Add the commands kept in their own modules (archive, cache, corroborate, forensics)."""
-    import importlib
+    """Add the commands kept in their own modules (archive, cache, corroborate, forensics).
 
-    for name in (
-        "verify.cli_archive",
-        "verify.cli_cache",
-        "verify.cli_corroborate",
-        "verify.cli_forensics",
-    ):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
+    Imported plainly: a missing module is a broken install, and must fail loudly rather than
+    leave ``verify`` without a command its README documents.
+    """
+    from verify import cli_archive, cli_cache, cli_corroborate, cli_forensics
+
+    for module in (cli_archive, cli_cache, cli_corroborate, cli_forensics):
         module.register(app)
 
 

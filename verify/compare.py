@@ -38,15 +38,11 @@ from verify.fingerprint import (
     words,
 )
 from verify.lru import LruCache
-from verify.record import EXTRACTED_FIELDS, SCHEMA_ID, BBox, Record
+from verify.record import EXTRACTED_FIELDS, BBox, Record, read_record
 from verify.slips import slip_key, slip_reason
 from verify.textdiff import FillIns, covered_share, fill_ins, tokens
+from verify.translit import fold_name
 from verify.verdicts import Signals, Verdict, decide
-
-try:  # the shared name folding (another helper's module); a small fallback otherwise
-    from verify.translit import fold_name
-except ImportError:  # pragma: no cover - only when translit is absent
-    fold_name = None  # type: ignore[assignment]
 
 Status = Literal["agree", "differ", "missing_left", "missing_right", "missing_both"]
 
@@ -194,28 +190,6 @@ class Comparison(BaseModel):
 # --------------------------------------------------------------------------- loading
 
 
-def as_record(value: Record | dict[str, Any]) -> Record:
-    """A ``Record`` from a record or its JSON dict; refuses another schema with RecordError."""
-    if isinstance(value, Record):
-        return value
-    if not isinstance(value, dict):
-        raise RecordError(f"expected a verify record, got {type(value).__name__}")
-    schema = value.get("schema", value.get("schema_"))
-    if schema != SCHEMA_ID:
-        raise RecordError(
-            f"record schema is {schema!r}, this verify reads {SCHEMA_ID}: "
-            "re-extract the original file with this version of verify"
-        )
-    try:
-        return Record.model_validate(value)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise RecordError(
-            f"malformed {SCHEMA_ID} record at {where}: {first['msg']}; re-extract the file"
-        ) from error
-
-
 def fingerprints_of(record: Record) -> Fingerprints:
     """The record's stored fingerprints if made with these parameters, else fresh ones.
 
@@ -241,19 +215,10 @@ def _read_fingerprints(record: Record) -> Fingerprints:
 # --------------------------------------------------------------------------- field keys
 
 
-def _fallback_fold(name: str) -> str:
-    """Tiny Cyrillic→Latin folding, used only if verify.translit is missing."""
-    table = str.maketrans(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        "abvgdeejziiklmnoprstufhccss_y_eua",
-    )
-    return " ".join(re.findall(r"[a-z]+", name.lower().translate(table)))
-
-
 @lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """Script-independent key of a person's name."""
-    return fold_name(name) if fold_name is not None else _fallback_fold(name)
+    return fold_name(name)
 
 
 def names_match(a: str, b: str) -> bool:
@@ -513,7 +478,7 @@ def _describe(row: FieldComparison) -> str:
 
 def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Comparison:
     """Compare two records: measure, then let the first rule of ``verify.verdicts`` decide."""
-    left, right = as_record(a), as_record(b)
+    left, right = read_record(a), read_record(b)
     fa, fb = fingerprints_of(left), fingerprints_of(right)
     spec = parameters()["compare"]
     rows = compare_fields(left, right)

@@ -2,8 +2,10 @@ r"""The terminal consoles of the command line, and the one function that makes t
 
 Lines are never wrapped by rich (``soft_wrap``): piped into a file or another program, a
 sha256 or a path split over two lines can no longer be copied or matched, and rich would
-otherwise wrap at 80 columns whenever it cannot measure a terminal. A terminal still folds
-long lines on screen itself.
+otherwise wrap at 80 columns whenever it cannot measure a terminal. Tables are laid out to the
+terminal's width on a terminal, and at their natural width when piped (a cell is never folded
+into a column of 80 characters then, whatever ``COLUMNS`` says). A terminal still folds long
+lines on screen itself.
 
 Text that comes from documents, reports and file names is hostile input: a letter's subject
 can read ``[/bold]`` or ``[link=...]``, a file name can hold an escape sequence, a right-to-left
@@ -24,6 +26,10 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 """Unicode categories never written raw: controls (C0, DEL, C1), format characters (bidi
 embeddings, overrides and isolates, zero-width marks), lone surrogates (undecodable bytes of a
 file name) and line/paragraph separators. Fixed by the threat, not tuned: not model data."""
+
+_PIPED_WIDTH = 1 << 16
+"""The width rich lays tables out to when the output is not a terminal: wider than any line
+verify prints, so nothing is wrapped to fit."""
 
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -89,6 +95,9 @@ def console(*, stderr: bool = False, file: IO[str] | None = None) -> Console:
     It interprets no markup and no emoji codes: a string is printed as written (after
     ``printable``); styles come only from ``rich.text.Text`` objects built by verify.
     """
-    return Console(
+    terminal = Console(
         stderr=stderr, file=file, highlight=False, soft_wrap=True, markup=False, emoji=False
     )
+    if not terminal.is_terminal:
+        terminal.width = _PIPED_WIDTH
+    return terminal

@@ -113,6 +113,11 @@ def _patterns() -> dict:
 
 
 @cache
+def _thresholds() -> dict:
+    return load_json("layout.json")
+
+
+@cache
 def _regex(name: str) -> re.Pattern[str]:
     patterns = _patterns()
     text = patterns[name].replace("{NUMSIGN}", patterns["number_sign"])
@@ -523,7 +528,15 @@ def _mark_signature_and_executor(
     page_height: float,
     height: float,
 ) -> None:
-    """Mark the signature after the body, then the executor lines (with a phone) below it."""
+    """Mark the signature after the body, then the executor lines (with a phone) below it.
+
+    Lengths and gaps are ``models/layout.json``'s: characters, line heights (``height``) and
+    shares of the page's height.
+    """
+    signature = _thresholds()["signature"]
+    max_chars = int(signature["max_chars"])
+    position_gap = float(signature["position_max_gap"]) * height
+    executor_top = float(_thresholds()["executor"]["min_top"]) * page_height
     phone = re.compile(_patterns()["phone"])
     signature_name = re.compile(_patterns()["signature_name"])
     closings = _all_languages("closings")
@@ -538,7 +551,7 @@ def _mark_signature_and_executor(
             roles[index] = "signature"
             position = candidates.index(index)
             following = [i for i in candidates[position + 1 :] if segments[i].page == segment.page]
-            for other in following[:3]:
+            for other in following[: int(signature["lines_after_closing"])]:
                 text = segments[other].text
                 if phone.search(text) or _starts_with_any(text, labels):
                     break
@@ -554,7 +567,7 @@ def _mark_signature_and_executor(
                 continue
             if not signature_name.search(segment.text.strip()):
                 continue
-            if len(segment.text) > 60:
+            if len(segment.text) > max_chars:
                 continue
             roles[index] = "signature"
             # The position: segments of the same line, and short lines just above.
@@ -566,9 +579,9 @@ def _mark_signature_and_executor(
             above_line = [i for i in candidates[:position] if segments[i].line != segment.line]
             for other in reversed(above_line):
                 above = segments[other]
-                if above.page != segment.page or top - above.bbox[3] > 0.75 * height:
+                if above.page != segment.page or top - above.bbox[3] > position_gap:
                     break
-                if len(above.text) > 60 or not _has_position_word(above.text):
+                if len(above.text) > max_chars or not _has_position_word(above.text):
                     break
                 roles[other] = "signature"
                 top = above.bbox[1]
@@ -585,7 +598,7 @@ def _mark_signature_and_executor(
         if signature_page == last_page and signature_bottom is not None:
             if segment.bbox[1] < signature_bottom:
                 break
-        elif segment.bbox[1] < 0.6 * page_height:
+        elif segment.bbox[1] < executor_top:
             break
         if phone.search(segment.text) or _starts_with_any(segment.text, labels):
             roles[index] = "executor"

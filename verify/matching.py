@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from verify.compare import Comparison, as_record, compare, fingerprints_of
+from verify.compare import Comparison, compare, fingerprints_of
 from verify.errors import InputMissingError, RecordError, VerifyError
 from verify.index import Candidate, MatchIndex
 from verify.options import ExtractOptions
 from verify.pipeline import extract
-from verify.record import Record
+from verify.record import Record, read_record, read_record_json
 
 RECORDS_FILE = "records.jsonl"
 """Inside an index folder: the records the index was built from, one per line."""
@@ -36,7 +36,7 @@ def load_record(path: Path) -> Record:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise RecordError(f"{path}: is not a JSON record ({error}): re-extract the file") from error
-    return as_record(value)
+    return read_record(value)
 
 
 def record_of(path: str | os.PathLike[str], options: ExtractOptions) -> Record:
@@ -127,7 +127,7 @@ def load_index(folder: Path) -> tuple[MatchIndex, dict[str, Record]]:
         ids = json.loads(ids_path.read_text(encoding="utf-8"))
         with records_path.open(encoding="utf-8") as handle:
             for doc_id, line in zip(ids, handle, strict=False):
-                records[doc_id] = as_record(json.loads(line))
+                records[doc_id] = read_record_json(line)
     return index, records
 
 

@@ -16,13 +16,14 @@ our vocabularies.
 from __future__ import annotations
 
 from functools import cache, lru_cache
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING
 
 from verify.errors import VerifyError
 from verify.morphology import analyser
+
+if TYPE_CHECKING:  # spaCy is imported by the first pipeline built: its import costs seconds
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 
 @lru_cache(maxsize=200_000)
@@ -31,7 +32,6 @@ def _lemma(word: str, language: str) -> str:
     return next(iter(normal_forms)) if len(normal_forms) == 1 else word
 
 
-@Language.component("verify_lemmatizer")
 def _lemmatise_tokens(doc: Doc) -> Doc:
     """Set ``token.lemma_`` for Russian or Ukrainian words (other tokens keep their text)."""
     language = doc.lang_
@@ -46,6 +46,11 @@ def get_nlp(language: str) -> Language:
     """A blank pipeline for ``language`` with lemmas; built once per process."""
     if language not in ("ru", "uk", "en"):
         raise VerifyError(f"no NLP pipeline for language {language!r}")
+    import spacy
+    from spacy.language import Language
+
+    if not Language.has_factory("verify_lemmatizer"):
+        Language.component("verify_lemmatizer", func=_lemmatise_tokens)
     nlp = spacy.blank(language)
     if language in ("ru", "uk"):
         nlp.add_pipe("verify_lemmatizer")

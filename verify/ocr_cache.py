@@ -1,7 +1,7 @@
 """A disk cache of tesseract's answers, so re-reading the same file never re-runs OCR.
 
 Key: the sha256 of the exact image tesseract was given (pixels and shape), the request
-(languages, page segmentation mode, extra config, or "osd") and tesseract's version — so
+(languages, page segmentation mode and extra config) and tesseract's version — so
 a new engine or a changed preparation simply misses. Value: the answer as gzipped JSON.
 
 What it holds is sensitive: tesseract's answer is the text of every page read, names,

@@ -7,10 +7,12 @@ published schema cannot drift from what the code writes.
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from verify.errors import RecordError
 from verify.page import PageText
 
 SCHEMA_ID = "verify.record/1"
@@ -197,3 +199,39 @@ class Record(_Model):
     def to_json(self, indent: int | None = None) -> str:
         """Serialise with the ``schema`` key (pydantic would otherwise write ``schema_``)."""
         return self.model_dump_json(by_alias=True, indent=indent)
+
+
+def read_record(value: Record | dict[str, Any]) -> Record:
+    """A ``Record`` from a record or its JSON dict; refuses another schema with RecordError.
+
+    The one reader of stored and saved records: the archive's rows, saved ``--json`` files
+    and match indexes all pass through it, so a record of another schema or a malformed
+    one gives the same one-line error wherever it is read.
+    """
+    if isinstance(value, Record):
+        return value
+    if not isinstance(value, dict):
+        raise RecordError(f"expected a verify record, got {type(value).__name__}")
+    schema = value.get("schema", value.get("schema_"))
+    if schema != SCHEMA_ID:
+        raise RecordError(
+            f"record schema is {schema!r}, this verify reads {SCHEMA_ID}: "
+            "re-extract the original file with this version of verify"
+        )
+    try:
+        return Record.model_validate(value)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RecordError(
+            f"malformed {SCHEMA_ID} record at {where}: {first['msg']}; re-extract the file"
+        ) from error
+
+
+def read_record_json(text: str) -> Record:
+    """A ``Record`` from its JSON text (as the archive stores it); RecordError if not one."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(f"not a JSON record ({error}): re-extract the file") from error
+    return read_record(value)

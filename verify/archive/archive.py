@@ -29,6 +29,7 @@ from verify.archive.sources import SourceCipher
 from verify.archive.sqlite_store import DEFAULT_BUSY_TIMEOUT_S, SQLiteStore
 from verify.archive.store import ArchiveStore
 from verify.errors import ArchiveError, VerifyError
+from verify.key_id import key_id, names_key
 
 FORMAT = "verify.archive/1"
 MARKER = "archive.json"
@@ -93,7 +94,7 @@ class Archive:
         if self._private is None:
             self._private = signing.load_private_key(self.key_path, self.passphrase)
             expected = self.store.get_meta("key_id")
-            if expected and signing.key_id(self._private.public_key()) != expected:
+            if expected and not names_key(expected, self._private.public_key()):
                 raise ArchiveError(
                     f"{self.key_path} is not the key this archive was created with "
                     f"(key id {expected[:16]}…): restore the original key"
@@ -149,7 +150,7 @@ def init_archive(
             root / "keys" / "signing.pub",
             passphrase if encrypt_key else None,
         )
-        kid = signing.key_id(private.public_key())
+        kid = key_id(private.public_key())
         with store.atomic():
             store.set_meta("format", FORMAT)
             store.set_meta("key_id", kid)

@@ -88,14 +88,16 @@ def append(store: ArchiveStore, event: str, sha256: str, **fields: Any) -> int:
 
 
 def _load_frontier(store: ArchiveStore) -> Frontier:
-    """The frontier saved at the last signing, or an empty one (then the log is re-read)."""
-    frontier = Frontier()
+    """The frontier saved at the last signing, or an empty one (then the log is re-read).
+
+    A damaged saved frontier is as good as none: the log is re-read and checked against the
+    signed head either way.
+    """
     saved = store.get_meta("frontier")
-    if saved:
-        value = json.loads(saved)
-        frontier._stack = [(int(size), bytes.fromhex(h)) for size, h in value["stack"]]
-        frontier.size = int(value["size"])
-    return frontier
+    try:
+        return Frontier.from_json(json.loads(saved)) if saved else Frontier()
+    except (ValueError, KeyError, TypeError):
+        return Frontier()
 
 
 @contextmanager
@@ -152,19 +154,18 @@ def _sign(
         raise IntegrityError(
             f"log entries are missing below {size}: refusing to sign; run verify archive verify"
         )
-    head = sign_tree_head(key, size, int(time.time() * 1000), frontier.root())
+    kid = store.get_meta("key_id")
+    head = sign_tree_head(key, size, int(time.time() * 1000), frontier.root(), kid)
     store.put_tree_head(json.dumps(head.to_json(), sort_keys=True), size)
-    stack = [[s, h.hex()] for s, h in frontier._stack]
-    store.set_meta("frontier", json.dumps({"size": frontier.size, "stack": stack}))
+    store.set_meta("frontier", json.dumps(frontier.to_json()))
     return head
 
 
 def _latest_head(store: ArchiveStore, key: Ed25519PrivateKey) -> TreeHead | None:
     """The newest head in the database, which must verify with the key."""
-    text = store.latest_tree_head()
-    if text is None:
+    head = latest_head(store)
+    if head is None:
         return None
-    head = TreeHead.from_json(json.loads(text))
     if not head.verify(key.public_key()):
         raise IntegrityError(
             f"the newest signed tree head (size {head.tree_size}) does not verify with the "

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -637,13 +636,3 @@ def _retry_one(
     matcher.committed(sha256, seq, record)
     links = tuple((f.sha256, f.comparison.verdict, f.comparison.score) for f in found)
     return FileOutcome(shown, "new", sha256, len(record.pages), links)
-
-
-def iter_records(archive: Archive) -> Iterator[tuple[str, Record]]:
-    """Every stored record (for reextract and exports)."""
-    from verify.compare import as_record
-
-    for document in archive.store.documents():
-        text = archive.store.record_json(document.sha256)
-        if text:
-            yield document.sha256, as_record(json.loads(text))

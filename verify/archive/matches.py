@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verify.archive.store import ArchiveStore
-from verify.compare import Comparison, as_record, compare
+from verify.compare import Comparison, compare
 from verify.errors import IntegrityError, VerifyError
 from verify.fingerprint import Fingerprints, parameters, parameters_version
 from verify.index import Candidate, MatchIndex
 from verify.lru import LruCache
-from verify.record import Record
+from verify.record import Record, read_record_json
 
 LINK_VERDICTS = ("same_document", "variant", "conflict")
 """Verdicts recorded as links (same_document and variant corroborate; conflict warns).
@@ -73,7 +73,7 @@ class _ParsedRecords:
         text = store.record_json(sha256)
         if not text:
             return None
-        record = as_record(json.loads(text))
+        record = read_record_json(text)
         self._records.put(key, record)
         return record
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
@@ -69,6 +70,20 @@ class Frontier:
         """Add several leaf hashes in order."""
         for leaf in leaves:
             self.append(leaf)
+
+    def to_json(self) -> dict[str, Any]:
+        """The state to save beside the signed head: size and the subtree roots, in hex."""
+        return {"size": self.size, "stack": [[size, value.hex()] for size, value in self._stack]}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Frontier:
+        """A frontier saved by ``to_json``; ValueError (or KeyError) when it is malformed."""
+        frontier = cls()
+        frontier._stack = [(int(size), bytes.fromhex(h)) for size, h in value["stack"]]
+        frontier.size = int(value["size"])
+        if sum(size for size, _ in frontier._stack) != frontier.size:
+            raise ValueError("the frontier's subtrees do not add up to its size")
+        return frontier
 
     def root(self) -> bytes:
         """MTH of the leaves appended so far (RFC 6962 splits give this right-to-left fold)."""

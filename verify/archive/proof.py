@@ -20,8 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from verify.archive import custody
 from verify.archive.archive import Archive
 from verify.archive.merkle import audit_path, leaf_hash, verify_inclusion
-from verify.archive.signing import TreeHead, key_id
+from verify.archive.signing import TreeHead
 from verify.errors import ArchiveError, IntegrityError
+from verify.key_id import key_id, names_key
 
 PROOF_FORMAT = "verify.inclusion_proof/1"
 
@@ -108,7 +109,7 @@ def check_proof(proof: dict[str, Any], public_key: Ed25519PublicKey) -> ProofChe
             f"the proof's leaf is not the receipt of {sha256} (it is {entry.get('event')} of "
             f"{entry.get('sha256')})"
         )
-    if head.key_id != key_id(public_key):
+    if not names_key(head.key_id, public_key):
         raise IntegrityError(
             f"the tree head was signed by key {head.key_id[:16]}…, not by the given key "
             f"{key_id(public_key)[:16]}…"

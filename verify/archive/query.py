@@ -14,10 +14,10 @@ from typing import Any
 from verify.archive.archive import Archive
 from verify.archive.matches import ArchiveMatcher, Found
 from verify.archive.proof import resolve
-from verify.compare import as_record, compare, fingerprints_of
+from verify.compare import compare, fingerprints_of
 from verify.index import Candidate
 from verify.options import ExtractOptions
-from verify.record import Record
+from verify.record import Record, read_record_json
 
 
 def search_record(archive: Archive, record: Record, k: int = 10) -> list[Found]:
@@ -31,7 +31,7 @@ def _same_bytes(archive: Archive, record: Record, sha256: str) -> Found | None:
     if archive.store.document(sha256) is None:
         return None
     text = archive.store.record_json(sha256)
-    archived = as_record(json.loads(text)) if text else record  # quarantined: no record
+    archived = read_record_json(text) if text else record  # quarantined: no record
     candidate = Candidate(doc_id=sha256, score=1.0, sha256_equal=True)
     return Found(sha256, candidate, compare(record, archived))
 
@@ -78,7 +78,7 @@ def show(archive: Archive, doc_id: str) -> dict[str, Any]:
     assert document is not None
     cipher = archive.cipher()
     text = archive.store.record_json(sha256)
-    record = as_record(json.loads(text)) if text else None
+    record = read_record_json(text) if text else None
     failure = next((f for f in archive.store.failures() if f.sha256 == sha256), None)
     links = []
     for link in archive.store.links(sha256):

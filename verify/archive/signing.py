@@ -3,7 +3,8 @@ r"""The archive's Ed25519 signing key and the signed tree heads it produces.
 The key is made once, at ``archive init``, and kept in ``keys/signing.key`` (PKCS#8 PEM,
 mode 0600, optionally encrypted with a passphrase); the public half is ``keys/signing.pub``
 (SubjectPublicKeyInfo PEM) and may be handed to anyone who must check a proof. Its id is
-the hex SHA-256 of the 32 raw public-key bytes.
+RFC 6962's log id (``verify.key_id``); an archive created by an earlier version keeps the
+id it was created with, and signs its heads under it.
 
 A tree head is signed over a fixed byte string (docs/archive.md, "Signed tree head"):
 ``b"verify.tree_head/1\\0" || tree_size (u64 big-endian) || timestamp_ms (u64 big-endian)
@@ -31,15 +32,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from verify.errors import ArchiveError, IntegrityError
+from verify.key_id import key_id, key_ids, names_key
 
 TREE_HEAD_CONTEXT = b"verify.tree_head/1\x00"
 TREE_HEAD_FORMAT = "verify.tree_head/1"
-
-
-def key_id(public_key: Ed25519PublicKey) -> str:
-    """Hex SHA-256 of the raw 32-byte public key: names the key in tree heads and proofs."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
 
 
 def public_pem(public_key: Ed25519PublicKey) -> bytes:
@@ -139,8 +135,8 @@ class TreeHead:
         return tree_head_bytes(self.tree_size, self.timestamp_ms, self.root_hash)
 
     def verify(self, public_key: Ed25519PublicKey) -> bool:
-        """True when the signature is valid for this key and the key id matches it."""
-        if self.key_id != key_id(public_key):
+        """True when the signature is valid for this key and the key id names it."""
+        if not names_key(self.key_id, public_key):
             return False
         try:
             public_key.verify(self.signature, self.signed_bytes())
@@ -192,11 +188,22 @@ def tree_head_bytes(tree_size: int, timestamp_ms: int, root_hash: bytes) -> byte
 
 
 def sign_tree_head(
-    private: Ed25519PrivateKey, tree_size: int, timestamp_ms: int, root_hash: bytes
+    private: Ed25519PrivateKey,
+    tree_size: int,
+    timestamp_ms: int,
+    root_hash: bytes,
+    kid: str | None = None,
 ) -> TreeHead:
-    """Sign a tree head with the archive key."""
+    """Sign a tree head with the archive key, under the archive's key id ``kid``.
+
+    ``kid`` is the id the archive was created with (its ``key_id`` meta value), which also
+    names the log in its checkpoints: an archive made by an earlier version keeps the id it
+    has, so its log keeps one name for witnesses. Default: the key's log id.
+    """
+    kid = kid or key_id(private.public_key())
+    if not names_key(kid, private.public_key()):
+        raise IntegrityError(f"key id {kid[:16]}… does not name the signing key")
     signature = private.sign(tree_head_bytes(tree_size, timestamp_ms, root_hash))
-    kid = key_id(private.public_key())
     note = private.sign(checkpoint_text(origin_of(kid), tree_size, root_hash))
     return TreeHead(tree_size, timestamp_ms, root_hash, kid, signature, note)
 
@@ -270,8 +277,11 @@ def parse_checkpoint(text: str, public_key: Ed25519PublicKey) -> Checkpoint:
             raise ValueError("the root hash is not 32 bytes")
     except ValueError as error:
         raise IntegrityError(f"malformed checkpoint: {error}") from error
+    # the archive's name under each id its key may have signed with (see verify.key_id)
+    names = {
+        origin_of(kid): note_key_hash(origin_of(kid), public_key) for kid in key_ids(public_key)
+    }
     name = origin_of(key_id(public_key))
-    expected = note_key_hash(name, public_key)
     text_bytes = (body + "\n").encode("utf-8")
     verified = False
     for line in signatures.split("\n"):
@@ -282,8 +292,9 @@ def parse_checkpoint(text: str, public_key: Ed25519PublicKey) -> Checkpoint:
             raw = base64.b64decode(blob, validate=True)
         except ValueError:
             continue
-        if signer != name or raw[:4] != expected:
+        if signer not in names or raw[:4] != names[signer]:
             continue  # another key's signature (a witness): not ours to check
+        name = signer
         try:
             public_key.verify(raw[4:], text_bytes)
         except InvalidSignature as error:

@@ -150,6 +150,11 @@ class SQLiteStore(ArchiveStore):
                 self._migrate()  # refuses it
         except sqlite3.Error as error:
             raise translate(error) from error
+        except UnicodeDecodeError as error:  # SQLite hands back its schema text as it is stored
+            raise IntegrityError(
+                f"the archive database is damaged (its schema is not text: {error}): run "
+                "verify archive verify, and restore archive.sqlite from a copy"
+            ) from error
         self._depth = 0
         self._next_seq: int | None = None
 

@@ -34,8 +34,9 @@ from verify.archive import custody
 from verify.archive.archive import Archive
 from verify.archive.merkle import Frontier, leaf_hash
 from verify.archive.rows import LogModel, Problem, RowChecker
-from verify.archive.signing import TreeHead, key_id
+from verify.archive.signing import TreeHead
 from verify.errors import IntegrityError
+from verify.key_id import key_id, names_key
 
 __all__ = ["Problem", "VerifyReport", "verify_archive"]
 
@@ -102,7 +103,7 @@ def verify_archive(
     key = public_key or archive.public_key()
     report.key_id = key_id(key)
     expected_id = archive.store.get_meta("key_id")
-    if public_key is None and expected_id and expected_id != report.key_id:
+    if public_key is None and expected_id and not names_key(expected_id, key):
         report.problems.append(
             Problem(
                 "key_replaced", None, f"keys/signing.pub is not the archive's key {expected_id}"

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-import dateparser
 from rapidfuzz import fuzz
 
 from verify.resources import load_json
@@ -138,6 +137,8 @@ def _parse_written(raw: str, language: str | None) -> dt.date | None:
     languages = [language] if language in ("ru", "uk", "en") else ["ru", "uk", "en"]
     # Only the absolute-date parser: ``raw`` is always "day month year", which the relative
     # ("2 days ago") parser tried first never reads; skipping it makes a parse 28% cheaper.
+    import dateparser  # here, not on import: it costs a second's start-up to every command
+
     parsed = dateparser.parse(
         raw,
         languages=languages,

@@ -7,9 +7,9 @@ against the letter's. Matching is on lemmas and light stems, because pymorphy3 w
 tagger leaves ambiguous forms ("детских", "лікарів") unlemmatised; hyphens, dashes and line
 breaks inside a compound are ignored; OCR look-alike letters are folded first.
 
-The matcher is a spaCy component (``verify_specialties``) writing ``doc.spans["specialties"]``,
-so it can be tested on a blank pipeline and reused; ``extract_specialties`` runs it on the
-shared pipeline's Doc without adding it to that pipeline.
+The matcher is a spaCy component (``verify_specialties``, registered by ``register_component``)
+writing ``doc.spans["specialties"]``, so it can be tested on a blank pipeline and reused;
+``extract_specialties`` runs it on the shared pipeline's Doc without adding it to that pipeline.
 """
 
 from __future__ import annotations
@@ -18,13 +18,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
-from spacy.language import Language
-from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span, Token
-from spacy.vocab import Vocab
 
 from verify.fields._evidence import field_from_span
 from verify.nlp import lemma_of, lemmatise
@@ -33,6 +29,11 @@ from verify.resources import load_json
 from verify.textmap import DocumentText
 from verify.translit import fold_lookalikes
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+    from spacy.vocab import Vocab
+
 SPAN_KEY = "specialties"
 _GLUE = "\x00glue"  # NORM of tokens that may sit inside a compound (dashes, OCR specks)
 _DASHES = {"-", "–", "—", "‑", "‐", "−"}
@@ -40,14 +41,30 @@ _FUZZY_MIN_LENGTH = 8  # shorter words are too easily confused ("хирурги�
 _FUZZY_CUTOFF = 88.0
 _CONFUSION_MIN_LENGTH = 3  # "bum" for "burn" is the shortest confusion worth undoing
 
-if not Token.has_extension("verify_keys"):
-    Token.set_extension("verify_keys", getter=lambda token: _keys_of(token))
-if not Doc.has_extension("verify_token_keys"):
-    Doc.set_extension("verify_token_keys", default=None)
-if not Token.has_extension("verify_glue"):
-    Token.set_extension("verify_glue", getter=lambda token: _is_glue(token.text))
-if not Doc.has_extension("verify_fuzzy"):
-    Doc.set_extension("verify_fuzzy", default=None)
+
+@cache
+def register_component() -> None:
+    """Register the ``verify_specialties`` factory and the token extensions the matcher reads.
+
+    Done on first use, not on import: a command that never matches specialties (``--help``,
+    an input error, checking a saved report) then never loads spaCy, whose import costs
+    seconds. Call it before ``nlp.add_pipe("verify_specialties")``.
+    """
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
+    if not Token.has_extension("verify_keys"):
+        Token.set_extension("verify_keys", getter=lambda token: _keys_of(token))
+    if not Doc.has_extension("verify_token_keys"):
+        Doc.set_extension("verify_token_keys", default=None)
+    if not Token.has_extension("verify_glue"):
+        Token.set_extension("verify_glue", getter=lambda token: _is_glue(token.text))
+    if not Doc.has_extension("verify_fuzzy"):
+        Doc.set_extension("verify_fuzzy", default=None)
+    if not Language.has_factory("verify_specialties"):
+        Language.factory(
+            "verify_specialties", default_config={"language": "ru"}, func=make_specialty_matcher
+        )
 
 
 def _is_glue(text: str) -> bool:
@@ -185,6 +202,9 @@ class SpecialtyMatcher:
     """
 
     def __init__(self, vocab: Vocab, language: str) -> None:
+        from spacy.matcher import Matcher
+
+        register_component()
         self.language = language
         self.taxonomy = taxonomy()
         self.matcher = Matcher(vocab)
@@ -279,6 +299,8 @@ class SpecialtyMatcher:
             for match_id, start, end in self.matcher(doc)
         ]
         candidates += self._compounds(doc)
+        from spacy.tokens import Span
+
         spans = []
         for candidate in _resolve(candidates):
             for specialty in candidate.ids:
@@ -496,7 +518,6 @@ def _resolve(candidates: Iterable[_Candidate]) -> list[_Candidate]:
     return kept
 
 
-@Language.factory("verify_specialties", default_config={"language": "ru"})
 def make_specialty_matcher(nlp: Language, name: str, language: str) -> SpecialtyMatcher:
     """Factory so the matcher can be added to any pipeline: ``nlp.add_pipe(...)``."""
     return SpecialtyMatcher(nlp.vocab, language)

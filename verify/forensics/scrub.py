@@ -127,11 +127,7 @@ def scrub(
     check: bool = True,
 ) -> ScrubReport:
     """Write a publishable copy of ``path`` to ``out`` and check it (see module doc)."""
-    from verify.forensics import _image_meta, _pdf_meta
     from verify.load import open_source, page_count
-    from verify.pipeline import extract
-    from verify.read import read_pages
-    from verify.textmap import DocumentText
 
     started = time.perf_counter()
     dpi = dpi or params()["scrub"]["dpi"]
@@ -145,6 +141,13 @@ def scrub(
         raise UsageError(f"{target}: is the input file: scrub never overwrites the original")
     if target.parent and not target.parent.exists():
         raise UsageError(f"{target.parent}: the output folder does not exist: create it first")
+    # only now, with the input and output checked: pymupdf's import costs more than a bad
+    # command line should
+    from verify.forensics import _image_meta, _pdf_meta
+    from verify.pipeline import extract
+    from verify.read import read_pages
+    from verify.textmap import DocumentText
+
     kinds = {REDACTABLE[kind]: kind for kind in redact}
     with _working_cache(options) as (options, copy_options):
         texts = list(read_pages(source, options))

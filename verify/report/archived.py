@@ -23,7 +23,7 @@ from verify.archive.proof import resolve
 from verify.claims import claims_from_file
 from verify.errors import ArchiveError, InputMissingError
 from verify.options import ExtractOptions
-from verify.record import Record
+from verify.record import Record, read_record_json
 from verify.report.build import build_report, sha256_file
 from verify.report.copies import copy_thresholds, list_copies
 from verify.report.model import Report
@@ -61,7 +61,6 @@ def locate_document(
     ``document`` is a file (extracted, or a saved record; looked up by sha256, and its
     copies found by search) or an archived document id (its stored record is used).
     """
-    from verify.compare import as_record
     from verify.matching import record_of
 
     path = Path(document)
@@ -82,7 +81,7 @@ def locate_document(
             f"document {sha256[:16]} is quarantined (extraction failed): fix it with "
             "`verify archive retry`, or give the original file"
         )
-    return archive.originals.path(sha256), as_record(json.loads(stored)), sha256
+    return archive.originals.path(sha256), read_record_json(stored), sha256
 
 
 def corroborate_archived(

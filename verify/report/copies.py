@@ -24,16 +24,15 @@ forwarded file nor a prolific source inflates it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from verify.archive.archive import Archive
 from verify.archive.matches import LINK_VERDICTS
 from verify.archive.query import search_record
-from verify.compare import as_record, fingerprints_of
+from verify.compare import fingerprints_of
 from verify.fingerprint import Fingerprints, parameters, pdq_distance
-from verify.record import Record
+from verify.record import Record, read_record_json
 from verify.report.model import Copies, Copy
 
 CAPTURE_PDQ_DISTANCE = 12
@@ -148,7 +147,7 @@ def _related(archive: Archive, record: Record, sha256: str) -> list[_Related]:
 
 def _fingerprints(archive: Archive, sha256s: list[str]) -> dict[str, Fingerprints]:
     records = archive.store.records_json(sha256s)
-    return {sha: fingerprints_of(as_record(json.loads(text))) for sha, text in records.items()}
+    return {sha: fingerprints_of(read_record_json(text)) for sha, text in records.items()}
 
 
 def _holdings(archive: Archive, related: list[_Related]) -> list[_Holding]:

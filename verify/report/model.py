@@ -97,7 +97,13 @@ class Signature(_Model):
     algorithm: Literal["ed25519"] = "ed25519"
     public_key: str = Field(description="Raw 32-byte public key, hex.")
     value: str = Field(description="64-byte signature, hex.")
-    key_id: str | None = Field(None, description="sha256 of the public key, hex (first 16).")
+    key_id: str | None = Field(
+        None,
+        description=(
+            "The signer's RFC 6962 log id: SHA-256 of the DER SubjectPublicKeyInfo, hex "
+            "(reports signed by earlier versions: first 16 hex of the raw key's SHA-256)."
+        ),
+    )
 
 
 class Report(_Model):

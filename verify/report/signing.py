@@ -9,7 +9,6 @@ signed and checked without an archive, and the key never enters this module's st
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from verify.errors import IntegrityError
+from verify.key_id import key_id
 from verify.report.model import Report, Signature
 
 
@@ -39,7 +39,7 @@ def sign_report(report: Report, signer: Ed25519PrivateKey) -> Report:
     signature = Signature(
         public_key=public.hex(),
         value=signer.sign(canonical_bytes(report)).hex(),
-        key_id=hashlib.sha256(public).hexdigest()[:16],
+        key_id=key_id(signer.public_key()),
     )
     return report.model_copy(update={"signature": signature})
 
@@ -63,9 +63,10 @@ def verify_signature(report: Report | dict[str, Any], expected_key: bytes | None
     if expected_key is not None and public != expected_key:
         raise IntegrityError("the report was signed with another key than the one expected")
     try:
-        Ed25519PublicKey.from_public_bytes(public).verify(value, canonical_bytes(data))
+        signer = Ed25519PublicKey.from_public_bytes(public)
+        signer.verify(value, canonical_bytes(data))
     except (InvalidSignature, ValueError) as error:
         raise IntegrityError(
             "the report's signature does not verify: it was changed after signing"
         ) from error
-    return hashlib.sha256(public).hexdigest()[:16]
+    return key_id(signer)
