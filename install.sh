@@ -17,6 +17,9 @@ apt_packages=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-osd
 apt_packages+=(chromium)  # headless browser: the tests open the HTML reports in it
 # The fixture generator (used by the tests and benchmarks) sets letters in Liberation fonts.
 ((dev)) && apt_packages+=(fonts-liberation)
+# The archive tests start a throwaway PostgreSQL cluster (initdb, pg_ctl) from Debian's
+# server package; verify itself only needs the client library its psycopg wheel bundles.
+((dev)) && apt_packages+=(postgresql)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

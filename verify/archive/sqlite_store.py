@@ -128,6 +128,7 @@ class SQLiteStore(ArchiveStore):
         if not create and not path.is_file():
             raise ArchiveError(f"{path} is missing: is this an archive? (verify archive init)")
         self.path = path
+        self.name = path.name
         self.readonly = readonly
         try:
             if readonly:

@@ -2,8 +2,8 @@
 
 Everything but the originals (files) and the signing key lives behind ``ArchiveStore``:
 documents, records, fingerprints, sources, receipts, links, the quarantine, the custody
-log and its signed tree heads. ``SQLiteStore`` is the embedded default; a later back end
-(PostgreSQL, for newsrooms that outgrow one machine) implements the same methods.
+log and its signed tree heads. ``SQLiteStore`` is the embedded default; ``PostgresStore``
+(for newsrooms that outgrow one machine) implements the same methods on the same tables.
 
 The contract that makes ingest resumable: every change of one file (document, record,
 receipt, links and their log entries) happens inside one ``atomic()`` block, which commits
@@ -79,6 +79,8 @@ class ArchiveStore(abc.ABC):
     """What the archive needs from a database; see the module docstring for the contract."""
 
     schema_version: int
+    name: str
+    """How messages name the database: its file name, or its URL."""
 
     @abc.abstractmethod
     def atomic(self) -> AbstractContextManager[None]:
