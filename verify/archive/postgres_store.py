@@ -36,12 +36,14 @@ import psycopg
 from psycopg import sql as pgsql
 
 from verify.archive.store import (
+    AUDITED_COLUMNS,
     ArchiveStore,
     DocumentRow,
     FailureRow,
     LeafRow,
     LinkRow,
     ReceiptRow,
+    check_columns,
 )
 from verify.errors import ArchiveError, IntegrityError, VerifyError
 from verify.options import UsageError
@@ -617,11 +619,9 @@ class PostgresStore(ArchiveStore):
         return row[0] if row else None
 
     # ------------------------------------------------------------------ audit
-    AUDITED = ("documents", "records", "sources", "receipts", "links", "failures")
-
     def rows(self, table: str) -> Iterator[dict[str, object]]:
         """See ``ArchiveStore``: streamed (the records table holds every record's JSON)."""
-        if table not in self.AUDITED:
+        if table not in AUDITED_COLUMNS:
             raise ValueError(f"not an audited table: {table}")
         names = [
             r[0]
@@ -631,6 +631,7 @@ class PostgresStore(ArchiveStore):
                 table,
             )
         ]
+        check_columns(self.name, table, names)
         query = pgsql.SQL("SELECT {} FROM {}").format(
             pgsql.SQL(", ").join(map(pgsql.Identifier, names)), pgsql.Identifier(table)
         )
