@@ -2,7 +2,10 @@
 
 Tests write SQL once, with ``?`` placeholders: for an archive whose ``archive.json`` names a
 PostgreSQL database they run through psycopg (``?`` becoming ``%s``), otherwise on
-``archive.sqlite``. Each call commits at once, as an attacker's edit would.
+``archive.sqlite``. Each call commits at once, as an attacker's edit would. On PostgreSQL
+the attacker is the cluster's superuser with foreign-key triggers off
+(``session_replication_role = replica``), as SQLite's own connection has them off: a
+document row can be deleted under its record.
 """
 
 from __future__ import annotations
@@ -11,11 +14,19 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.postgres import database_of
+from tests.postgres import ADMIN, database_of
 
 
 def _pg(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _attacker(url: str):
+    import psycopg
+
+    pg = psycopg.connect(url, user=ADMIN, autocommit=True)
+    pg.execute("SET session_replication_role = replica")
+    return pg
 
 
 def execute(root: Path, sql: str, *args: object) -> int:
@@ -27,9 +38,7 @@ def execute(root: Path, sql: str, *args: object) -> int:
             return db.execute(sql, args).rowcount
         finally:
             db.close()
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as pg:
+    with _attacker(url) as pg:
         return pg.execute(_pg(sql), args).rowcount  # type: ignore[arg-type]
 
 
@@ -42,9 +51,7 @@ def query(root: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
             return db.execute(sql, args).fetchall()
         finally:
             db.close()
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as pg:
+    with _attacker(url) as pg:
         return pg.execute(_pg(sql), args).fetchall()  # type: ignore[arg-type]
 
 
