@@ -115,11 +115,11 @@ class Cluster:
         """The URL of a database of this cluster (the socket folder as the host)."""
         return f"postgresql://{user}@/{database}?host={self.folder}&port={self.port}"
 
-    def admin(self, statement: str) -> None:
+    def admin(self, statement: str, database: str = "postgres") -> None:
         """Run one statement as the cluster's superuser, outside a transaction."""
         import psycopg
 
-        with psycopg.connect(self.url("postgres", ADMIN), autocommit=True) as db:
+        with psycopg.connect(self.url(database, ADMIN), autocommit=True) as db:
             db.execute(statement)  # type: ignore[arg-type]
 
     def new_database(self, owner: str = ROLE) -> str:
