@@ -245,3 +245,14 @@ def test_a_second_writer_waits_for_the_first_and_numbers_on(postgres, tmp_path):
     assert kept is not None and kept.tree_size == 5  # heads/ ends at the newest head
     first.close()
     second.close()
+
+
+def test_a_dropped_table_is_an_integrity_failure(postgres, cli_subprocess, tmp_path):
+    root = tmp_path / "newsroom"
+    url = postgres.new_database()
+    _init(cli_subprocess, root, url)
+    assert cli_subprocess("ingest", FOUNDING_PDF, "--archive", root, "--source", "A").code == 0
+    postgres.admin("DROP TABLE links", url.split("/")[3].split("?")[0])
+    run = cli_subprocess("archive", "verify", root)
+    assert run.code == ExitCode.integrity_failed, run.stdout + run.stderr
+    assert "links" in run.stdout + run.stderr and "Traceback" not in run.stderr
