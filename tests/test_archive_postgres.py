@@ -256,3 +256,57 @@ def test_a_dropped_table_is_an_integrity_failure(postgres, cli_subprocess, tmp_p
     run = cli_subprocess("archive", "verify", root)
     assert run.code == ExitCode.integrity_failed, run.stdout + run.stderr
     assert "links" in run.stdout + run.stderr and "Traceback" not in run.stderr
+
+
+def test_both_stores_have_the_same_tables_columns_and_migrations(postgres, tmp_path):
+    import sqlite3
+
+    from verify.archive import init_archive, postgres_store, sqlite_store
+
+    init_archive(tmp_path / "lite").close()
+    url = postgres.new_database()
+    init_archive(tmp_path / "pg", database=url).close()
+    lite = sqlite3.connect(tmp_path / "lite" / "archive.sqlite")
+    tables = [
+        r[0]
+        for r in lite.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not r[0].startswith("sqlite_")
+    ]
+    assert sorted(tables) == sorted(postgres_store.TABLES)
+    with psycopg.connect(url) as pg:
+        for table in tables:
+            columns = [r[1] for r in lite.execute(f"PRAGMA table_info({table})")]
+            found = pg.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "ORDER BY ordinal_position",
+                (table,),
+            ).fetchall()
+            assert [r[0] for r in found] == columns, table
+        indexes = {r[0] for r in pg.execute("SELECT indexname FROM pg_indexes")}
+    lite_indexes = {
+        r[0] for r in lite.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    }
+    assert {i for i in lite_indexes if not i.startswith("sqlite_")} <= indexes
+    lite.close()
+    assert postgres_store.SCHEMA_VERSION == sqlite_store.SCHEMA_VERSION
+
+
+def test_an_archive_of_schema_1_is_migrated_on_open(postgres, tmp_path):
+    from verify.archive import ingest, init_archive, open_archive
+    from verify.archive.postgres_store import SCHEMA_VERSION
+
+    root = tmp_path / "newsroom"
+    url = postgres.new_database()
+    with init_archive(root, database=url) as opened:
+        ingest(opened, [FOUNDING_PDF], source="A")
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("DROP INDEX documents_extracted")
+        db.execute("UPDATE schema_version SET version = 1")
+    with open_archive(root, readonly=True) as opened:  # a reader migrates nothing
+        assert opened.store.schema_version == 1
+    with open_archive(root) as opened:
+        assert opened.store.schema_version == SCHEMA_VERSION == 3
+        assert opened.store.count_documents() == 1
+    with psycopg.connect(url) as db:
+        names = {r[0] for r in db.execute("SELECT indexname FROM pg_indexes")}
+    assert "documents_extracted" in names
