@@ -666,3 +666,34 @@ def test_a_file_read_once_is_hashed_and_copied_as_the_bytes_read(data, limit):
         else:
             temporary = store.write_temporary(source, digest, held)
             assert temporary is not None and temporary.read_bytes() == data
+
+
+def test_two_processes_saving_the_index_at_once_leave_a_whole_one(tmp_path):
+    """Savers take turns (index.lock): neither trips over the other's temporary folders."""
+    import threading
+
+    from verify.archive.matches import STAMP, build_from_store, save_index
+    from verify.index import MatchIndex
+
+    with init_archive(tmp_path / "newsroom") as opened:
+        ingest(opened, [FOUNDING_PDF, VARIANT_PDF], source="A")
+        index = build_from_store(opened.store)
+        folder = opened.index_dir
+    errors: list[BaseException] = []
+
+    def save(n: int) -> None:
+        try:
+            for i in range(15):
+                save_index(index, folder, {"generation": n * 100 + i})
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(MatchIndex.load(folder)) == 2
+    assert json.loads((folder / STAMP).read_text())["generation"] in (14, 114)
+    assert not folder.with_name("index.tmp").exists()
