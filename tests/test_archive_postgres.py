@@ -234,7 +234,7 @@ def test_a_second_writer_waits_for_the_first_and_numbers_on(postgres, tmp_path):
     one.join(30)
     two.join(30)
     assert not errors, errors
-    assert done == ["one", "two"]
+    assert sorted(done) == ["one", "two"]  # either may copy its heads to heads/ last
     store = first.store
     assert [leaf.seq for leaf in store.leaves()] == [0, 1, 2, 3, 4]
     receipts = [json.loads(leaf.data)["receipt"] for leaf in store.leaves()]
