@@ -17,6 +17,9 @@ apt_packages=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-osd
 # Only the tests need these: a headless browser to open the HTML reports in, and the
 # Liberation fonts the fixture generator (tests and benchmarks) sets letters in.
 ((dev)) && apt_packages+=(chromium fonts-liberation)
+# The archive tests start a throwaway PostgreSQL cluster (initdb, pg_ctl) from Debian's
+# server package; verify itself only needs the client library its psycopg wheel bundles.
+((dev)) && apt_packages+=(postgresql)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -3,6 +3,10 @@
 The API runner calls ``verify.extract``; ``cli`` runs the console entry point in-process
 (fast, for argument handling); ``cli_subprocess`` runs ``python -m verify`` as a real
 process, for exit codes and end-to-end behaviour exactly as a user sees them.
+
+``postgres`` is a real throwaway PostgreSQL cluster (``tests/postgres.py``), started once per
+test process when a test asks for it; ``database`` runs a test once on each store (None for
+SQLite, an empty PostgreSQL database's URL).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import Cluster, find_binaries
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -75,3 +81,28 @@ def cli_subprocess() -> Callable[..., Run]:
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A running PostgreSQL cluster; missing binaries fail the run in CI, skip elsewhere."""
+    binaries = find_binaries()
+    if binaries is None:
+        message = (
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
+            "bash install.sh --dev installs it"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    cluster = Cluster.start(binaries)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> str | None:
+    """Where a new archive keeps its tables: None (archive.sqlite) or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres").new_database()

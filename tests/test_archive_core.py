@@ -1,4 +1,7 @@
-"""The archive through its Python API: ingest, receipts, links, tampering, proofs, sources."""
+"""The archive through its Python API: ingest, receipts, links, tampering, proofs, sources.
+
+Tests taking ``archive`` or ``filled`` run on both stores: SQLite and a real PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import archive_db
 from tests.conftest import DOCUMENTS, FOUNDING
 from verify.archive import custody, ingest, init_archive, open_archive, retry_failed
 from verify.archive.merkle import audit_path, leaf_hash, node_hash, root, verify_inclusion
@@ -63,14 +67,22 @@ def test_rfc6962_known_empty_root():
 
 
 @pytest.fixture
-def archive(tmp_path):
-    with init_archive(tmp_path / "newsroom") as opened:
+def archive(tmp_path, database):
+    with init_archive(tmp_path / "newsroom", database=database) as opened:
         yield opened
 
 
-def test_log_numbers_run_on_across_transactions_and_a_rolled_back_one(tmp_path):
+def _new_store(tmp_path: Path, database: str | None):
+    if database is None:
+        return SQLiteStore(tmp_path / "archive.sqlite", create=True)
+    from verify.archive.postgres_store import PostgresStore
+
+    return PostgresStore(database, create=True)
+
+
+def test_log_numbers_run_on_across_transactions_and_a_rolled_back_one(tmp_path, database):
     """A transaction counts its appends on from the log's end; a rolled-back one uses none."""
-    store = SQLiteStore(tmp_path / "archive.sqlite", create=True)
+    store = _new_store(tmp_path, database)
     sha = "a" * 64
 
     def received() -> int:
@@ -181,9 +193,8 @@ def test_files_prepared_before_a_failure_are_committed(archive, tmp_path, monkey
 
 
 def test_a_group_whose_commit_failed_once_is_committed_on_the_way_out(archive, monkeypatch):
-    from verify.archive.sqlite_store import SQLiteStore
-
-    real_put_link = SQLiteStore.put_link
+    store_class = type(archive.store)
+    real_put_link = store_class.put_link
     calls = []
 
     def put_link(self, row):
@@ -192,7 +203,7 @@ def test_a_group_whose_commit_failed_once_is_committed_on_the_way_out(archive, m
             raise ArchiveError("cannot write: the database is locked")
         return real_put_link(self, row)
 
-    monkeypatch.setattr(SQLiteStore, "put_link", put_link)
+    monkeypatch.setattr(store_class, "put_link", put_link)
     with pytest.raises(ArchiveError, match="locked"):
         ingest(archive, [FOUNDING_PDF, VARIANT_PDF], source="A")
     # The second try matched nothing again (each document is in the matcher once) and
@@ -219,16 +230,13 @@ def test_quarantine_keeps_the_bytes_and_retry_reruns_only_those(archive, tmp_pat
 
 
 def _tamper_db(archive_root: Path, sql: str, *args: object) -> None:
-    db = sqlite3.connect(archive_root / "archive.sqlite")
-    db.execute(sql, args)
-    db.commit()
-    db.close()
+    archive_db.execute(archive_root, sql, *args)
 
 
 @pytest.fixture
-def filled(tmp_path):
+def filled(tmp_path, database):
     root_dir = tmp_path / "newsroom"
-    with init_archive(root_dir) as opened:
+    with init_archive(root_dir, database=database) as opened:
         ingest(opened, [FOUNDING_PDF, VARIANT_PDF, OTHER_PDF], source="A")
     return root_dir
 
@@ -351,16 +359,25 @@ def test_encrypted_sources_and_key(tmp_path):
         ingest(opened, [FOUNDING_PDF], source="x")
 
 
-def test_second_writer_waits_then_fails_clearly(filled):
-    holder = sqlite3.connect(filled / "archive.sqlite", isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+def test_second_writer_waits_then_fails_clearly(filled, database):
+    if database is None:
+        holder = sqlite3.connect(filled / "archive.sqlite", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+    else:
+        import psycopg
+
+        from verify.archive.postgres_store import WRITE_LOCK
+
+        holder = psycopg.connect(database)  # a transaction holding the writers' lock
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
     try:
-        store = SQLiteStore(filled / "archive.sqlite", busy_timeout=0.2)
-        with pytest.raises(ArchiveError, match="in use by another process"), store.atomic():
-            pass
-        store.close()
+        with open_archive(filled, busy_timeout=0.2) as opened:
+            with pytest.raises(ArchiveError, match="in use by another process"):
+                with opened.store.atomic():
+                    pass
+            assert opened.store.count_documents() == 3  # reading needs no lock
     finally:
-        holder.execute("ROLLBACK")
+        holder.rollback() if database else holder.execute("ROLLBACK")
         holder.close()
 
 
@@ -653,3 +670,34 @@ def test_a_file_read_once_is_hashed_and_copied_as_the_bytes_read(data, limit):
         else:
             temporary = store.write_temporary(source, digest, held)
             assert temporary is not None and temporary.read_bytes() == data
+
+
+def test_two_processes_saving_the_index_at_once_leave_a_whole_one(tmp_path):
+    """Savers take turns (index.lock): neither trips over the other's temporary folders."""
+    import threading
+
+    from verify.archive.matches import STAMP, build_from_store, save_index
+    from verify.index import MatchIndex
+
+    with init_archive(tmp_path / "newsroom") as opened:
+        ingest(opened, [FOUNDING_PDF, VARIANT_PDF], source="A")
+        index = build_from_store(opened.store)
+        folder = opened.index_dir
+    errors: list[BaseException] = []
+
+    def save(n: int) -> None:
+        try:
+            for i in range(15):
+                save_index(index, folder, {"generation": n * 100 + i})
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(MatchIndex.load(folder)) == 2
+    assert json.loads((folder / STAMP).read_text())["generation"] in (14, 114)
+    assert not folder.with_name("index.tmp").exists()

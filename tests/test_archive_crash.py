@@ -3,7 +3,7 @@
 Each run is a real ``python`` subprocess that SIGKILLs itself at a chosen point (after the
 n-th original is written, while a file is extracted from its temporary, inside a file's
 transaction, after a commit, before the tree head is signed), plus one killed from outside
-at an arbitrary moment.
+at an arbitrary moment. Two of the points are also run on a real PostgreSQL store.
 """
 
 from __future__ import annotations
@@ -112,6 +112,18 @@ def _assert_complete(archive: Path, inbox: Path) -> None:
 def test_kill_at_a_point_then_resume(tmp_path, inbox, point, nth):
     archive = tmp_path / "newsroom"
     init_archive(archive).close()
+    _kill_and_resume(archive, inbox, point, nth)
+
+
+@pytest.mark.parametrize(("point", "nth"), [("transaction", 4), ("sign", 1)])
+def test_kill_at_a_point_then_resume_on_postgresql(tmp_path, inbox, postgres, point, nth):
+    """The server rolls the killed transaction back and releases its lock: the rerun goes on."""
+    archive = tmp_path / "newsroom"
+    init_archive(archive, database=postgres.new_database()).close()
+    _kill_and_resume(archive, inbox, point, nth)
+
+
+def _kill_and_resume(archive: Path, inbox: Path, point: str, nth: int) -> None:
     killed = _run([point, str(nth), *_command(archive, inbox)], "-c", KILLER)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     if point == "extracting":  # killed with a temporary not yet named

@@ -3,7 +3,10 @@ attacks (truncation, deleted heads, erased documents, bit flips, deleted batches
 fork and laundering; read-only copies. Each must be caught and named.
 
 One archive is built per module by real ingests of fixture files (a variant, a conflict, a
-quarantined file, two sources, a note) and copied per case.
+quarantined file, two sources, a note) and copied per case. The attacks on rows, the log,
+the heads and whole batches run on both stores (``built_on``/``copy_on``: SQLite and a real
+PostgreSQL); those on the SQLite file itself (truncation, flipped bits, read-only copies)
+on SQLite only.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests import archive_db
 from tests.conftest import DOCUMENTS, FOUNDING
+from tests.postgres import copy_archive
 from verify.archive import ingest, init_archive, open_archive
 from verify.archive.merkle import (
     consistency_path,
@@ -53,15 +58,14 @@ NOTES = b"not a document"
 NOTES_SHA = hashlib.sha256(NOTES).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The archive every case copies: two batches, a checkpoint saved after the first."""
-    folder = tmp_path_factory.mktemp("tamper")
+def _build(folder: Path, cluster) -> Path:
+    """Two batches, a checkpoint and a copy (``after_first``) saved after the first."""
     inbox = folder / "inbox"
     inbox.mkdir()
     (inbox / "notes.txt").write_bytes(NOTES)
     root_dir = folder / "newsroom"
-    with init_archive(root_dir) as archive:
+    database = cluster.new_database() if cluster is not None else None
+    with init_archive(root_dir, database=database) as archive:
         first = ingest(
             archive,
             [FOUNDING_PDF, VARIANT_PDF, DOCTORED_PDF, inbox],
@@ -70,12 +74,32 @@ def built(tmp_path_factory) -> Path:
         )
         assert (first.ingested, first.failed) == (3, 1)
     (folder / "after_first.checkpoint").write_bytes((root_dir / "heads/checkpoint").read_bytes())
-    shutil.copytree(root_dir, folder / "after_first")
+    copy_archive(root_dir, folder / "after_first", cluster)
     with open_archive(root_dir) as archive:
         second = ingest(archive, [OTHER_PDF, FOUNDING_PDF], source="Olena")
         assert (second.ingested, second.duplicates) == (1, 1)
         assert verify_archive(archive).ok
     return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The SQLite archive every case copies."""
+    return _build(tmp_path_factory.mktemp("tamper"), None)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def cluster(request):
+    """None for SQLite, else the PostgreSQL cluster the archive's database lives in."""
+    return None if request.param == "sqlite" else request.getfixturevalue("postgres")
+
+
+@pytest.fixture(scope="module")
+def built_on(cluster, request, tmp_path_factory) -> Path:
+    """The archive built on each store in turn."""
+    if cluster is None:
+        return request.getfixturevalue("built")
+    return _build(tmp_path_factory.mktemp("tamper-pg"), cluster)
 
 
 @pytest.fixture
@@ -85,24 +109,23 @@ def copy(built, tmp_path) -> Path:
     return target
 
 
+@pytest.fixture
+def copy_on(built_on, cluster, tmp_path) -> Path:
+    target = tmp_path / "newsroom"
+    copy_archive(built_on / "newsroom", target, cluster)
+    return target
+
+
 def _db(root_dir: Path) -> sqlite3.Connection:
     return sqlite3.connect(root_dir / "archive.sqlite", isolation_level=None)
 
 
 def _sql(root_dir: Path, sql: str, *args: object) -> int:
-    db = _db(root_dir)
-    try:
-        return db.execute(sql, args).rowcount
-    finally:
-        db.close()
+    return archive_db.execute(root_dir, sql, *args)
 
 
 def _one(root_dir: Path, sql: str, *args: object):
-    db = _db(root_dir)
-    try:
-        return db.execute(sql, args).fetchone()
-    finally:
-        db.close()
+    return archive_db.one(root_dir, sql, *args)
 
 
 def _report(root_dir: Path, **kwargs):
@@ -210,11 +233,11 @@ EDITS = {
 
 
 @pytest.mark.parametrize("where", sorted(EDITS))
-def test_an_edited_field_is_named_with_its_table_and_field(copy, where):
+def test_an_edited_field_is_named_with_its_table_and_field(copy_on, where):
     sql, args, document = EDITS[where]
-    assert _sql(copy, sql, *args) >= 1
+    assert _sql(copy_on, sql, *args) >= 1
     table, field = where.split(".")
-    named = _named(copy)
+    named = _named(copy_on)
     assert any(
         kind == "row_changed" and (t, f) == (table, field) and (document is None or s == document)
         for kind, t, f, s in named
@@ -236,10 +259,10 @@ DELETES = {
 
 
 @pytest.mark.parametrize("table", sorted(DELETES))
-def test_a_deleted_row_is_named(copy, table):
+def test_a_deleted_row_is_named(copy_on, table):
     sql, args, document = DELETES[table]
-    assert _sql(copy, sql, *args) >= 1
-    named = _named(copy)
+    assert _sql(copy_on, sql, *args) >= 1
+    named = _named(copy_on)
     assert any(
         kind == "row_deleted" and t == table and (document is None or s == document)
         for kind, t, _, s in named
@@ -289,10 +312,10 @@ INSERTS = {
 
 
 @pytest.mark.parametrize("table", sorted(INSERTS))
-def test_an_inserted_row_is_named(copy, table):
+def test_an_inserted_row_is_named(copy_on, table):
     sql, args, document = INSERTS[table]
-    assert _sql(copy, sql, *args) == 1
-    named = _named(copy)
+    assert _sql(copy_on, sql, *args) == 1
+    named = _named(copy_on)
     assert any(
         kind == "row_inserted" and t == table and (document is None or s == document)
         for kind, t, _, s in named
@@ -300,53 +323,51 @@ def test_an_inserted_row_is_named(copy, table):
 
 
 def _leaf_of(root_dir: Path, event: str, sha256: str) -> tuple[int, bytes]:
-    row = _one(
-        root_dir,
-        "SELECT seq, data FROM log WHERE sha256 = ? AND CAST(data AS TEXT) LIKE ? ORDER BY seq",
-        sha256,
-        f'%"event":"{event}"%',
+    rows = archive_db.query(
+        root_dir, "SELECT seq, data FROM log WHERE sha256 = ? ORDER BY seq", sha256
     )
-    return row[0], bytes(row[1])
+    seq, data = next(r for r in rows if f'"event":"{event}"'.encode() in bytes(r[1]))
+    return seq, bytes(data)
 
 
-def test_log_edit_delete_and_insert_are_named(copy, tmp_path):
-    seq, data = _leaf_of(copy, "received", VARIANT_SHA)
+def test_log_edit_delete_and_insert_are_named(copy_on, cluster, tmp_path):
+    seq, data = _leaf_of(copy_on, "received", VARIANT_SHA)
     forged = data.replace(b'"time":"', b'"time":"1999')
-    _sql(copy, "UPDATE log SET data = ? WHERE seq = ?", forged, seq)
-    assert ("log_entry_changed", "log", None, VARIANT_SHA) in _named(copy)
+    _sql(copy_on, "UPDATE log SET data = ? WHERE seq = ?", forged, seq)
+    assert ("log_entry_changed", "log", None, VARIANT_SHA) in _named(copy_on)
 
     deleted = tmp_path / "deleted"
-    shutil.copytree(copy.parent / "newsroom", deleted)
+    copy_archive(copy_on, deleted, cluster)
     _sql(deleted, "UPDATE log SET data = ? WHERE seq = ?", data, seq)  # restored
     _sql(deleted, "DELETE FROM log WHERE seq = ?", seq)
     kinds = {kind for kind, *_ in _named(deleted)}
     assert {"log_entry_deleted", "row_inserted"} <= kinds  # its receipt has no entry now
 
-    _sql(copy, "UPDATE log SET data = ? WHERE seq = ?", data, seq)
-    size = _one(copy, "SELECT MAX(seq) + 1 FROM log")[0]
+    _sql(copy_on, "UPDATE log SET data = ? WHERE seq = ?", data, seq)
+    size = _one(copy_on, "SELECT MAX(seq) + 1 FROM log")[0]
     extra = data.replace(b'"receipt":"', b'"receipt":"x')
-    _sql(copy, "INSERT INTO log VALUES (?, ?, ?, ?)", size, extra, leaf_hash(extra), VARIANT_SHA)
-    assert ("unsigned_entries", "log", None, None) in _named(copy)
+    _sql(copy_on, "INSERT INTO log VALUES (?, ?, ?, ?)", size, extra, leaf_hash(extra), VARIANT_SHA)
+    assert ("unsigned_entries", "log", None, None) in _named(copy_on)
 
 
-def test_tree_heads_edit_delete_and_insert_are_named(copy, tmp_path):
+def test_tree_heads_edit_delete_and_insert_are_named(copy_on, tmp_path):
     _sql(
-        copy,
+        copy_on,
         "UPDATE tree_heads SET head = replace(head, '\"tree_size\": ', '\"tree_size\": 1') "
         "WHERE id = (SELECT MAX(id) FROM tree_heads)",
     )
-    kinds = {kind for kind, *_ in _named(copy)}
+    kinds = {kind for kind, *_ in _named(copy_on)}
     assert {"tree_head_not_signed", "tree_head_deleted"} <= kinds
 
     other = tmp_path / "other"
     init_archive(other).close()
     foreign = _one(other, "SELECT head, tree_size FROM tree_heads")
-    _sql(copy, "DELETE FROM tree_heads")
-    _sql(copy, "INSERT INTO tree_heads (tree_size, head) VALUES (?, ?)", foreign[1], foreign[0])
-    kinds = {kind for kind, *_ in _named(copy)}
+    _sql(copy_on, "DELETE FROM tree_heads")
+    _sql(copy_on, "INSERT INTO tree_heads (tree_size, head) VALUES (?, ?)", foreign[1], foreign[0])
+    kinds = {kind for kind, *_ in _named(copy_on)}
     assert {"tree_head_not_signed", "tree_head_deleted"} <= kinds
-    shutil.rmtree(copy / "heads")  # and the copy outside: no head covers the log any more
-    kinds = {kind for kind, *_ in _named(copy)}
+    shutil.rmtree(copy_on / "heads")  # and the copy outside: no head covers the log any more
+    kinds = {kind for kind, *_ in _named(copy_on)}
     assert {"tree_head_not_signed", "unsigned_entries"} <= kinds
 
 
@@ -383,57 +404,53 @@ def _rewrite_record_with_its_entry(root_dir: Path) -> None:
     _sql(root_dir, "UPDATE log SET data = ?, leaf_hash = ? WHERE seq = ?", new, leaf_hash(new), seq)
 
 
-def test_deleted_heads_and_a_rewritten_record_are_caught(copy):
-    _sql(copy, "DELETE FROM tree_heads")
-    _rewrite_record_with_its_entry(copy)
-    kinds = {kind for kind, *_ in _named(copy)}
+def test_deleted_heads_and_a_rewritten_record_are_caught(copy_on):
+    _sql(copy_on, "DELETE FROM tree_heads")
+    _rewrite_record_with_its_entry(copy_on)
+    kinds = {kind for kind, *_ in _named(copy_on)}
     assert {"tree_head_deleted", "log_mismatch"} <= kinds  # heads/ still holds them
-    shutil.rmtree(copy / "heads")
-    assert "unsigned_entries" in {kind for kind, *_ in _named(copy)}  # no head at all
+    shutil.rmtree(copy_on / "heads")
+    assert "unsigned_entries" in {kind for kind, *_ in _named(copy_on)}  # no head at all
 
 
-def test_an_erased_document_is_caught(copy):
-    db = _db(copy)
+def test_an_erased_document_is_caught(copy_on):
     for table in ("links", "receipts", "records", "failures"):
         column = "sha256"
-        db.execute(f"DELETE FROM {table} WHERE {column} = ?", (DOCTORED_SHA,))
-    db.execute("DELETE FROM links WHERE other = ?", (DOCTORED_SHA,))
-    db.execute("DELETE FROM documents WHERE sha256 = ?", (DOCTORED_SHA,))
-    db.close()
-    original = copy / "originals" / DOCTORED_SHA[:2] / DOCTORED_SHA[2:4] / DOCTORED_SHA
+        _sql(copy_on, f"DELETE FROM {table} WHERE {column} = ?", DOCTORED_SHA)
+    _sql(copy_on, "DELETE FROM links WHERE other = ?", DOCTORED_SHA)
+    _sql(copy_on, "DELETE FROM documents WHERE sha256 = ?", DOCTORED_SHA)
+    original = copy_on / "originals" / DOCTORED_SHA[:2] / DOCTORED_SHA[2:4] / DOCTORED_SHA
     original.chmod(0o600)
     original.unlink()
-    named = _named(copy)
+    named = _named(copy_on)
     assert ("row_deleted", "documents", None, DOCTORED_SHA) in named
     assert any(k == "row_deleted" and t == "links" for k, t, _, _ in named)
 
 
-def test_every_conflict_link_deleted_is_caught(copy):
-    assert _sql(copy, "DELETE FROM links WHERE verdict = 'conflict'") >= 1
-    assert {(k, t) for k, t, _, _ in _named(copy)} == {("row_deleted", "links")}
+def test_every_conflict_link_deleted_is_caught(copy_on):
+    assert _sql(copy_on, "DELETE FROM links WHERE verdict = 'conflict'") >= 1
+    assert {(k, t) for k, t, _, _ in _named(copy_on)} == {("row_deleted", "links")}
 
 
-def test_deleting_the_last_batch_is_caught_by_the_heads_kept_outside(copy, built):
-    first_size = int((built / "after_first.checkpoint").read_text().splitlines()[1])
-    db = _db(copy)
+def test_deleting_the_last_batch_is_caught_by_the_heads_kept_outside(copy_on, built_on):
+    first_size = int((built_on / "after_first.checkpoint").read_text().splitlines()[1])
     for table, column in (("receipts", "seq"), ("links", "seq")):
-        db.execute(f"DELETE FROM {table} WHERE {column} >= ?", (first_size,))
-    db.execute("DELETE FROM records WHERE sha256 = ?", (OTHER_SHA,))
-    db.execute("DELETE FROM documents WHERE sha256 = ?", (OTHER_SHA,))
-    db.execute("DELETE FROM sources WHERE name = 'Olena'")
-    db.execute("DELETE FROM log WHERE seq >= ?", (first_size,))
-    db.execute("DELETE FROM tree_heads WHERE tree_size > ?", (first_size,))
-    db.close()
-    kinds = {kind for kind, *_ in _named(copy)}
+        _sql(copy_on, f"DELETE FROM {table} WHERE {column} >= ?", first_size)
+    _sql(copy_on, "DELETE FROM records WHERE sha256 = ?", OTHER_SHA)
+    _sql(copy_on, "DELETE FROM documents WHERE sha256 = ?", OTHER_SHA)
+    _sql(copy_on, "DELETE FROM sources WHERE name = 'Olena'")
+    _sql(copy_on, "DELETE FROM log WHERE seq >= ?", first_size)
+    _sql(copy_on, "DELETE FROM tree_heads WHERE tree_size > ?", first_size)
+    kinds = {kind for kind, *_ in _named(copy_on)}
     assert "tree_head_deleted" in kinds
     # With heads/ cut back too, only a checkpoint kept elsewhere tells.
-    lines = (copy / "heads/tree_heads.jsonl").read_text().splitlines()
+    lines = (copy_on / "heads/tree_heads.jsonl").read_text().splitlines()
     kept = [line for line in lines if json.loads(line)["tree_size"] <= first_size]
-    (copy / "heads/tree_heads.jsonl").write_text("\n".join(kept) + "\n")
-    assert _report(copy).ok
-    saved = copy.parent / "later.checkpoint"
-    saved.write_bytes((built / "newsroom/heads/checkpoint").read_bytes())
-    report = _since(copy, saved)
+    (copy_on / "heads/tree_heads.jsonl").write_text("\n".join(kept) + "\n")
+    assert _report(copy_on).ok
+    saved = copy_on.parent / "later.checkpoint"
+    saved.write_bytes((built_on / "newsroom/heads/checkpoint").read_bytes())
+    report = _since(copy_on, saved)
     assert report.since["verdict"] == "rolled_back"
     assert "rolled_back" in {p.kind for p in report.problems}
 
@@ -554,15 +571,15 @@ def test_two_copies_fed_different_files_are_forked(built, tmp_path):
     assert _since(b, a / "heads/checkpoint").since["verdict"] == "forked"
 
 
-def test_the_next_ingest_refuses_to_sign_a_laundered_history(copy, tmp_path):
-    _sql(copy, "DELETE FROM tree_heads WHERE tree_size > 0")
-    _rewrite_record_with_its_entry(copy)
-    shutil.rmtree(copy / "heads")  # no copy outside either: only the empty log's head is left
-    with open_archive(copy) as opened, pytest.raises(IntegrityError, match="Refusing to sign"):
+def test_the_next_ingest_refuses_to_sign_a_laundered_history(copy_on, tmp_path):
+    _sql(copy_on, "DELETE FROM tree_heads WHERE tree_size > 0")
+    _rewrite_record_with_its_entry(copy_on)
+    shutil.rmtree(copy_on / "heads")  # no copy outside either: only the empty log's head is left
+    with open_archive(copy_on) as opened, pytest.raises(IntegrityError, match="Refusing to sign"):
         ingest(opened, [LATER_PDF], source="Olena")
-    with open_archive(copy, readonly=True) as opened:
+    with open_archive(copy_on, readonly=True) as opened:
         assert opened.store.document(sha(LATER_PDF)) is None  # nothing was committed
-    assert "unsigned_entries" in {kind for kind, *_ in _named(copy)}
+    assert "unsigned_entries" in {kind for kind, *_ in _named(copy_on)}
 
 
 def test_ingest_into_a_rolled_back_database_refuses_to_sign(copy, built):
@@ -574,15 +591,15 @@ def test_ingest_into_a_rolled_back_database_refuses_to_sign(copy, built):
     assert "tree_head_deleted" in {kind for kind, *_ in _named(copy)}
 
 
-def test_a_forged_head_line_outside_refuses_signing(copy):
-    path = copy / "heads/tree_heads.jsonl"
+def test_a_forged_head_line_outside_refuses_signing(copy_on):
+    path = copy_on / "heads/tree_heads.jsonl"
     last = json.loads(path.read_text().splitlines()[-1])
     last["tree_size"] += 5
     with path.open("a") as handle:
         handle.write(json.dumps(last) + "\n")
-    with open_archive(copy) as opened, pytest.raises(IntegrityError, match="altered"):
+    with open_archive(copy_on) as opened, pytest.raises(IntegrityError, match="altered"):
         ingest(opened, [LATER_PDF], source="Olena")
-    assert "heads_file_damaged" in {kind for kind, *_ in _named(copy)}
+    assert "heads_file_damaged" in {kind for kind, *_ in _named(copy_on)}
 
 
 # ---------------------------------------------------------------- checkpoints

@@ -69,14 +69,35 @@ def init_command(
     encrypt_key: Annotated[
         bool, typer.Option("--encrypt-key", help="Encrypt the signing key with the passphrase.")
     ] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="Keep the tables in this PostgreSQL database (postgresql://USER@HOST/NAME, "
+            "no password: PGPASSWORD, ~/.pgpass or a service file).",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Create an archive and its Ed25519 signing key (keys/signing.key, mode 0600)."""
+    """Create an archive and its Ed25519 signing key (keys/signing.key, mode 0600).
+
+    With --database the archive's tables live in that (empty) PostgreSQL database, which
+    the archive remembers: later commands need only --archive. Exit code 2 for a URL that
+    carries a password, 10 when the database cannot be reached or already holds an archive.
+    """
     from verify.archive import init_archive
 
+    if database is not None:
+        from verify.archive.postgres_store import check_url
+
+        check_url(database)  # before asking for a passphrase
     passphrase = _passphrase(encrypt_sources or encrypt_key, confirm=True)
     with init_archive(
-        path, encrypt_sources=encrypt_sources, encrypt_key=encrypt_key, passphrase=passphrase
+        path,
+        encrypt_sources=encrypt_sources,
+        encrypt_key=encrypt_key,
+        passphrase=passphrase,
+        database=database,
     ) as archive:
         kid = archive.store.get_meta("key_id")
     if json_output:

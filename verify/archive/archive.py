@@ -7,6 +7,12 @@ fingerprints whenever it is missing or stale), ``cache/`` (the OCR cache, so
 ``archive reextract`` never re-runs tesseract on an unchanged page), ``heads/`` (every
 signed tree head, kept outside the database, and the latest as a checkpoint).
 
+An archive made with ``database=`` (``archive init --database postgresql://...``) keeps its
+tables in that PostgreSQL database instead of ``archive.sqlite``: ``archive.json`` names the
+URL (never a password: ``postgres_store.check_url``), and ``open_archive`` connects to it;
+the folder keeps the originals, keys, index, cache and ``heads/`` as before. Nothing else
+opens a connection.
+
 A new archive signs a tree head of size 0 at once: an archive always has a signed head,
 so one whose heads were all deleted is seen as such.
 """
@@ -122,12 +128,19 @@ def init_archive(
     encrypt_sources: bool = False,
     encrypt_key: bool = False,
     passphrase: str | None = None,
+    database: str | None = None,
 ) -> Archive:
     """Create a new archive folder with its database and signing key.
 
     ``encrypt_sources`` stores source names, notes and paths encrypted; ``encrypt_key``
     encrypts the private key. Both use ``passphrase``, which is then required.
+    ``database`` is a PostgreSQL URL (without a password) to keep the tables in, instead
+    of ``archive.sqlite`` in the folder; it must hold no archive yet.
     """
+    if database is not None:
+        from verify.archive.postgres_store import check_url
+
+        check_url(database)  # before anything is created
     if (encrypt_sources or encrypt_key) and not passphrase:
         raise ArchiveError(
             f"--encrypt-sources and --encrypt-key need a passphrase: set {PASSPHRASE_ENV} "
@@ -138,20 +151,22 @@ def init_archive(
     if root.exists() and any(root.iterdir()):
         raise ArchiveError(f"{root} exists and is not empty: choose a new or empty folder")
     created = False
+    store: ArchiveStore | None = None
     try:
         created = not root.exists()
         for folder in (root, root / "originals", root / "keys", root / "cache"):
             folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
         tighten(root)  # owner-only before anything is written (README, "Archive")
-        create_private_file(root / DATABASE)  # SQLite's -wal/-shm copy its mode
-        store = SQLiteStore(root / DATABASE, create=True)
+        store = _create_store(root, database)
         private = signing.create_key(
             root / "keys" / "signing.key",
             root / "keys" / "signing.pub",
             passphrase if encrypt_key else None,
         )
         kid = key_id(private.public_key())
-        with store.atomic():
+        # One transaction with the head of the empty log: a database either holds a whole
+        # archive or none (a failed init into PostgreSQL can be run again).
+        with custody.transaction(store, private, HeadsFile(root / HEADS_FOLDER)):
             store.set_meta("format", FORMAT)
             store.set_meta("key_id", kid)
             if encrypt_sources:
@@ -159,20 +174,40 @@ def init_archive(
                 cipher, meta = SourceCipher.create(passphrase)
                 for key, value in meta.items():
                     store.set_meta(key, value)
-        with custody.transaction(store, private, HeadsFile(root / HEADS_FOLDER)):
-            pass  # the head of the empty log
-        marker = {"format": FORMAT, "key_id": kid, "encrypt_sources": encrypt_sources}
+        marker: dict[str, object] = {
+            "format": FORMAT,
+            "key_id": kid,
+            "encrypt_sources": encrypt_sources,
+        }
+        if database is not None:
+            marker["database"] = database
         (root / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
         tighten(root)
     except OSError as error:
-        if created:
-            shutil.rmtree(root, ignore_errors=True)
+        _abandon(root, created, store)
         raise disk_error(error, f"cannot create the archive {root}") from error
     except VerifyError:
-        if created:
-            shutil.rmtree(root, ignore_errors=True)
+        _abandon(root, created, store)
         raise
     return Archive(root, store, Originals(root / "originals"), passphrase, _private=private)
+
+
+def _abandon(root: Path, created: bool, store: ArchiveStore | None) -> None:
+    """Undo a failed ``init_archive``: close its store, remove the folder it created."""
+    if store is not None:
+        store.close()
+    if created:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _create_store(root: Path, database: str | None) -> ArchiveStore:
+    """The new archive's store: ``archive.sqlite`` in the folder, or the PostgreSQL database."""
+    if database is None:
+        create_private_file(root / DATABASE)  # SQLite's -wal/-shm copy its mode
+        return SQLiteStore(root / DATABASE, create=True)
+    from verify.archive.postgres_store import PostgresStore
+
+    return PostgresStore(database, create=True)
 
 
 def open_archive(
@@ -193,10 +228,20 @@ def open_archive(
             f"{root} is not an archive (no {MARKER}): create one with `verify archive init {root}`"
         )
     try:
-        fmt = json.loads(marker.read_text(encoding="utf-8")).get("format")
-    except (OSError, ValueError) as error:
+        settings = json.loads(marker.read_text(encoding="utf-8"))
+        fmt = settings.get("format")
+        database = settings.get("database")
+    except (OSError, ValueError, AttributeError) as error:
         raise ArchiveError(f"{marker} is unreadable: {error}") from error
     if fmt != FORMAT:
         raise ArchiveError(f"{root} holds {fmt!r}, this verify reads {FORMAT}: upgrade verify")
-    store = SQLiteStore(root / DATABASE, busy_timeout=busy_timeout, readonly=readonly)
+    store: ArchiveStore
+    if database is None:
+        store = SQLiteStore(root / DATABASE, busy_timeout=busy_timeout, readonly=readonly)
+    else:
+        from verify.archive.postgres_store import PostgresStore
+
+        if not isinstance(database, str):
+            raise ArchiveError(f"{marker}: 'database' is not a URL: {database!r}")
+        store = PostgresStore(database, lock_timeout=busy_timeout, readonly=readonly)
     return Archive(root, store, Originals(root / "originals"), passphrase)

@@ -240,12 +240,19 @@ def _refuse_unsigned(store: ArchiveStore, start: int, stop: int) -> None:
 
 
 def _copy_heads(store: ArchiveStore, key: Ed25519PrivateKey, heads: HeadsFile) -> None:
-    """Append to ``heads/`` every database head newer than its last line (checked before)."""
-    last = heads.last()
-    floor = last.tree_size if last is not None else -1
-    newer = [TreeHead.from_json(json.loads(text)) for text in store.tree_heads(floor)]
-    newer.sort(key=lambda h: (h.tree_size, h.timestamp_ms))
-    heads.append(newer, key.public_key())
+    """Append to ``heads/`` every database head newer than its last line (checked before).
+
+    Under the store's write lock, like signing: two writers of one archive (two ingests
+    into PostgreSQL, or into SQLite) would otherwise both read the same last line and
+    append the same heads, the slower one last, leaving the file and its checkpoint at an
+    older head than the newest; and a signer must never read a line half appended.
+    """
+    with store.atomic():
+        last = heads.last()
+        floor = last.tree_size if last is not None else -1
+        newer = [TreeHead.from_json(json.loads(text)) for text in store.tree_heads(floor)]
+        newer.sort(key=lambda h: (h.tree_size, h.timestamp_ms))
+        heads.append(newer, key.public_key())
 
 
 def latest_head(store: ArchiveStore) -> TreeHead | None:

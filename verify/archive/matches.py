@@ -19,8 +19,11 @@ long as the store has not changed in between (same generation and log size).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,18 +201,36 @@ def load_index(store: ArchiveStore, folder: Path) -> tuple[MatchIndex, Recent]:
     return index, []
 
 
+@contextlib.contextmanager
+def _saving(folder: Path) -> Iterator[None]:
+    """One saver at a time: an exclusive ``flock`` on ``index.lock`` beside the index.
+
+    Two processes writing one archive (two ingests, or a search rebuilding a stale index
+    meanwhile) would otherwise share ``index.tmp`` and ``index.old`` and swap half-written
+    folders into place. ``flock`` works across processes on one machine and, on Linux,
+    over NFS (as a POSIX lock).
+    """
+    fd = os.open(folder.with_name(folder.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def save_index(index: MatchIndex, folder: Path, stamp: dict[str, object]) -> None:
     """Write the index to a new folder and swap it in, so readers never see half of one."""
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    index.save(tmp)
-    (tmp / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
-    old = folder.with_name(folder.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    tmp.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
+    with _saving(folder):
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        index.save(tmp)
+        (tmp / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 class ArchiveMatcher:

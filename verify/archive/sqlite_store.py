@@ -26,12 +26,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from verify.archive.store import (
+    AUDITED_COLUMNS,
     ArchiveStore,
     DocumentRow,
     FailureRow,
     LeafRow,
     LinkRow,
     ReceiptRow,
+    check_columns,
 )
 from verify.errors import ArchiveError, IntegrityError, VerifyError
 
@@ -128,6 +130,7 @@ class SQLiteStore(ArchiveStore):
         if not create and not path.is_file():
             raise ArchiveError(f"{path} is missing: is this an archive? (verify archive init)")
         self.path = path
+        self.name = path.name
         self.readonly = readonly
         try:
             if readonly:
@@ -136,6 +139,7 @@ class SQLiteStore(ArchiveStore):
                 self._db = sqlite3.connect(
                     path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
                 )
+            self._db.text_factory = _lenient_text
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if not create:
                 self._check_not_empty()
@@ -520,20 +524,24 @@ class SQLiteStore(ArchiveStore):
         return row[0] if row else None
 
     # ------------------------------------------------------------------ audit
-    AUDITED = ("documents", "records", "sources", "receipts", "links", "failures")
-
     def rows(self, table: str) -> Iterator[dict[str, object]]:
         """See ``ArchiveStore``: streamed (the records table holds every record's JSON)."""
-        if table not in self.AUDITED:
+        if table not in AUDITED_COLUMNS:
             raise ValueError(f"not an audited table: {table}")
         try:
             cursor = self._db.execute(f"SELECT * FROM {table}")  # noqa: S608 - a fixed name
             names = [column[0] for column in cursor.description]
+            check_columns(self.name, table, names)
             while batch := cursor.fetchmany(256):
                 for row in batch:
                     yield dict(zip(names, row, strict=True))
         except sqlite3.Error as error:
             raise translate(error) from error
+        except UnicodeDecodeError as error:  # a column's name in the schema is damaged
+            raise IntegrityError(
+                f"the archive database is damaged (the table {table}: {error}): restore "
+                "archive.sqlite from a copy"
+            ) from error
 
     def integrity_problems(self) -> list[str]:
         """See ``ArchiveStore``: SQLite's own ``integrity_check`` (b-trees, indexes, pages)."""
@@ -543,6 +551,15 @@ class SQLiteStore(ArchiveStore):
             return [str(error)]
         messages = [str(r[0]) for r in rows]
         return [] if messages == ["ok"] else messages
+
+
+def _lenient_text(data: bytes) -> str:
+    """A stored text as a string even when a flipped bit left it invalid UTF-8.
+
+    The damaged bytes become U+FFFD, so the value no longer matches what the log binds and
+    ``archive verify`` names the field, instead of stopping on a decoding error.
+    """
+    return data.decode("utf-8", errors="replace")
 
 
 def _connect_readonly(path: Path, busy_timeout: float) -> sqlite3.Connection:

@@ -2,8 +2,8 @@
 
 Everything but the originals (files) and the signing key lives behind ``ArchiveStore``:
 documents, records, fingerprints, sources, receipts, links, the quarantine, the custody
-log and its signed tree heads. ``SQLiteStore`` is the embedded default; a later back end
-(PostgreSQL, for newsrooms that outgrow one machine) implements the same methods.
+log and its signed tree heads. ``SQLiteStore`` is the embedded default; ``PostgresStore``
+(for newsrooms that outgrow one machine) implements the same methods on the same tables.
 
 The contract that makes ingest resumable: every change of one file (document, record,
 receipt, links and their log entries) happens inside one ``atomic()`` block, which commits
@@ -75,10 +75,39 @@ class LeafRow:
     leaf_hash: bytes
 
 
+AUDITED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "documents": ("sha256", "size", "media_type", "status", "first_seen", "pages", "extracted_seq"),
+    "records": ("sha256", "record", "fingerprints"),
+    "sources": ("id", "name", "created"),
+    "receipts": ("id", "sha256", "source_id", "path", "note", "received_at", "seq"),
+    "links": ("sha256", "other", "verdict", "score", "seq"),
+    "failures": ("sha256", "reason", "code", "at"),
+}
+"""The columns ``archive verify`` reads from each table (``rows``), in every store."""
+
+
+def check_columns(store_name: str, table: str, names: Sequence[str]) -> None:
+    """IntegrityError when a table read for ``rows`` lacks a column verify checks.
+
+    A column renamed or dropped (a flipped bit in SQLite's schema text, or an edit) would
+    otherwise pass for rows without that field.
+    """
+    from verify.errors import IntegrityError
+
+    missing = [name for name in AUDITED_COLUMNS[table] if name not in names]
+    if missing:
+        raise IntegrityError(
+            f"{store_name}: the table {table} lacks its column(s) {', '.join(missing)}: the "
+            "database is damaged or was altered; restore it from a copy"
+        )
+
+
 class ArchiveStore(abc.ABC):
     """What the archive needs from a database; see the module docstring for the contract."""
 
     schema_version: int
+    name: str
+    """How messages name the database: its file name, or its URL."""
 
     @abc.abstractmethod
     def atomic(self) -> AbstractContextManager[None]:

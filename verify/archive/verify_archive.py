@@ -2,7 +2,8 @@
 
 Checks, each naming the affected document by sha256 (docs/archive.md, "Verification"):
 
-* the database file itself (SQLite's ``integrity_check``: a flipped bit in a b-tree);
+* the database itself (SQLite's ``integrity_check``: a flipped bit in a b-tree; in
+  PostgreSQL, a dropped table or a damaged index);
 * every original re-hashed against its name (missing or changed bytes);
 * every log entry present (numbers without gaps, none missing below a signed size) and
   equal to the hash stored with it;
@@ -110,7 +111,9 @@ def verify_archive(
             )
         )
     for message in archive.store.integrity_problems():
-        report.problems.append(Problem("database_damaged", None, f"archive.sqlite: {message}"))
+        report.problems.append(
+            Problem("database_damaged", None, f"{archive.store.name}: {message}")
+        )
     documents = list(archive.store.documents())
     report.documents = len(documents)
     _check_originals(archive, documents, report, jobs)
