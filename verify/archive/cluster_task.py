@@ -76,6 +76,21 @@ def worker_options(options: ExtractOptions) -> ExtractOptions:
     return dataclasses.replace(options, jobs=1, cache_dir=cache_dir)
 
 
+def _one_core() -> None:
+    """Keep OpenCV to the worker's own thread.
+
+    A worker stands for one core (``dask worker --nthreads 1``, one process per core, as
+    ``local:N`` starts them); OpenCV's own thread pool would take the other workers' cores
+    and make N workers slower than N times one. Dask's nanny already sets the OpenMP and
+    BLAS thread counts of its workers to 1; tesseract is single-threaded by
+    ``verify._tesseract``.
+    """
+    import cv2
+
+    if cv2.getNumThreads() != 1:
+        cv2.setNumThreads(1)
+
+
 def run_extraction(task: ExtractionTask) -> Outcome:
     """Extract one original; a ``VerifyError`` comes back as an ``ExtractionFailed``.
 
@@ -84,6 +99,7 @@ def run_extraction(task: ExtractionTask) -> Outcome:
     """
     from verify.archive.ingest import extract_received
 
+    _one_core()
     original = Path(task.original)
     try:
         digest, _ = sha256_file(original)
