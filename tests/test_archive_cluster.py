@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -21,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import DOCUMENTS, ROOT
 from tests.test_archive_crash import _assert_complete
@@ -111,6 +114,20 @@ def test_scheduler_addresses(text, address, workers):
 def test_scheduler_address_refused(text):
     with pytest.raises(UsageError, match="--scheduler"):
         Scheduler.parse(text)
+
+
+@given(st.text(max_size=30))
+def test_any_other_scheduler_text_is_a_usage_error(text):
+    if re.fullmatch(r"\s*(local:\d+|(tcp|tls)://\S+)\s*", text):
+        return
+    with pytest.raises(UsageError, match="--scheduler"):
+        Scheduler.parse(text)
+
+
+@given(st.integers(min_value=1, max_value=256))
+def test_any_local_worker_count_in_range(workers):
+    assert Scheduler.parse(f"local:{workers}") == Scheduler(None, workers)
+    assert str(Scheduler.parse(f"local:{workers}")) == f"local:{workers}"
 
 
 def test_bad_scheduler_and_retry_failed_are_usage_errors(tmp_path):

@@ -123,17 +123,23 @@ class ExtractionCluster:
             }
             # The scheduler's HTTP server (bound to 127.0.0.1 like the scheduler) warns when
             # another cluster holds its usual port, and takes another: nothing to report.
-            with dask.config.set(settings), warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                self._local = LocalCluster(
-                    n_workers=self.scheduler.local_workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=logging.CRITICAL,
-                )
-            return Client(self._local, set_as_default=False)
+            try:
+                with dask.config.set(settings), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    self._local = LocalCluster(
+                        n_workers=self.scheduler.local_workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        silence_logs=logging.CRITICAL,
+                    )
+                return Client(self._local, set_as_default=False)
+            except (OSError, TimeoutError, RuntimeError) as error:
+                raise ClusterError(
+                    f"cannot start {self.scheduler} worker processes ({error}): "
+                    "free memory or give fewer workers"
+                ) from error
         address = self.scheduler.address
         try:
             client = Client(address, timeout=seconds, set_as_default=False)

@@ -254,8 +254,9 @@ GROUP_SECONDS = 2.0
 about this much work (plus one file), which the next run redoes."""
 
 MOST_PENDING = 2 * GROUP_FILES
-"""With a cluster, files waiting to be committed behind one still being read (a long scan):
-more waits for it, so that the records held in memory stay bounded."""
+"""With a cluster, files waiting to be committed behind one still being read (a long scan),
+beyond the files out on the cluster: more waits for it, so that the records held in memory
+stay bounded."""
 
 
 class ExtractionFailedError(VerifyError):
@@ -456,7 +457,8 @@ class Ingestor:
             out = [p for p in self._pending if isinstance(p, _Prepared) and p.job is not None]
             if not out:
                 return
-            if len(out) < self.cluster.window and len(self._pending) < MOST_PENDING:
+            most = MOST_PENDING + self.cluster.window
+            if len(out) < self.cluster.window and len(self._pending) < most:
                 return
             self._collect(out[0])
 
