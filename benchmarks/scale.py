@@ -114,6 +114,7 @@ def timed_ingest(inbox: Path, work: Path, label: str, scheduler: str | None) -> 
         "seconds": round(seconds, 2),
         "pages_per_s": round(summary.pages / seconds, 3),
         "s_per_page": round(seconds / summary.pages, 2),
+        "load_after": round(os.getloadavg()[0], 1),  # other work on the machine meanwhile
     }
 
 
@@ -234,6 +235,7 @@ def bench_committer(work: Path, n: int) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "documents_per_s": round(n / seconds, 1),
         "ms_per_document": round(1000 * seconds / n, 2),
+        "load_after": round(os.getloadavg()[0], 1),
     }
 
 
@@ -290,6 +292,7 @@ def main() -> None:
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
                 "python": platform.python_version(),
                 "files": len(files),
+                "load_before": round(os.getloadavg()[0], 1),
             }
         ),
         flush=True,

@@ -357,3 +357,60 @@ def test_scheduler_gone_is_one_line_and_a_rerun_resumes(tmp_path):
     assert summary["already_archived"] == committed
     assert summary["ingested"] == len(list(inbox.iterdir())) - committed
     _assert_complete(archive, inbox)
+
+
+def _children(pid: int) -> set[int]:
+    """Every descendant of ``pid`` still running (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead and not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_ingesting_process_killed_leaves_no_worker_and_a_rerun_resumes(tmp_path):
+    inbox = _fill(tmp_path / "inbox", 6, photos=2)
+    archive = tmp_path / "newsroom"
+    init_archive(archive).close()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "verify",
+            *_ingest_command(archive, inbox, "--scheduler", "local:1"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while _receipts(archive) == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = _children(process.pid)
+    assert workers  # the local cluster's worker process(es)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 30
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if _alive(pid)]
+    assert not left, "worker processes outlived the killed ingest"
+    resumed = _verify(*_ingest_command(archive, inbox, "--scheduler", "local:1"))
+    assert resumed.returncode == 0, resumed.stderr
+    _assert_complete(archive, inbox)
