@@ -5,11 +5,12 @@
 Printed in one run, as JSON lines then a summary:
 
 * OCR-bound batch: every file of FOLDER (default: the fixtures' 300-dpi scans and phone
-  photos, 22 one-page images) ingested into a fresh archive without a cluster, then through
-  a local cluster of 1 and of 2 single-threaded workers (``ingest --scheduler``), the OCR
-  cache off. The clusters are started and warmed up (every worker has extracted a letter)
-  before the clock starts, so the rates are those of a long batch; the ratio 2 workers / 1
-  worker is the figure to trust on a shared VM (target >= 1.7 on 2 cores);
+  photos, 22 one-page images) ingested without a cluster, and through a local cluster of 1
+  and of 2 single-threaded workers (``ingest --scheduler``), each into its own archive, the
+  OCR cache off, ``--chunk`` files at a time with the three modes taking turns. The clusters
+  are started and warmed up (every worker has extracted a letter) before the clock starts,
+  so the rates are those of a long batch; the ratio 2 workers / 1 worker is the figure to
+  trust on a shared VM (target >= 1.7 on 2 cores);
 * the committer's ceiling: the very ingest of ``--committer-docs`` distinct files with their
   extraction removed: a stand-in for the cluster answers each file at once with a record
   made beforehand (distinct text fingerprints, as in benchmarks/archive.py), so what is
@@ -89,46 +90,62 @@ def _warm_up() -> None:
     extract(DOCS / "ru_order" / "born_digital.pdf", ExtractOptions(cache_dir=None, jobs=1))
 
 
-def timed_ingest(inbox: Path, work: Path, label: str, scheduler: str | None) -> dict[str, Any]:
+MODES = (("no cluster", 0), ("local cluster, 1 worker", 1), ("local cluster, 2 workers", 2))
+
+
+def bench_ocr_batch(files: list[Path], work: Path, chunk: int) -> list[dict[str, Any]]:
+    """Each mode ingests the batch into its own archive, ``chunk`` files at a time, in turns.
+
+    The VM is shared and its speed drifts within minutes: the modes take turns on each
+    chunk (the order rotating), so that all three see the same drift.
+    """
     from verify.archive import ingest, init_archive
     from verify.archive.cluster import Scheduler
     from verify.options import ExtractOptions
 
-    archive = init_archive(work / f"archive-{label}")
+    paths = sorted(batch_folder(files, work).iterdir())
+    chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
     options = ExtractOptions(cache_dir=None, jobs=1)
-    started = time.perf_counter()
-    summary = ingest(
-        archive,
-        [inbox],
-        source="bench",
-        options=options,
-        scheduler=Scheduler.parse(scheduler) if scheduler else None,
-    )
-    seconds = time.perf_counter() - started
-    archive.close()
-    assert summary.failed == 0, [o.reason for o in summary.outcomes if o.reason]
-    return {
-        "run": label,
-        "files": summary.files,
-        "pages": summary.pages,
-        "seconds": round(seconds, 2),
-        "pages_per_s": round(summary.pages / seconds, 3),
-        "s_per_page": round(seconds / summary.pages, 2),
-        "load_after": round(os.getloadavg()[0], 1),  # other work on the machine meanwhile
-    }
-
-
-def bench_ocr_batch(files: list[Path], work: Path) -> list[dict[str, Any]]:
-    inbox = batch_folder(files, work)
     _warm_up()  # this process imports and loads what extraction needs, as the workers did
-    rows = [timed_ingest(inbox, work, "no cluster", None)]
-    for workers in (1, 2):
-        cluster = start_cluster(workers)
-        try:
-            label = f"local cluster, {workers} worker{'s' if workers > 1 else ''}"
-            rows.append(timed_ingest(inbox, work, label, cluster.scheduler_address))
-        finally:
+    clusters = {workers: start_cluster(workers) for _, workers in MODES if workers}
+    totals = {label: {"seconds": 0.0, "files": 0, "pages": 0} for label, _ in MODES}
+    archives = {label: init_archive(work / f"archive-{n}") for label, n in MODES}
+    try:
+        for turn, part in enumerate(chunks):
+            order = MODES[turn % len(MODES) :] + MODES[: turn % len(MODES)]
+            for label, workers in order:
+                address = clusters[workers].scheduler_address if workers else None
+                started = time.perf_counter()
+                summary = ingest(
+                    archives[label],
+                    part,
+                    source="bench",
+                    options=options,
+                    scheduler=Scheduler.parse(address) if address else None,
+                )
+                totals[label]["seconds"] += time.perf_counter() - started
+                totals[label]["files"] += summary.files
+                totals[label]["pages"] += summary.pages
+                assert summary.failed == 0, [o.reason for o in summary.outcomes if o.reason]
+    finally:
+        for archive in archives.values():
+            archive.close()
+        for cluster in clusters.values():
             cluster.close()
+    rows = []
+    for label, _ in MODES:
+        seconds, pages = totals[label]["seconds"], totals[label]["pages"]
+        rows.append(
+            {
+                "run": label,
+                "files": totals[label]["files"],
+                "pages": pages,
+                "seconds": round(seconds, 2),
+                "pages_per_s": round(pages / seconds, 3),
+                "s_per_page": round(seconds / pages, 2),
+            }
+        )
+    rows[-1]["load_after"] = round(os.getloadavg()[0], 1)  # other work on the machine
     return rows
 
 
@@ -281,6 +298,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, help="OCR-bound files (default: fixtures)")
     parser.add_argument("--committer-docs", type=int, default=2000)
+    parser.add_argument("--chunk", type=int, default=8, help="files per turn of each mode")
     parser.add_argument("--database", help="PostgreSQL URL for benchmarks/store_search.py")
     args = parser.parse_args()
     from verify.archive.ingest import collect_files
@@ -300,7 +318,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="verify-scale-") as folder:
         work = Path(folder)
-        for row in bench_ocr_batch(files, work):
+        for row in bench_ocr_batch(files, work, args.chunk):
             rows.append(row)
             print(json.dumps(row), flush=True)
         committer = bench_committer(work, args.committer_docs)
