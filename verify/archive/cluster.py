@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import time
 import uuid
 import warnings
 from concurrent.futures import CancelledError
@@ -98,6 +99,9 @@ class ExtractionCluster:
     ``window`` is how many files may be submitted and not yet collected.
     """
 
+    _window = 2
+    _window_at = float("-inf")
+
     def __init__(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
         self.table = load_json("cluster.json")
@@ -105,11 +109,23 @@ class ExtractionCluster:
         self._local: Any = None
         try:
             self._client = self._connect()
-            threads = sum(self._client.nthreads().values())
         except BaseException:
             self.close()
             raise
-        self.window = max(2, int(self.table["tasks_per_worker_thread"]) * threads)
+
+    @property
+    def window(self) -> int:
+        """Files to keep out: ``tasks_per_worker_thread`` for each worker thread there is now.
+
+        Asked again every ``window_refresh_seconds``: workers join and leave during a batch.
+        """
+        now = time.monotonic()
+        if now - self._window_at >= float(self.table["window_refresh_seconds"]):
+            self._window_at = now
+            with contextlib.suppress(Exception):  # a lost scheduler is met where results are
+                threads = sum(self._client.nthreads().values())
+                self._window = max(2, int(self.table["tasks_per_worker_thread"]) * threads)
+        return self._window
 
     def _connect(self) -> Any:
         import dask
