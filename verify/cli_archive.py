@@ -139,6 +139,13 @@ def ingest_command(
         list[str] | None,
         typer.Option("--exclude", help="Leave out files matching this glob, e.g. '*.json'."),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Extract on a Dask cluster: tcp://host:8786, or local:N for N local workers.",
+        ),
+    ] = None,
     json_output: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -146,10 +153,12 @@ def ingest_command(
 
     Resumable (run the same command again after an interruption) and idempotent. Exit code
     1 when some files are quarantined (their bytes are archived; see --retry-failed), in
-    this run or an earlier one that no --retry-failed has read since.
+    this run or an earlier one that no --retry-failed has read since; 12 when the
+    --scheduler's cluster cannot be reached or goes away (run the same command again).
     """
     from contextlib import nullcontext
 
+    from verify.archive.cluster import Scheduler
     from verify.archive.ingest import ingest
     from verify.archive.ingest import retry_failed as retry
     from verify.archive.progress import RichProgress
@@ -158,6 +167,9 @@ def ingest_command(
     from verify.options import UsageError
 
     selection = Selection(include or (), exclude or ())
+    cluster = Scheduler.parse(scheduler) if scheduler is not None else None
+    if cluster is not None and retry_failed:
+        raise UsageError("--retry-failed reads on this machine: leave out --scheduler")
     archive = _open(archive_path, writes=True)
     options = _options(lang=lang, password=password, jobs=jobs, cache_dir=archive.cache_dir)
     bar = RichProgress(_err) if not quiet and _err.is_terminal else None
@@ -175,6 +187,7 @@ def ingest_command(
                 options=options,
                 progress=bar,
                 select=selection,
+                scheduler=cluster,
             )
     if json_output:
         _print_json({**summary.to_json(), "left_out": [str(p) for p in selection.left_out]})

@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     bad_record = 9  # a saved record of another schema, or malformed
     archive_failed = 10  # archive missing, locked by another process, read-only or disk full
     integrity_failed = 11  # tampering found, or a proof / signed report that does not verify
+    cluster_failed = 12  # the Dask scheduler of --scheduler unreachable, without workers, or gone
     internal = 70  # a bug: please report it
     interrupted = 130  # Ctrl-C
 
@@ -89,6 +90,16 @@ class IntegrityError(VerifyError):
     """Something does not verify: a changed original, log entry or record, a bad signature."""
 
     exit_code = ExitCode.integrity_failed
+
+
+class ClusterError(VerifyError):
+    """The Dask cluster of ``--scheduler`` cannot be used: unreachable, no worker, or gone.
+
+    Never a file's fault, so never a quarantine: the batch stops, what it committed stays,
+    and the same command run again goes on from there.
+    """
+
+    exit_code = ExitCode.cluster_failed
 
 
 _OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")

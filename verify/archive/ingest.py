@@ -17,6 +17,10 @@ A ``kill -9`` anywhere leaves either no trace of a file (its group not committed
 an original with no row, which the next run reuses) or all of it. The batch ends with a
 signed tree head over every entry, including any left unsigned by a killed run. Only this
 parent process writes the archive; extraction may use worker processes for OCR pages.
+
+With a Dask cluster (``--scheduler``, ``verify.archive.cluster``) step 2 names the original
+first, durably, and a worker extracts it from there; step 3 takes the files in the order they
+came, whenever their workers finish, so the archive ends as a single-process ingest leaves it.
 """
 
 from __future__ import annotations
@@ -32,13 +36,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from verify import __version__
 from verify.archive import binding, custody, private
 from verify.archive.archive import Archive
+from verify.archive.cluster import ExtractionCluster, Job, Scheduler
+from verify.archive.cluster_task import Extracted, ExtractionFailed, ExtractionTask
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher, Found
 from verify.archive.originals import read_hashed
 from verify.archive.store import ArchiveStore, DocumentRow, FailureRow, LinkRow, ReceiptRow
 from verify.compare import fingerprints_of
-from verify.errors import ArchiveError, ExitCode, InputMissingError, VerifyError
+from verify.errors import ArchiveError, ClusterError, ExitCode, InputMissingError, VerifyError
 from verify.fingerprint import Fingerprints
 from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
@@ -207,15 +214,26 @@ def extract_original(
     a record: its path and file name are then the document's sha256 (the receipts hold
     the names, encrypted).
     """
+    where = temporary if temporary is not None else archive.originals.path(sha256)
+    shown = sha256 if archive.encrypts_sources else display_path
+    return extract_received(where, shown, options, progress)
+
+
+def extract_received(
+    where: Path,
+    shown: str,
+    options: ExtractOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Record, Fingerprints]:
+    """Extract the archived bytes at ``where``; the record names them ``shown``.
+
+    The one extraction of ingest, in this process or on a cluster's worker
+    (``verify.archive.cluster_task``): a record never depends on where its bytes were read.
+    """
     from verify.pipeline import extract
 
-    where = temporary if temporary is not None else archive.originals.path(sha256)
     record = extract(where, options, progress=progress)
-    if archive.encrypts_sources:
-        display_path = sha256
-    source = record.source.model_copy(
-        update={"path": display_path, "file_name": Path(display_path).name}
-    )
+    source = record.source.model_copy(update={"path": shown, "file_name": Path(shown).name})
     record = record.model_copy(update={"source": source})
     # extract() fingerprinted the pages where their prepared images lived (PDQ included);
     # only the source changed, which no fingerprint depends on.
@@ -234,6 +252,19 @@ GROUP_SECONDS = 2.0
 """A group is committed once its first file waited this long: a ``kill -9`` costs at most
 about this much work (plus one file), which the next run redoes."""
 
+MOST_PENDING = 2 * GROUP_FILES
+"""With a cluster, files waiting to be committed behind one still being read (a long scan),
+beyond the files out on the cluster: more waits for it, so that the records held in memory
+stay bounded."""
+
+
+class ExtractionFailedError(VerifyError):
+    """A cluster worker's extraction failure: its message, with the exit code it carried."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = ExitCode(exit_code)
+
 
 @dataclass
 class _Prepared:
@@ -247,6 +278,7 @@ class _Prepared:
     failure: VerifyError | None = None
     found: list[Found] = field(default_factory=list)
     matched: bool = False  # found set and added to the matcher (see Ingestor._match_group)
+    job: Job | None = None  # its extraction on the cluster, until collected
 
 
 class Ingestor:
@@ -265,6 +297,7 @@ class Ingestor:
         note: str | None,
         options: ExtractOptions | None,
         progress: IngestProgress | None = None,
+        scheduler: Scheduler | None = None,
     ) -> None:
         if not source.strip():
             raise ArchiveError("--source is empty: name who gave the documents")
@@ -286,6 +319,8 @@ class Ingestor:
         self._extract_seconds = 0.0
         self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-fsync")
         self._naming: list[Future[None]] = []  # folder fsyncs the next commit waits for
+        self.scheduler = scheduler
+        self.cluster: ExtractionCluster | None = None  # open during run() with a scheduler
 
     @fewer_collections()
     def run(self, files: Sequence[Path]) -> IngestSummary:
@@ -294,21 +329,27 @@ class Ingestor:
         started = time.perf_counter()
         self.progress.start(len(files))
         try:
+            if self.scheduler is not None:
+                self.cluster = ExtractionCluster(self.scheduler)
             for path in files:
                 self.progress.file_started(path)
                 if not self._pending:
                     self._group_started = time.monotonic()
                 self._pending.append(self.prepare_file(path))
+                self._keep_window()
                 waited = time.monotonic() - self._group_started
                 if len(self._pending) >= GROUP_FILES or waited >= GROUP_SECONDS:
-                    self._commit_group(summary)
+                    self._commit_group(summary, ready_only=self.cluster is not None)
             self._commit_group(summary)
         except BaseException:
-            # The files prepared before the failure are whole: keep them, not redo them.
+            # The files prepared and read before the failure are whole: keep them, not
+            # redo them (with a cluster, those whose workers answered, in order).
             with contextlib.suppress(VerifyError):
-                self._commit_group(summary)
+                self._commit_group(summary, ready_only=True)
             raise
         finally:
+            if self.cluster is not None:
+                self.cluster.close()
             self._finish(summary)
         summary.seconds = time.perf_counter() - started
         summary.extract_seconds = self._extract_seconds
@@ -342,6 +383,8 @@ class Ingestor:
             return prepared  # known bytes: a receipt, no extraction
         originals = self.archive.originals
         temporary = originals.write_temporary(path, sha256, data)  # None: a killed run's
+        if self.cluster is not None:
+            return self._submit(prepared, temporary, self.cluster)
         # The original's fsync runs beside its extraction, which reads the temporary; it
         # is named only once durable, and before any row names it (the group's commit).
         synced = self._syncer.submit(originals.sync, temporary) if temporary else None
@@ -357,15 +400,7 @@ class Ingestor:
                     temporary=temporary,
                 )
             except VerifyError as error:
-                # Name the file as received, not by the archive's names for its bytes
-                # (by its sha256 when names are encrypted: the reason is stored plain).
-                message = str(error)
-                named = sha256 if self.cipher.enabled else shown
-                for internal in (temporary, originals.path(sha256)):
-                    if internal is not None:
-                        message = message.replace(str(internal), named)
-                        message = message.replace(internal.name, Path(named).name)
-                prepared.failure = type(error)(message)
+                prepared.failure = type(error)(self._as_received(str(error), prepared, temporary))
             finally:
                 self._extract_seconds += time.perf_counter() - started
             if synced is not None:
@@ -380,7 +415,79 @@ class Ingestor:
             self._naming.append(self._syncer.submit(originals.sync_folder, sha256))
         return prepared
 
-    def _match_group(self) -> None:
+    def _as_received(self, message: str, item: _Prepared, temporary: Path | None) -> str:
+        """An extraction error naming the file as received, not by the archive's names.
+
+        By its sha256 when names are encrypted: the reason is stored plain.
+        """
+        named = item.sha256 if self.cipher.enabled else item.shown
+        for internal in (temporary, self.archive.originals.path(item.sha256)):
+            if internal is not None:
+                message = message.replace(str(internal), named)
+                message = message.replace(internal.name, Path(named).name)
+        return message
+
+    def _submit(
+        self, prepared: _Prepared, temporary: Path | None, cluster: ExtractionCluster
+    ) -> _Prepared:
+        """Step 2 with a cluster: the original is durable and named before a worker reads it.
+
+        Its folder's ``fsync`` runs on the fsync thread, awaited before the commit as usual.
+        """
+        originals, sha256 = self.archive.originals, prepared.sha256
+        if temporary is not None:
+            try:
+                originals.sync(temporary)
+            except BaseException:
+                originals.discard(temporary)
+                raise
+            originals.install(temporary, sha256, sync_folder=False)
+            self._naming.append(self._syncer.submit(originals.sync_folder, sha256))
+        shown = sha256 if self.archive.encrypts_sources else prepared.shown
+        task = ExtractionTask(str(originals.path(sha256)), sha256, shown, self.options)
+        prepared.job = cluster.submit(task)
+        return prepared
+
+    def _keep_window(self) -> None:
+        """With a cluster: wait for the oldest file out while too many are out or pending."""
+        if self.cluster is None:
+            return
+        while True:
+            out = [p for p in self._pending if isinstance(p, _Prepared) and p.job is not None]
+            if not out:
+                return
+            most = MOST_PENDING + self.cluster.window
+            if len(out) < self.cluster.window and len(self._pending) < most:
+                return
+            self._collect(out[0])
+
+    def _collect(self, item: _Prepared) -> None:
+        """A file's extraction from its worker, waiting for it (the wait counts as extracting)."""
+        assert self.cluster is not None and item.job is not None
+        started = time.perf_counter()
+        try:
+            outcome = self.cluster.outcome(item.job)
+        finally:
+            self._extract_seconds += time.perf_counter() - started
+        if isinstance(outcome, ExtractionFailed):
+            message = self._as_received(outcome.message, item, None)
+            item.failure = ExtractionFailedError(message, outcome.exit_code)
+        else:
+            item.extracted = _parsed(outcome, self.cluster)
+        item.job = None
+
+    def _ready(self) -> int:
+        """How many pending files, from the first, can be committed now without waiting."""
+        count = 0
+        for item in self._pending:
+            if isinstance(item, _Prepared) and item.job is not None:
+                if self.cluster is None or not self.cluster.ready(item.job):
+                    break
+                self._collect(item)
+            count += 1
+        return count
+
+    def _match_group(self, group: Sequence[_Prepared | FileOutcome]) -> None:
         """Step 3 for the group's new documents, in the order they came.
 
         Run once per group rather than after each extraction: an extraction leaves the
@@ -389,7 +496,7 @@ class Ingestor:
         document is added to the matcher after its own search, so it is found by the ones
         after it.
         """
-        for item in self._pending:
+        for item in group:
             if isinstance(item, _Prepared) and item.extracted is not None and not item.matched:
                 found = self.matcher.find(*item.extracted)
                 item.found = [f for f in found if f.comparison.verdict in LINK_VERDICTS]
@@ -400,11 +507,23 @@ class Ingestor:
         """Whether a file of the uncommitted group has these bytes (extracted once, then)."""
         return any(isinstance(p, _Prepared) and p.sha256 == sha256 for p in self._pending)
 
-    def _commit_group(self, summary: IngestSummary) -> None:
-        """Write the pending files' rows in one transaction, then report them."""
-        if not self._pending:
+    def _commit_group(self, summary: IngestSummary, *, ready_only: bool = False) -> None:
+        """Write the pending files' rows in one transaction, then report them.
+
+        ``ready_only``: only the first ones that need no wait (a cluster's workers answered
+        for them); otherwise all, waiting for their workers.
+        """
+        if ready_only:
+            count = self._ready()
+        else:
+            for item in self._pending:
+                if isinstance(item, _Prepared) and item.job is not None:
+                    self._collect(item)
+            count = len(self._pending)
+        if not count:
             return
-        self._match_group()
+        group = self._pending[:count]
+        self._match_group(group)
         # Rows name originals: their names must be durable first. A failed fsync raises
         # here and again at every later try, so this group is never committed.
         for future in self._naming:
@@ -412,14 +531,15 @@ class Ingestor:
         self._naming = []
         committed: list[tuple[FileOutcome, int | None]] = []
         with custody.transaction(self.store, self.key, self.archive.heads):
-            for item in self._pending:
+            for item in group:
                 if isinstance(item, FileOutcome):
                     committed.append((item, None))
                 else:
                     committed.append(self._commit_file(item))
         # Committed: nothing of this group may be written again, whatever happens next.
-        pending, self._pending = self._pending, []
-        for item, (outcome, seq) in zip(pending, committed, strict=True):
+        self._pending = self._pending[count:]
+        self._group_started = time.monotonic()  # the files left wait from now on
+        for item, (outcome, seq) in zip(group, committed, strict=True):
             if isinstance(item, _Prepared) and item.extracted is not None and seq is not None:
                 self.matcher.committed(item.sha256, seq, item.extracted[0])
             summary.add(outcome)
@@ -474,6 +594,17 @@ class Ingestor:
         seq = commit_record(self.store, sha256, size, record, fingerprints)
         record_links(self.store, sha256, item.found)
         return seq
+
+
+def _parsed(extracted: Extracted, cluster: ExtractionCluster) -> tuple[Record, Fingerprints]:
+    """A worker's record and fingerprints, checked: made by this very version of verify."""
+    record = Record.model_validate_json(extracted.record_json)
+    if record.verify_version != __version__:
+        raise ClusterError(
+            f"a worker of {cluster.scheduler} runs verify {record.verify_version}, this ingest "
+            f"verify {__version__}: install the same version on every worker"
+        )
+    return record, Fingerprints.model_validate_json(extracted.fingerprints_json)
 
 
 def quarantine(store: ArchiveStore, sha256: str, size: int, reason: str, code: int) -> None:
@@ -551,15 +682,17 @@ def ingest(
     options: ExtractOptions | None = None,
     progress: IngestProgress | None = None,
     select: Callable[[Path], bool] | None = None,
+    scheduler: Scheduler | None = None,
 ) -> IngestSummary:
     """Ingest files and folders from one source; see the module docstring.
 
-    ``select`` keeps only the files it accepts (``--include``/``--exclude``).
+    ``select`` keeps only the files it accepts (``--include``/``--exclude``); ``scheduler``
+    extracts on a Dask cluster (``verify.archive.cluster``).
     """
     links: list[Path] = []
     files = [f for f in collect_files(paths, links) if select is None or select(f)]
     with private.owner_only():
-        summary = Ingestor(archive, source, note, options, progress).run(files)
+        summary = Ingestor(archive, source, note, options, progress, scheduler).run(files)
     for link in links:
         summary.add(FileOutcome(str(link), "skipped", reason=LINK_SKIPPED))
     return summary
