@@ -24,8 +24,8 @@ INSTALL_HINT = (
     "(or set TESSDATA_PREFIX to a folder holding rus/ukr/eng/osd .traineddata)"
 )
 
-# Tesseract's OpenMP threads fight each other and every other process: on a 2-core
-# machine one page took 6.1 s with the default threads and 0.7 s with one. verify gets
+# Tesseract's OpenMP threads fight each other and every other process: on a small machine
+# a page takes many times longer with the default threads than with one. verify gets
 # its parallelism from one process per page instead (verify.read), so every tesseract it
 # starts runs single-threaded unless the user has chosen otherwise.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -79,7 +79,7 @@ def _as_image(pixels: np.ndarray) -> Image.Image:
 
     pytesseract writes its input to a temporary file; PNG compression of a 300-dpi page
     costs a noticeable share of the OCR time; an uncompressed TIFF almost nothing (a BMP
-    measured slower: tesseract converts its palette).
+    is slower: tesseract converts its palette).
     """
     image = Image.fromarray(pixels)
     image.format = "TIFF"

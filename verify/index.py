@@ -242,7 +242,7 @@ class MatchIndex:
 
         Queries then answer for both at once: an archive's saved index and the documents
         recorded since are queried as one while they are small enough to scan (one query
-        instead of two: 250 instead of 380 us at 800 documents).
+        instead of two).
         """
         if (other.parameters_version, other._header_parameters()) != (
             self.parameters_version,

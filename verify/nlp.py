@@ -5,8 +5,8 @@ Rules match on lemmas so that "медицинских сестер", "медиц
 (dictionaries from PyPI, no download at run time) with the same rule as spaCy's own
 ``pymorphy3`` lemmatiser in a pipeline without tags: the one normal form all analyses
 agree on, else the word itself. We register that rule as our own component because
-spaCy's parses every token afresh (0.25 ms a word); documents repeat their words, and a
-per-process cache of word → lemma makes long documents several times faster.
+spaCy's parses every token afresh; documents repeat their words, so a cache of word →
+lemma, held by the component, spares most of that work on long documents.
 
 spaCy's English lemmatiser needs lookup tables we do not ship, so English lemmas are the
 lower-cased token with a light plural strip (``lemma_of``), which is enough for matching

@@ -42,8 +42,8 @@ def image_sha256(pixels: np.ndarray) -> str:
 def thumbnail(pixels: np.ndarray, max_side: int = 512) -> np.ndarray:
     """A small copy for perceptual hashing.
 
-    PDQ on a full 300-dpi page costs 0.7 s, on this copy 10 ms; it reduces every image to
-    64x64 anyway.
+    PDQ on a full 300-dpi page costs far more than on this copy, and it reduces every
+    image to 64x64 anyway.
     """
     return _shrink(pixels, max_side)[0]
 

@@ -118,9 +118,9 @@ class Found:
 RECENT_MIN = 500
 """Documents newer than the saved index are kept in the small index up to
 ``max(RECENT_MIN, RECENT_SHARE * base size)``; past that the base is rewritten. Each recent
-document is read back at every load (about 0.1 ms: 500 cost 50 ms), while rewriting a base
-of 100,000 costs about 2 s: with 1% the rewrite comes to about 2 ms per document added,
-and a load never reads back more than 1% of the archive."""
+document is read back at every load, while rewriting the base costs in proportion to the
+whole archive: with 1% the rewrite is spread thin over the documents added, and a load never
+reads back more than 1% of the archive."""
 
 RECENT_SHARE = 0.01
 
@@ -359,7 +359,7 @@ class ArchiveMatcher:
         self._added = 0
         self._generation = generation
         # The next batch of this process starts from here instead of reading the saved
-        # index and the recent fingerprints back (about 25 ms a batch at 500 recent).
+        # index and the recent fingerprints back.
         held = _Held(
             generation, self.store.log_size(), self.base, self.batch, self._recent, self._whole
         )

@@ -285,7 +285,7 @@ class SpecialtyMatcher:
         """
         doc._.verify_fuzzy = self._fuzzy_keys(doc) if fuzzy else {}
         doc._.verify_token_keys = [sorted(_token_keys(token)) for token in doc]
-        # The Matcher compares NORM in C; a custom-attribute predicate cost 0.3 ms a token.
+        # The Matcher compares NORM in C; a custom-attribute predicate is a Python call a token.
         # Each token's NORM becomes its one key that is in the vocabulary (the phrase
         # patterns list all keys of each of their words), or a glue marker.
         for token, keys in zip(doc, doc._.verify_token_keys, strict=True):
@@ -538,8 +538,8 @@ def find_specialties(
     Used by ``extract_specialties`` and by whoever needs the same matching on a news
     report ("trauma, heart ... surgeons"). Only windows of lines that contain a word
     starting like a vocabulary word (and their neighbours, for phrases broken across
-    lines) are lemmatised and matched: lemmatising a 50-page document whole took 80 ms a
-    page, most of it on lines that cannot name a specialty. ``fuzzy`` False (text that no
+    lines) are lemmatised and matched: lemmatising a long document whole spends most of its
+    time on lines that cannot name a specialty. ``fuzzy`` False (text that no
     OCR read) skips matching misread words.
     """
     if language not in ("ru", "uk", "en"):

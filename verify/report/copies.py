@@ -7,11 +7,10 @@ So copies are listed per (document, source) pair, grouped into *origins*:
 
 * the same sha256 is one origin, whoever sent it;
 * two renditions share an origin when a page image is identical (``image_sha256``), or
-  when every compared page is within ``CAPTURE_PDQ_DISTANCE`` (PDQ Hamming distance) and
-  their text is near-identical (MinHash Jaccard at least ``CAPTURE_TEXT_JACCARD``).
-  Measured on the fixtures: a JPEG re-encoded at q25-q80 and downscaled to half moves PDQ
-  by 0-4 bits; two independent captures of one page (scan vs poor copy) by 82; the
-  founding letter's addressee variant by 30. 12 sits well between;
+  when every compared page is within a PDQ Hamming distance and their text is
+  near-identical (MinHash Jaccard), both thresholds in ``models/copies.json`` with their
+  reasons: a re-encoded or downscaled JPEG moves PDQ by a few bits, two independent
+  captures of one page, or a variant of the letter, by tens of bits;
 * ``conflict`` copies (same number or body, key fields disagree) never confirm: they are
   listed and flagged, and counted nowhere.
 
@@ -34,11 +33,8 @@ from verify.compare import fingerprints_of
 from verify.fingerprint import Fingerprints, parameters, pdq_distance
 from verify.record import Record, read_record_json
 from verify.report.model import Copies, Copy
+from verify.resources import load_json
 
-CAPTURE_PDQ_DISTANCE = 12
-"""Max PDQ distance on every page for two renditions to count as one capture re-encoded."""
-CAPTURE_TEXT_JACCARD = 0.9
-"""Min text similarity (MinHash Jaccard) for two renditions to count as one capture."""
 SEARCH_K = 50
 """How many archived candidates the search considers (copies beyond it come from links)."""
 
@@ -47,9 +43,10 @@ _RANK = {"identical": 0, "same_document": 1, "variant": 2, "conflict": 3}
 
 def copy_thresholds() -> dict[str, float]:
     """The thresholds this module used, for the report's ``thresholds`` (auditability)."""
+    table = load_json("copies.json")
     return {
-        "copies.capture_pdq_distance": float(CAPTURE_PDQ_DISTANCE),
-        "copies.capture_text_jaccard": CAPTURE_TEXT_JACCARD,
+        "copies.capture_pdq_distance": float(table["capture_pdq_distance"]),
+        "copies.capture_text_jaccard": float(table["capture_text_jaccard"]),
     }
 
 
@@ -179,10 +176,12 @@ def capture_evidence(a: Fingerprints, b: Fingerprints) -> _Capture | None:
         for pa, pb in zip(a.pages, b.pages, strict=False)
         if pa.pdq and pb.pdq and min(pa.pdq_quality or 0, pb.pdq_quality or 0) >= min_quality
     ]
-    if not distances or len(a.pages) != len(b.pages) or max(distances) > CAPTURE_PDQ_DISTANCE:
+    limits = copy_thresholds()
+    too_far = limits["copies.capture_pdq_distance"]
+    if not distances or len(a.pages) != len(b.pages) or max(distances) > too_far:
         return None
     text = a.text_minhash.jaccard(b.text_minhash) if a.text_minhash and b.text_minhash else None
-    if text is not None and text < CAPTURE_TEXT_JACCARD:
+    if text is not None and text < limits["copies.capture_text_jaccard"]:
         return None
     return _Capture(max(distances), text, same_image=False)
 
