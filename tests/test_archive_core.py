@@ -333,18 +333,18 @@ def test_encrypted_sources_and_key(tmp_path):
     with init_archive(
         root_dir, encrypt_sources=True, encrypt_key=True, passphrase="correct horse"
     ) as opened:
-        ingest(opened, [FOUNDING_PDF], source="Ivan from the ministry", note="met at the cafe")
+        ingest(opened, [FOUNDING_PDF], source="Ivan from the ministry", note="met at the Pushkin")
     raw = (root_dir / "archive.sqlite").read_bytes()
     wal = root_dir / "archive.sqlite-wal"
     raw += wal.read_bytes() if wal.exists() else b""
-    assert b"Ivan" not in raw and b"cafe" not in raw
+    assert b"Ivan" not in raw and b"Pushkin" not in raw
     assert b"ENCRYPTED PRIVATE KEY" in (root_dir / "keys" / "signing.key").read_bytes()
     with open_archive(root_dir, passphrase="correct horse") as opened:
         from verify.archive.query import show
 
         info = show(opened, sha(FOUNDING_PDF))
         assert info["receipts"][0]["source"] == "Ivan from the ministry"
-        assert info["receipts"][0]["note"] == "met at the cafe"
+        assert info["receipts"][0]["note"] == "met at the Pushkin"
         again = ingest(opened, [FOUNDING_PDF], source="Ivan from the ministry")
         assert again.already == 1
     with (
