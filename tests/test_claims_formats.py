@@ -93,3 +93,18 @@ def test_any_markup_gives_text_without_tags_or_a_crash(markup):
     text = html_text(markup)
     assert "<script" not in text.lower() or "<script" in markup.lower()
     assert not text.startswith(("\n", " ")) and not text.endswith(("\n", " "))
+
+
+def test_corroborate_takes_the_reading_language_like_every_reading_command(
+    cli_subprocess, tmp_path
+):
+    claims = tmp_path / "report.txt"
+    claims.write_text(
+        "The letter was signed by Deputy Minister Plutnitsky on 25 February 2022.\n",
+        encoding="utf-8",
+    )
+    run = cli_subprocess("corroborate", FOUNDING, "--claims", claims, "--lang", "xx")
+    assert run.code == 2 and "unknown language xx" in run.stderr
+    run = cli_subprocess("corroborate", FOUNDING, "--claims", claims, "--lang", "ru", "--json")
+    assert run.code == 0, run.stderr
+    assert '"supported"' in run.stdout

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import click
 import typer
@@ -25,6 +25,7 @@ from verify.cli_budget import (
     PageSecondsOption,
     budget_values,
 )
+from verify.cli_options import JsonOption, LangOption, NoCacheOption, extract_options
 from verify.cli_secrets import PasswordOption
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, VerifyError, without_foreign_hints
@@ -41,9 +42,6 @@ try:
     _ABORTS += (_TyperAbort,)
 except ImportError:
     pass
-
-if TYPE_CHECKING:
-    from verify.options import ExtractOptions
 
 app = typer.Typer(
     name="verify",
@@ -71,48 +69,6 @@ def _root(
     ] = False,
 ) -> None:
     """Read, fingerprint and check received official documents, with evidence."""
-
-
-def _languages(value: str | None) -> tuple[str, ...] | None:
-    if value is None or value == "auto":
-        return None
-    return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-def _options(
-    lang: str | None = None,
-    password: str | None = None,
-    jobs: int | None = None,
-    dpi: int = 300,
-    max_pixels: int | None = None,
-    max_pages: int | None = None,
-    cache_dir: Path | None = None,
-    no_cache: bool = False,
-) -> ExtractOptions:
-    """The one options object of a run, from the flags every reading command shares."""
-    from verify.options import ExtractOptions
-
-    values: dict[str, object] = {
-        "languages": _languages(lang),
-        "password": password,
-        "render_dpi": dpi,
-    }
-    optional = {"jobs": jobs, "max_pixels": max_pixels, "max_pages": max_pages}
-    values.update({key: value for key, value in optional.items() if value is not None})
-    if no_cache:
-        values["cache_dir"] = None
-    elif cache_dir is not None:
-        values["cache_dir"] = cache_dir
-    return ExtractOptions(**values)  # type: ignore[arg-type]
-
-
-LangOption = Annotated[
-    str | None, typer.Option("--lang", help="OCR language(s), e.g. ru or ru,uk; default: per page.")
-]
-NoCacheOption = Annotated[
-    bool, typer.Option("--no-cache", help="Do not read or write the OCR cache.")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
 @app.command()
@@ -161,7 +117,7 @@ def extract(
     """
     from verify.batch import extract_many
 
-    options = _options(lang, password, jobs, dpi, max_pixels, max_pages, cache_dir, no_cache)
+    options = extract_options(lang, password, jobs, dpi, max_pixels, max_pages, cache_dir, no_cache)
     options = dataclasses.replace(
         options,
         **budget_values(
@@ -196,7 +152,7 @@ def compare_command(
     from verify.matching import compare_paths
     from verify.summary import render_comparison
 
-    options = _options(lang=lang, password=password, no_cache=no_cache)
+    options = extract_options(lang=lang, password=password, no_cache=no_cache)
     comparison = compare_paths(first, second, options)
     if json_output:
         print(json_safe(comparison.model_dump_json()))
@@ -226,7 +182,7 @@ def index_command(
         failed.append(str(path))
         _stderr.print(printable(f"verify: error: {path}: {error}"), markup=False)
 
-    options = _options(lang=lang, password=password, no_cache=no_cache)
+    options = extract_options(lang=lang, password=password, no_cache=no_cache)
     index, records = build_index(folder, options, on_error=report)
     save_index(index, records, output)
     _stderr.print(printable(f"indexed {len(records)} document(s) into {output}"), markup=False)
@@ -249,7 +205,7 @@ def match_command(
     from verify.matching import build_index, is_index, load_index, match, record_of
     from verify.summary import render_matches
 
-    options = _options(lang=lang, password=password, no_cache=no_cache)
+    options = extract_options(lang=lang, password=password, no_cache=no_cache)
     if is_index(against):
         index, records = load_index(against)
     else:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from verify.cli_options import JsonOption, LangOption, extract_options
 from verify.cli_secrets import PasswordOption
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, IntegrityError
@@ -32,7 +33,6 @@ proof_app = typer.Typer(
 )
 
 ArchiveOption = Annotated[Path, typer.Option("--archive", "-a", help="The archive folder.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
 def _passphrase(needed: bool, confirm: bool = False) -> str | None:
@@ -129,7 +129,7 @@ def ingest_command(
     jobs: Annotated[
         int | None, typer.Option(help="Pages OCRed in parallel (default: cores).")
     ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="OCR language(s), e.g. ru,uk.")] = None,
+    lang: LangOption = None,
     password: PasswordOption = None,
     include: Annotated[
         list[str] | None,
@@ -163,7 +163,6 @@ def ingest_command(
     from verify.archive.ingest import retry_failed as retry
     from verify.archive.progress import RichProgress
     from verify.archive.selection import Selection
-    from verify.cli import _options
     from verify.options import UsageError
 
     selection = Selection(include or (), exclude or ())
@@ -171,7 +170,7 @@ def ingest_command(
     if cluster is not None and retry_failed:
         raise UsageError("--retry-failed reads on this machine: leave out --scheduler")
     archive = _open(archive_path, writes=True)
-    options = _options(lang=lang, password=password, jobs=jobs, cache_dir=archive.cache_dir)
+    options = extract_options(lang=lang, password=password, jobs=jobs, cache_dir=archive.cache_dir)
     bar = RichProgress(_err) if not quiet and _err.is_terminal else None
     with archive, bar if bar is not None else nullcontext():
         if retry_failed:
@@ -235,10 +234,9 @@ def search_command(
     """Find archived documents matching FILE, each with its compare verdict and score."""
     from verify.archive import private
     from verify.archive.query import file_names, found_json, search
-    from verify.cli import _options
 
     with _open(archive_path) as archive:
-        options = private.archive_options(archive, _options(cache_dir=archive.cache_dir))
+        options = private.archive_options(archive, extract_options(cache_dir=archive.cache_dir))
         found = search(archive, file, options, k=top)
         rows = [found_json(f, file_names(archive, f.sha256)) for f in found]
     if json_output:

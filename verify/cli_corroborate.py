@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -10,11 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from verify.cli_options import LangOption, extract_options
 from verify.cli_secrets import PasswordOption
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode
 
 if TYPE_CHECKING:
+    from verify.options import ExtractOptions
     from verify.record import Record
     from verify.report import Report
 
@@ -91,6 +94,7 @@ def corroborate_command(
         bool, typer.Option("--json", help="Print the report as JSON (verify.report/1).")
     ] = False,
     password: PasswordOption = None,
+    lang: LangOption = None,
     archive: Annotated[
         Path | None,
         typer.Option(
@@ -108,7 +112,7 @@ def corroborate_command(
     (whatever the statuses), 1 when a claims file was empty, not text or in another
     language (the report says which).
     """
-    from verify.options import ExtractOptions, output_file
+    from verify.options import output_file
     from verify.report import corroborate_files, render_html, render_markdown
 
     html = output_file(html, "--html")
@@ -116,10 +120,12 @@ def corroborate_command(
     claims = [_claims_path(value) for value in claims_given]
     when = _date(claims_date)
     if archive is not None:
-        report, record, path = _corroborate_archived(archive, document, claims, when, password)
+        options = extract_options(lang=lang, password=password)
+        report, record, path = _corroborate_archived(archive, document, claims, when, options)
     else:
         path = Path(document)
-        report, record = corroborate_files(path, claims, when, ExtractOptions(password=password))
+        options = extract_options(lang=lang, password=password)
+        report, record = corroborate_files(path, claims, when, options)
     if html is not None:
         html.write_text(render_html(report, record, path), encoding="utf-8")
     if markdown is not None:
@@ -139,13 +145,12 @@ def _corroborate_archived(
     document: str,
     claims: list[Path],
     when: dt.date | None,
-    password: str | None,
+    options: ExtractOptions,
 ) -> tuple[Report, Record, Path]:
     """Open the archive (passphrase from the environment or a prompt) and report with it."""
     from verify.archive import open_archive
     from verify.archive.archive import PASSPHRASE_ENV
     from verify.archive.signing import is_encrypted
-    from verify.options import ExtractOptions
     from verify.report.archived import corroborate_archived
 
     with open_archive(root) as opened:
@@ -153,7 +158,7 @@ def _corroborate_archived(
             opened.passphrase = os.environ.get(PASSPHRASE_ENV) or (
                 typer.prompt("archive passphrase", hide_input=True) if sys.stdin.isatty() else None
             )
-        options = ExtractOptions(password=password, cache_dir=opened.cache_dir)
+        options = dataclasses.replace(options, cache_dir=opened.cache_dir)
         done = corroborate_archived(opened, document, claims, when, options)
     key = done.report.signature.key_id if done.report.signature else "?"
     _stderr.print(
