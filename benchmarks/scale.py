@@ -185,15 +185,16 @@ def synthetic_answers(inbox: Path, n: int) -> dict[str, Any]:
     and keys: distinct documents, as most of a leak is (matching is part of the committer's
     work, and copies of one text would link every file to every other).
     """
+    from _synthetic import random_fingerprints, renumbered
+
     from verify import extract
     from verify.archive.cluster_task import Extracted
-    from verify.fingerprint import Fingerprints, MinHashSignature, fingerprint_record, parameters
+    from verify.fingerprint import fingerprint_record
     from verify.options import ExtractOptions
 
     letter = DOCS / "ru_minzdrav_founding" / "born_digital.pdf"
     base = extract(letter, ExtractOptions(cache_dir=None, jobs=1))
     base_fp = fingerprint_record(base)
-    spec = parameters()["minhash"]
     rng = np.random.default_rng(1)
     body = letter.read_bytes()
     answers: dict[str, Any] = {}
@@ -202,29 +203,12 @@ def synthetic_answers(inbox: Path, n: int) -> dict[str, Any]:
         path = inbox / f"letter-{i:06d}.pdf"
         path.write_bytes(data)
         sha = hashlib.sha256(data).hexdigest()
-        values = rng.integers(0, 2**32, spec["num_perm"], dtype=np.uint64)
-        signature = MinHashSignature.from_array(
-            values, spec["seed"], base_fp.text_minhash.shingles, spec["scheme"]
-        )
-        fingerprints = Fingerprints(
-            parameters_version=base_fp.parameters_version,
-            sha256=sha,
-            pages=[],
-            text_minhash=signature,
-            body_minhash=signature,
-            identity_key=hashlib.sha256(f"id-{i}".encode()).hexdigest(),
-            body_digest=hashlib.sha256(f"body-{i}".encode()).hexdigest(),
-        )
-        number = base.document_number.model_copy(update={"value": f"30-2/И/{i}"})
+        fingerprints = random_fingerprints(base_fp, sha, i, rng)
         source = base.source.model_copy(
             update={"sha256": sha, "path": str(path), "file_name": path.name}
         )
-        record = base.model_copy(
-            update={
-                "document_number": number,
-                "source": source,
-                "fingerprints": fingerprints.model_dump(mode="json"),
-            }
+        record = renumbered(base, i).model_copy(
+            update={"source": source, "fingerprints": fingerprints.model_dump(mode="json")}
         )
         answers[sha] = Extracted(record.to_json(), fingerprints.model_dump_json())
     return answers

@@ -49,14 +49,15 @@ BATCH = 5000
 
 def fill(archive: Any, documents: int, base: Any) -> float:
     """Insert ``documents`` synthetic documents (the first is ``base``); seconds taken."""
+    from _synthetic import random_fingerprints, renumbered
+
     from verify.archive import custody
     from verify.archive.ingest import commit_record
     from verify.archive.store import DocumentRow, ReceiptRow
-    from verify.fingerprint import Fingerprints, MinHashSignature, fingerprint_record, parameters
+    from verify.fingerprint import fingerprint_record
 
     store = archive.store
     base_fp = fingerprint_record(base)
-    spec = parameters()["minhash"]
     rng = np.random.default_rng(1)
     started = time.perf_counter()
     source_id = archive.cipher().source_id("bench")
@@ -70,21 +71,8 @@ def fill(archive: Any, documents: int, base: Any) -> float:
                 if i == 0:  # the real founding letter: the query's variant
                     record, fp = base, base_fp
                 else:
-                    values = rng.integers(0, 2**32, spec["num_perm"], dtype=np.uint64)
-                    signature = MinHashSignature.from_array(
-                        values, spec["seed"], base_fp.text_minhash.shingles, spec["scheme"]
-                    )
-                    fp = Fingerprints(
-                        parameters_version=base_fp.parameters_version,
-                        sha256=sha,
-                        pages=[],
-                        text_minhash=signature,
-                        body_minhash=signature,
-                        identity_key=hashlib.sha256(f"id-{i}".encode()).hexdigest(),
-                        body_digest=hashlib.sha256(f"body-{i}".encode()).hexdigest(),
-                    )
-                    number = base.document_number.model_copy(update={"value": f"30-2/И/{i}"})
-                    record = base.model_copy(update={"document_number": number})
+                    fp = random_fingerprints(base_fp, sha, i, rng)
+                    record = renumbered(base, i)
                 source = record.source.model_copy(update={"sha256": sha})
                 record = record.model_copy(
                     update={"source": source, "fingerprints": fp.model_dump(mode="json")}
