@@ -68,7 +68,8 @@ class Homography:
         """Map an N×2 array of (x, y)."""
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         moved = np.hstack([pts, np.ones((len(pts), 1))]) @ self.matrix.T
-        return moved[:, :2] / moved[:, 2:3]
+        result: np.ndarray = moved[:, :2] / moved[:, 2:3]
+        return result
 
     def polygon(self, box: Box) -> Polygon:
         """The four corners of an axis box (clockwise from top left), mapped."""

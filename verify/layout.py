@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from statistics import median
-from typing import Literal
+from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
@@ -108,12 +108,12 @@ class Layout:
 
 
 @cache
-def _patterns() -> dict:
+def _patterns() -> dict[str, Any]:
     return load_json("header_patterns.json")
 
 
 @cache
-def _thresholds() -> dict:
+def _thresholds() -> dict[str, Any]:
     return load_json("layout.json")
 
 

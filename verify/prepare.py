@@ -69,7 +69,7 @@ def is_blank(grey: np.ndarray, params: dict[str, Any]) -> bool:
     if float(small.std()) < params["blank_max_std"]:
         return True
     mask = ink_mask(cv2.GaussianBlur(small, (3, 3), 0))
-    return float(np.count_nonzero(mask)) / mask.size < params["blank_max_ink_fraction"]
+    return float(np.count_nonzero(mask)) / mask.size < float(params["blank_max_ink_fraction"])
 
 
 # --- 1. the sheet in a photo -------------------------------------------------------------
@@ -100,7 +100,8 @@ def _paperness(pixels: np.ndarray) -> np.ndarray:
     if pixels.ndim == 3:
         hsv = cv2.cvtColor(pixels[:, :, :3], cv2.COLOR_RGB2HSV)
         value, saturation = hsv[:, :, 2].astype(np.int16), hsv[:, :, 1].astype(np.int16)
-        return np.clip(value - saturation, 0, 255).astype(np.uint8)
+        grey: np.ndarray = np.clip(value - saturation, 0, 255).astype(np.uint8)
+        return grey
     return pixels
 
 
@@ -360,7 +361,8 @@ def keystone_matrix(
     level = cv2.getRotationMatrix2D((0.0, 0.0), float(np.degrees(np.arctan(a))), 1.0)
     centre = np.array([[1.0, 0.0, -w / 2], [0.0, 1.0, -h / 2], [0.0, 0.0, 1.0]])
     back = np.array([[1.0, 0.0, w / 2], [0.0, 1.0, h / 2], [0.0, 0.0, 1.0]])
-    return back @ np.vstack([level, [0.0, 0.0, 1.0]]) @ projective @ centre
+    matrix: np.ndarray = back @ np.vstack([level, [0.0, 0.0, 1.0]]) @ projective @ centre
+    return matrix
 
 
 def fit_within(

@@ -29,11 +29,14 @@ def models_dir() -> Path:
 
 
 @cache
-def load_json(name: str) -> Any:
-    """Load ``models/<name>`` as JSON (cached: these files are read-only data)."""
+def load_json(name: str) -> dict[str, Any]:
+    """Load ``models/<name>``, a JSON object (every models file is one: a version and its data)."""
     path = models_dir() / name
     with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
+        data = json.load(handle)
+    if not isinstance(data, dict):
+        raise TypeError(f"models/{name} must hold a JSON object")
+    return data
 
 
 def load_jsonl(name: str) -> list[dict[str, Any]]:

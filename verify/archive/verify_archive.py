@@ -130,7 +130,7 @@ def verify_archive(
 
 
 def _check_originals(
-    archive: Archive, documents: list, report: VerifyReport, jobs: int | None
+    archive: Archive, documents: list[Any], report: VerifyReport, jobs: int | None
 ) -> None:
     started = time.perf_counter()
     workers = jobs or min(4, os.cpu_count() or 1)
@@ -227,12 +227,14 @@ def _signed_heads(archive: Archive, key: Ed25519PublicKey, report: VerifyReport)
     return sorted(heads.values(), key=lambda h: h.tree_size)
 
 
-def _check_log(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) -> dict[int, dict]:
+def _check_log(
+    archive: Archive, key: Ed25519PublicKey, report: VerifyReport
+) -> dict[int, dict[str, Any]]:
     """Walk the log once: entries, gaps, stored hashes, and every signed root on the way."""
     heads = _signed_heads(archive, key, report)
     report.signed_size = heads[-1].tree_size if heads else 0
     frontier = Frontier()
-    entries: dict[int, dict] = {}
+    entries: dict[int, dict[str, Any]] = {}
     expected = 0
     pending = list(heads)
     range_start = 0
@@ -301,7 +303,7 @@ def _check_log(archive: Archive, key: Ed25519PublicKey, report: VerifyReport) ->
     return entries
 
 
-def _legacy_hint(entries: dict[int, dict], start: int) -> str:
+def _legacy_hint(entries: dict[int, dict[str, Any]], start: int) -> str:
     """Entries of an older verify (version 1) were left unsigned by a killed batch."""
     tail = [e for seq, e in entries.items() if seq >= start]
     if tail and all(e.get("v") == 1 for e in tail):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -127,7 +128,7 @@ def health_ministries(text: str, language: str) -> list[MinistryMention]:
     return found
 
 
-def _ministry_value(match: re.Match[str], language: str, config: dict) -> str:
+def _ministry_value(match: re.Match[str], language: str, config: dict[str, Any]) -> str:
     from verify.translit import fold_name
 
     groups = match.groupdict()

@@ -27,7 +27,8 @@ _MATCH_THRESHOLD = 88  # rapidfuzz ratio, 0..100, on case-folded names
 
 @cache
 def _issuers() -> list[dict[str, Any]]:
-    return load_json("issuers.json")["issuers"]
+    issuers: list[dict[str, Any]] = load_json("issuers.json")["issuers"]
+    return issuers
 
 
 def _fold(text: str) -> str:

@@ -166,7 +166,8 @@ def _keys_of(token: Token) -> list[str]:
     table = token.doc._.verify_token_keys
     if table is None:
         return sorted(_token_keys(token))
-    return table[token.i]
+    keys: list[str] = table[token.i]
+    return keys
 
 
 def _token_keys(token: Token) -> set[str]:

@@ -335,4 +335,4 @@ def _grey(pixels: np.ndarray) -> np.ndarray:
 
 def _a4_dpi(grey: np.ndarray) -> float:
     """Resolution of a photo without dpi, taking the page for A4."""
-    return grey.shape[1] / 8.27
+    return float(grey.shape[1]) / 8.27
