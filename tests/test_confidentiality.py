@@ -256,6 +256,7 @@ def _leaks(root: Path) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.fresh_ocr_cache  # asserts that nothing reaches the user's cache
 def test_encrypted_sources_leave_no_name_path_or_note_in_the_archive(tmp_path):
     received = tmp_path / "from_Ivan_Petrov_FSB"
     (received / "Ivan_Petrov_notes").mkdir(parents=True)
