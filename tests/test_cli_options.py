@@ -148,6 +148,7 @@ def _reextracted(run) -> dict:
     return json.loads(run.stdout)
 
 
+@pytest.mark.slow  # OCRs a page in a fresh archive
 def test_reextract_reads_under_the_limits_given(cli_subprocess, tmp_path):
     root = tmp_path / "archive"
     assert cli_subprocess("archive", "init", root).code == 0
@@ -157,6 +158,7 @@ def test_reextract_reads_under_the_limits_given(cli_subprocess, tmp_path):
     assert _reextracted(cli_subprocess("archive", "reextract", root, "--json"))["failed"] == 0
 
 
+@pytest.mark.slow  # OCRs a page in a fresh archive
 def test_ingest_no_cache_keeps_no_ocr_in_the_archive(cli_subprocess, tmp_path):
     with_cache, without = tmp_path / "with", tmp_path / "without"
     for root, extra in ((with_cache, ()), (without, ("--no-cache",))):
