@@ -55,32 +55,66 @@ def truth(letter: str) -> dict:
     return json.loads((DOCUMENTS / letter / "truth.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session")
+def shared_ocr_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One OCR cache for the whole run, filled as tests read pages, shared by xdist workers.
+
+    The same bundled pages are read by dozens of tests; OCRing each of them once per run
+    instead of once per test is most of the suite's time. Sharing is safe because a cache
+    entry is keyed by the prepared image's hash, the OCR request and tesseract's version,
+    and written atomically, so two workers writing one entry leave one whole entry.
+    Under xdist each worker's base temporary folder sits in the run's common one.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "ocr-cache-shared"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Every test gets a fresh OCR cache, so no test passes thanks to another's OCR."""
-    monkeypatch.setenv("VERIFY_CACHE_DIR", str(tmp_path_factory.mktemp("ocr-cache")))
+def _ocr_cache(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Point $VERIFY_CACHE_DIR at the run's shared OCR cache, or a fresh one when marked.
+
+    Tests of OCR and of the cache itself (``@pytest.mark.fresh_ocr_cache``) start from an
+    empty cache, so that what they see was read by tesseract in that test.
+    """
+    if request.node.get_closest_marker("fresh_ocr_cache"):
+        folder = tmp_path_factory.mktemp("ocr-cache")
+    else:
+        folder = request.getfixturevalue("shared_ocr_cache")
+    monkeypatch.setenv("VERIFY_CACHE_DIR", str(folder))
+
+
+def run_verify(
+    *args: str | os.PathLike[str], timeout: float = 600, columns: int | None = 200
+) -> Run:
+    """Run ``python -m verify ARGS`` as a separate process, as a user would.
+
+    ``columns`` None runs as a plain pipe does, with no COLUMNS in the environment.
+    """
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    done = subprocess.run(
+        [sys.executable, "-m", "verify", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
 
 
 @pytest.fixture
 def cli_subprocess() -> Callable[..., Run]:
-    """Run ``python -m verify ARGS`` as a separate process, as a user would."""
-
-    def run(*args: str | os.PathLike[str], timeout: float = 600, columns: int | None = 200) -> Run:
-        """``columns`` None runs as a plain pipe does, with no COLUMNS in the environment."""
-        env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
-        if columns is not None:
-            env["COLUMNS"] = str(columns)
-        done = subprocess.run(
-            [sys.executable, "-m", "verify", *map(str, args)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
-        return Run(done.returncode, done.stdout, done.stderr)
-
-    return run
+    """``run_verify``: ``python -m verify ARGS`` as a separate process, as a user would."""
+    return run_verify
 
 
 @pytest.fixture(scope="session")

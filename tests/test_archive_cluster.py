@@ -160,6 +160,7 @@ def test_no_dask_without_scheduler(tmp_path):
     assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_local_cluster_gives_the_same_archive(tmp_path):
     """local:2 leaves the records, links, receipts and log a single process leaves."""
     inbox = _fill(tmp_path / "inbox", 6, photos=1)
@@ -310,6 +311,7 @@ def _receipts(archive: Path) -> int:
         db.close()
 
 
+@pytest.mark.slow
 def test_scheduler_gone_is_one_line_and_a_rerun_resumes(tmp_path):
     inbox = _fill(tmp_path / "inbox", 8, photos=3)
     archive = tmp_path / "newsroom"
@@ -385,6 +387,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 def test_ingesting_process_killed_leaves_no_worker_and_a_rerun_resumes(tmp_path):
     inbox = _fill(tmp_path / "inbox", 6, photos=2)
     archive = tmp_path / "newsroom"

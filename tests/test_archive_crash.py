@@ -105,6 +105,7 @@ def _assert_complete(archive: Path, inbox: Path) -> None:
     assert not list((archive / "originals" / ".incoming").glob(".tmp-*"))  # cleaned up
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("point", "nth"),
     [("original", 2), ("extracting", 3), ("transaction", 4), ("commit", 3), ("sign", 1)],
@@ -115,6 +116,7 @@ def test_kill_at_a_point_then_resume(tmp_path, inbox, point, nth):
     _kill_and_resume(archive, inbox, point, nth)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("point", "nth"), [("transaction", 4), ("sign", 1)])
 def test_kill_at_a_point_then_resume_on_postgresql(tmp_path, inbox, postgres, point, nth):
     """The server rolls the killed transaction back and releases its lock: the rerun goes on."""
@@ -133,6 +135,7 @@ def _kill_and_resume(archive: Path, inbox: Path, point: str, nth: int) -> None:
     _assert_complete(archive, inbox)
 
 
+@pytest.mark.slow
 def test_kill_from_outside_mid_batch_then_resume(tmp_path, inbox):
     archive = tmp_path / "newsroom"
     init_archive(archive).close()

@@ -37,6 +37,7 @@ def archive(tmp_path, cli_subprocess):
     return path
 
 
+@pytest.mark.slow
 def test_exclude_leaves_sidecars_out_and_include_takes_only_matches(
     received, archive, cli_subprocess
 ):
@@ -56,6 +57,7 @@ def test_exclude_leaves_sidecars_out_and_include_takes_only_matches(
     assert "duplicates 1" in run.stdout and "left out 2 by --include/--exclude" in run.stdout
 
 
+@pytest.mark.slow
 def test_a_quarantine_is_reported_on_every_rerun_until_retried(received, archive, cli_subprocess):
     run = cli_subprocess("ingest", received, "-a", archive, "--source", "A")
     assert run.code == ExitCode.some_failed and "failed 2" in run.stdout
@@ -77,6 +79,7 @@ def test_a_quarantine_is_reported_on_every_rerun_until_retried(received, archive
     assert str(received / "Letter.pdf.json") in run.stderr
 
 
+@pytest.mark.slow
 def test_show_of_a_quarantined_document_prints_no_none(received, archive, cli_subprocess):
     run = cli_subprocess("ingest", received, "-a", archive, "--source", "A", "--json")
     failed = [d for d in json.loads(run.stdout)["documents"] if d["status"] == "failed"]
@@ -87,6 +90,7 @@ def test_show_of_a_quarantined_document_prints_no_none(received, archive, cli_su
     assert "quarantined:" in run.stdout and "received " in run.stdout
 
 
+@pytest.mark.slow
 def test_search_lists_the_byte_identical_copy_first_by_file_name(
     received, archive, cli_subprocess, tmp_path
 ):

@@ -77,6 +77,7 @@ def _reader(postgres: Cluster, url: str) -> str:
     return postgres.url(database, role)
 
 
+@pytest.mark.slow
 def test_show_search_verify_and_head_only_read(postgres, cli_subprocess, tmp_path):
     root = tmp_path / "newsroom"
     url = postgres.new_database()
@@ -129,6 +130,7 @@ def _ingest(root: Path, inbox: Path, source: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_two_ingests_at_once_keep_one_gap_free_signed_log(postgres, cli_subprocess, tmp_path):
     """Shared letters in both inboxes: each archived once, received twice, extracted once."""
     root = tmp_path / "newsroom"
@@ -247,6 +249,7 @@ def test_a_second_writer_waits_for_the_first_and_numbers_on(postgres, tmp_path):
     second.close()
 
 
+@pytest.mark.slow
 def test_a_dropped_table_is_an_integrity_failure(postgres, cli_subprocess, tmp_path):
     root = tmp_path / "newsroom"
     url = postgres.new_database()

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from tests.conftest import document
 from verify import ocr_cache
 
+pytestmark = pytest.mark.fresh_ocr_cache  # tests of the cache itself
+
 SCAN = document("en_ngo", "scan_300dpi.png")
 """An image page: reading it runs tesseract, so the cache gets real OCR text."""
 

@@ -288,6 +288,7 @@ def test_a_missing_command_module_fails_loudly():
     assert "verify.cli_forensics" in done.stderr
 
 
+@pytest.mark.slow
 def test_piped_tables_and_errors_are_not_wrapped(cli_subprocess, tmp_path):
     """Through a pipe (no terminal, no COLUMNS) a table cell and an error line keep whole paths:
     rich lays tables out at 80 columns when it cannot measure a terminal."""

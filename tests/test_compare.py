@@ -313,6 +313,7 @@ def form_records() -> dict[str, Record]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("left", "right", "rule"),
     [

@@ -171,6 +171,7 @@ def test_password_on_the_command_line_is_refused(locked):
     assert "No such option: --password" in run.stderr and "--password-file" in run.stderr
 
 
+@pytest.mark.slow
 def test_password_from_file_pipe_or_environment(tmp_path, locked):
     secret_file = tmp_path / "pw.txt"
     secret_file.write_text("s3cret pw\n")
@@ -194,6 +195,7 @@ def test_password_from_file_pipe_or_environment(tmp_path, locked):
     assert "--password-file" in missing.stderr
 
 
+@pytest.mark.slow
 def test_ingest_reads_an_encrypted_pdf_with_a_password_file(tmp_path, locked):
     root = tmp_path / "a"
     assert _verify("archive", "init", root).returncode == 0
@@ -211,6 +213,7 @@ def test_ingest_reads_an_encrypted_pdf_with_a_password_file(tmp_path, locked):
     assert "failed 0" in run.stdout
 
 
+@pytest.mark.slow
 def test_archive_passphrase_from_a_file(tmp_path):
     secret_file = tmp_path / "passphrase"
     secret_file.write_text(PASSPHRASE + "\n")
@@ -256,6 +259,8 @@ def _leaks(root: Path) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow
+@pytest.mark.fresh_ocr_cache  # asserts that nothing reaches the user's cache
 def test_encrypted_sources_leave_no_name_path_or_note_in_the_archive(tmp_path):
     received = tmp_path / "from_Ivan_Petrov_FSB"
     (received / "Ivan_Petrov_notes").mkdir(parents=True)

@@ -121,6 +121,7 @@ def test_the_first_receipt_of_an_origin_is_the_independent_one(tmp_path, passphr
     assert copies.independent_sources == 1
 
 
+@pytest.mark.slow
 def test_cli_by_document_id_signs_and_report_check_catches_tampering(
     newsroom, tmp_path, cli_subprocess
 ):

@@ -225,6 +225,7 @@ def test_formats_have_the_expected_pages_and_content():
     assert 700 <= formats["founding_photo_lowres.jpg"]["sheet_width_px"] <= 740
 
 
+@pytest.mark.slow
 def test_camera_rendition_regenerates_to_the_same_bytes():
     """camera.jpg is seeded: the generator's camera path gives the committed bytes again."""
     sys.path.insert(0, str(FIXTURES))

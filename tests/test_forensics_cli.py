@@ -18,6 +18,7 @@ def test_help_and_readme(cli_subprocess, command: str) -> None:
     assert f"### `verify {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_forensics_json(cli_subprocess) -> None:
     run = cli_subprocess("forensics", FORENSICS / "edited.pdf", "--json", "--no-ocr-checks")
     assert run.code == 0, run.stderr
@@ -25,6 +26,7 @@ def test_forensics_json(cli_subprocess) -> None:
     assert {"incremental_update", "revision_change", "metadata_author"} <= found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     [
@@ -47,6 +49,7 @@ def test_scrub_bad_redact_is_a_usage_error(cli_subprocess, tmp_path: Path) -> No
     assert run.code == 2 and "unknown --redact" in run.stderr
 
 
+@pytest.mark.slow
 def test_scrub_says_what_it_was_asked_to_redact_and_did_not_find(
     cli_subprocess, tmp_path: Path
 ) -> None:

@@ -89,6 +89,7 @@ def test_scattered_yellow_noise_is_not_a_pattern() -> None:
     assert marks.find_dot_pattern(page) is None
 
 
+@pytest.mark.slow
 def test_handwritten_note_found_where_it_was_drawn() -> None:
     findings = marks.handwriting_findings(view("stamp_handwritten.png"))
     assert len(findings) == 1
@@ -129,6 +130,7 @@ def test_one_smooth_curve_is_a_sheet_edge_not_handwriting() -> None:
     assert region[0] < 260 and region[2] > 600
 
 
+@pytest.mark.slow
 def test_a_photographed_letter_s_edge_and_tilted_typed_name_are_not_handwriting() -> None:
     """The camera fixture's sheet edge and its typed signatory, leaning a few degrees."""
     photo = Path(__file__).resolve().parent.parent / "fixtures/documents"

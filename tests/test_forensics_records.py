@@ -71,6 +71,7 @@ def test_differences_classify_kinds() -> None:
     assert kinds == {"wording", "punctuation", "line_break"} or "wording" in kinds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     ["edited.pdf", "inconsistent.pdf", "clean.pdf", "stamp_handwritten.png", "dots_scan.png"],

@@ -15,6 +15,7 @@ import time
 from functools import cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -117,6 +118,7 @@ def run_commands(path: Path, workdir: Path) -> list[str]:
     return outcomes
 
 
+@pytest.mark.slow
 @settings(
     max_examples=20,
     derandomize=True,

@@ -292,6 +292,7 @@ def test_a_bomb_in_an_earlier_revision_does_not_stall_forensics(tmp_path):
     assert "revision_change" in {finding.type for finding in findings}
 
 
+@pytest.mark.slow
 def test_a_content_stream_inflating_to_a_gibibyte_is_refused(tmp_path):
     path = inflating_pdf(tmp_path / "inflate.pdf")
     assert path.stat().st_size < 4_000_000
@@ -363,6 +364,7 @@ def test_an_lzw_bomb_is_judged_without_decoding_it_whole(tmp_path):
     assert int(peak_mb) < 1000, peak_mb
 
 
+@pytest.mark.slow
 def test_a_huge_photo_is_stopped_by_its_page_time_budget(tmp_path):
     path = huge_jpeg(tmp_path / "huge.jpg")
     options = ExtractOptions(cache_dir=None, jobs=1, page_seconds=8)
@@ -381,6 +383,7 @@ def test_a_huge_photo_is_stopped_by_its_page_memory_budget(tmp_path):
     assert seconds < BOUND_S
 
 
+@pytest.mark.slow
 def test_a_2000_page_tiff_is_held_to_the_page_limit_in_every_command(tmp_path):
     path = many_page_tiff(tmp_path / "many.tif")
     options = ExtractOptions(cache_dir=None, jobs=1, max_pages=500)
@@ -390,6 +393,7 @@ def test_a_2000_page_tiff_is_held_to_the_page_limit_in_every_command(tmp_path):
         assert seconds < BOUND_S
 
 
+@pytest.mark.slow
 def test_a_long_tiff_is_stopped_by_the_file_time_budget(tmp_path, cli_subprocess):
     """Under the page limit, a file of many cheap pages still ends within its budget."""
     frame = Image.new("L", (900, 300), 255)
@@ -418,6 +422,7 @@ def test_every_frame_of_a_compressed_tiff_is_read_one_page_child_after_another(t
     assert all(page.method == "ocr" for page in record.pages)
 
 
+@pytest.mark.slow
 def test_the_last_frame_of_a_long_tiff_costs_what_the_first_does(tmp_path):
     """Frames are found from the offsets read once, not by re-reading every earlier one."""
     path = many_page_tiff(tmp_path / "many.tif")

@@ -16,6 +16,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES, document
 from verify.archive import init_archive
 from verify.errors import ExitCode
@@ -60,6 +62,7 @@ def _legacy_copy(tmp_path: Path) -> Path:
     return copy
 
 
+@pytest.mark.slow
 def test_an_archive_made_under_the_raw_key_id_still_opens_signs_and_proves(
     tmp_path, cli_subprocess
 ):

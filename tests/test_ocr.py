@@ -17,6 +17,8 @@ from verify.load import PageImage
 from verify.ocr import ocr_page
 from verify.options import ExtractOptions
 
+pytestmark = pytest.mark.fresh_ocr_cache  # tests of OCR itself: tesseract runs in the test
+
 
 def _options(tmp_path: Path | None = None, **kw) -> ExtractOptions:
     return ExtractOptions(cache_dir=tmp_path, jobs=1, **kw)

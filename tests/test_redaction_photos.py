@@ -92,6 +92,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("label", "make"), CASES, ids=[c[0] for c in CASES])
 def test_the_executor_is_gone_from_the_copy(tmp_path: Path, label: str, make) -> None:
     source = make(tmp_path)
@@ -106,6 +107,7 @@ def test_the_executor_is_gone_from_the_copy(tmp_path: Path, label: str, make) ->
     assert PHONE_DIGITS not in "".join(c for c in read if c.isdigit())
 
 
+@pytest.mark.slow
 def test_an_extension_and_a_continuation_line_are_blacked_out(tmp_path: Path) -> None:
     path = document(FOUNDING, "scan_300dpi.png")
     record = extract(path)
@@ -175,6 +177,7 @@ def test_print_the_page_pass_missed_is_not_handwriting(name: str, rendition: str
     assert marks.handwriting_findings(view) == []
 
 
+@pytest.mark.slow
 def test_a_pen_mark_beside_print_is_still_handwriting(tmp_path: Path) -> None:
     """Print read near a mark does not explain the mark: only words on the region count."""
     from PIL import ImageDraw
@@ -191,6 +194,7 @@ def test_a_pen_mark_beside_print_is_still_handwriting(tmp_path: Path) -> None:
     assert marks.handwriting_findings(view)
 
 
+@pytest.mark.slow
 def test_report_frames_on_a_photo_surround_their_words() -> None:
     """The HTML report's page image of a photo: each frame, carried back, holds its words.
 

@@ -240,6 +240,7 @@ def test_cli_writes_html_markdown_and_json(tmp_path, cli_subprocess):
     assert "r2.c11" in markdown.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
@@ -273,6 +274,7 @@ def test_bad_claims_files_give_a_message_and_a_report(tmp_path, cli_subprocess, 
     assert "No claim about a document was found" in out.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_report_without_claims_about_a_letter_says_so(cli_subprocess):
     run = cli_subprocess(
         "corroborate",
@@ -285,6 +287,7 @@ def test_report_without_claims_about_a_letter_says_so(cli_subprocess):
     assert "0 supported, 0 contradicted, 0 not in document" in run.stdout
 
 
+@pytest.mark.slow
 def test_missing_claims_file_is_a_one_line_error(cli_subprocess, tmp_path):
     run = cli_subprocess(
         "corroborate", document(FOUNDING, "born_digital.pdf"), "--claims", tmp_path / "nope.txt"
@@ -320,6 +323,7 @@ def test_seed_report_with_claims_date(cli_subprocess):
     assert values["deadline"] == "T18:00" and values["document_date"] == "--02-25"
 
 
+@pytest.mark.slow
 def test_a_box_on_a_photo_is_where_the_browser_shows_its_words(tmp_path):
     """In Chromium, each evidence frame of a photo's report sits where the mapping puts it.
 

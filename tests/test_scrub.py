@@ -34,6 +34,7 @@ def stamped(tmp_path_factory: pytest.TempPathFactory):
     return report, out
 
 
+@pytest.mark.slow
 def test_redacted_copy_has_no_text_layer_and_no_metadata(stamped) -> None:
     _, out = stamped
     with pymupdf.open(out) as doc:
@@ -61,6 +62,7 @@ def test_scrub_reports_what_it_removed(stamped) -> None:
     assert report.remaining == [] and report.not_found == []
 
 
+@pytest.mark.slow
 def test_tracking_dots_do_not_survive(tmp_path: Path) -> None:
     out = tmp_path / "dots.pdf"
     report = scrub(FORENSICS / "dots_scan.png", out, dpi=300)
@@ -70,6 +72,7 @@ def test_tracking_dots_do_not_survive(tmp_path: Path) -> None:
     assert set(np.unique(pixels)) <= {0, 255}  # black and white only
 
 
+@pytest.mark.slow
 def test_exif_and_edits_are_gone(tmp_path: Path) -> None:
     out = tmp_path / "photo.pdf"
     report = scrub(FORENSICS / "photo_exif.jpg", out)

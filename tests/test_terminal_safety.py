@@ -108,6 +108,7 @@ def test_json_safe_decodes_to_the_same_value_with_no_raw_control(value):
         assert not _raw_controls(safe)
 
 
+@pytest.mark.slow
 def test_json_output_of_a_hostile_file_name_carries_no_raw_control(hostile_pdf, tmp_path):
     """JSON escapes only C0: a right-to-left override or a C1 control went out raw."""
     named = tmp_path / ("\x9b31m\u202efdp.pdf" + "\u2028x.pdf")
@@ -129,6 +130,7 @@ def hostile_record(hostile_pdf: Path) -> Record:
     return extract(hostile_pdf, ExtractOptions(cache_dir=None))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -160,6 +162,7 @@ def _self_comparison(record: Record):
     return compare(record, record)
 
 
+@pytest.mark.slow
 def test_markup_in_a_subject_is_printed_as_text_by_extract_and_compare(hostile_pdf, tmp_path):
     """``[/bold]`` crashed the summary (MarkupError, exit 70); ``[link=]`` made a hyperlink."""
     run = _run("extract", hostile_pdf, terminal=True)
@@ -174,6 +177,7 @@ def test_markup_in_a_subject_is_printed_as_text_by_extract_and_compare(hostile_p
     assert "[/bold]" in _SGR.sub("", run.stdout) and "\x1b]8;" not in run.stdout
 
 
+@pytest.mark.slow
 def test_a_hostile_file_name_is_shown_escaped_and_forges_no_line(hostile_pdf, tmp_path):
     named = tmp_path / HOSTILE_NAME
     shutil.copy(hostile_pdf, named)
@@ -252,6 +256,7 @@ def test_a_hint_names_only_options_the_command_has(command, tmp_path):
         assert "--max-pixels" in named  # the hint stays where it helps
 
 
+@pytest.mark.slow
 def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path, cli_subprocess):
     """Linux names are bytes: 'l\\xe9tter.pdf' (Latin-1) once failed in MuPDF and in --json."""
     name = os.fsdecode(b"l\xe9tter.pdf")

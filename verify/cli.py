@@ -19,14 +19,7 @@ import click
 import typer
 
 from verify import __version__
-from verify.cli_budget import (
-    FileSecondsOption,
-    PageMemoryOption,
-    PageSecondsOption,
-    budget_values,
-)
-from verify.cli_options import JsonOption, LangOption, NoCacheOption, extract_options
-from verify.cli_secrets import PasswordOption
+from verify.cli_options import JsonOption, Reading, reading_command
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, VerifyError, without_foreign_hints
 
@@ -72,38 +65,20 @@ def _root(
 
 
 @app.command()
+@reading_command
 def extract(
     paths: Annotated[
         list[Path], typer.Argument(help="Files to read: PDF, PNG, JPEG, TIFF, WebP or HEIC.")
     ],
+    reading: Reading,
     json_output: Annotated[
         bool,
         typer.Option("--json", help="Print the record (schema verify.record/1); one per line."),
     ] = False,
-    lang: Annotated[
-        str | None,
-        typer.Option(help="OCR language(s), e.g. ru or ru,uk; default: chosen per page."),
-    ] = None,
-    password: PasswordOption = None,
-    jobs: Annotated[
-        int | None, typer.Option(help="Pages OCRed in parallel; default: one per core.")
-    ] = None,
     dpi: Annotated[int, typer.Option(help="Resolution for rendering image-only PDF pages.")] = 300,
-    max_pixels: Annotated[
-        int | None, typer.Option(help="Refuse page images larger than this (default 200 Mpx).")
-    ] = None,
-    max_pages: Annotated[
-        int | None, typer.Option(help="Refuse files with more pages (default 2000).")
-    ] = None,
-    page_seconds: PageSecondsOption = None,
-    page_memory: PageMemoryOption = None,
-    file_seconds: FileSecondsOption = None,
     cache_dir: Annotated[
         Path | None, typer.Option(help="OCR cache folder (default $VERIFY_CACHE_DIR or ~/.cache).")
     ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Do not read or write the OCR cache.")
-    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     with_forensics: Annotated[
         bool,
@@ -117,13 +92,7 @@ def extract(
     """
     from verify.batch import extract_many
 
-    options = extract_options(lang, password, jobs, dpi, max_pixels, max_pages, cache_dir, no_cache)
-    options = dataclasses.replace(
-        options,
-        **budget_values(
-            page_seconds=page_seconds, page_memory=page_memory, file_seconds=file_seconds
-        ),
-    )
+    options = reading.options(cache_dir=cache_dir, dpi=dpi)
     if with_forensics:
         options = dataclasses.replace(options, forensics=True)
     show_progress = not quiet and _stderr.is_terminal
@@ -134,13 +103,12 @@ def extract(
 
 
 @app.command("compare")
+@reading_command
 def compare_command(
     first: Annotated[Path, typer.Argument(help="A document or a saved record (.json).")],
     second: Annotated[Path, typer.Argument(help="A document or a saved record (.json).")],
+    reading: Reading,
     json_output: JsonOption = False,
-    lang: LangOption = None,
-    password: PasswordOption = None,
-    no_cache: NoCacheOption = False,
 ) -> None:
     """Tell whether two files are the same document, a variant, a conflict or unrelated.
 
@@ -152,7 +120,7 @@ def compare_command(
     from verify.matching import compare_paths
     from verify.summary import render_comparison
 
-    options = extract_options(lang=lang, password=password, no_cache=no_cache)
+    options = reading.options()
     comparison = compare_paths(first, second, options)
     if json_output:
         print(json_safe(comparison.model_dump_json()))
@@ -163,12 +131,11 @@ def compare_command(
 
 
 @app.command("index")
+@reading_command
 def index_command(
     folder: Annotated[Path, typer.Argument(help="Folder of documents and/or saved records.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Index folder to write.")],
-    lang: LangOption = None,
-    password: PasswordOption = None,
-    no_cache: NoCacheOption = False,
+    reading: Reading,
 ) -> None:
     """Build a match index of every document under FOLDER, for fast `verify match`.
 
@@ -182,7 +149,7 @@ def index_command(
         failed.append(str(path))
         _stderr.print(printable(f"verify: error: {path}: {error}"), markup=False)
 
-    options = extract_options(lang=lang, password=password, no_cache=no_cache)
+    options = reading.options()
     index, records = build_index(folder, options, on_error=report)
     save_index(index, records, output)
     _stderr.print(printable(f"indexed {len(records)} document(s) into {output}"), markup=False)
@@ -190,22 +157,21 @@ def index_command(
 
 
 @app.command("match")
+@reading_command
 def match_command(
     file: Annotated[Path, typer.Argument(help="The document (or saved record) to look up.")],
     against: Annotated[
         Path, typer.Option("--against", help="An index folder (verify index) or a folder.")
     ],
+    reading: Reading,
     top: Annotated[int, typer.Option("--top", "-k", min=1, help="How many matches.")] = 10,
     json_output: JsonOption = False,
-    lang: LangOption = None,
-    password: PasswordOption = None,
-    no_cache: NoCacheOption = False,
 ) -> None:
     """Find the known documents that match FILE, with a compare verdict for each."""
     from verify.matching import build_index, is_index, load_index, match, record_of
     from verify.summary import render_matches
 
-    options = extract_options(lang=lang, password=password, no_cache=no_cache)
+    options = reading.options()
     if is_index(against):
         index, records = load_index(against)
     else:

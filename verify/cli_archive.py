@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from verify.cli_options import JsonOption, LangOption, extract_options
-from verify.cli_secrets import PasswordOption
+from verify.cli_options import JsonOption, Reading, reading_command
+from verify.cli_secrets import ask_archive_passphrase
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, IntegrityError
 
@@ -35,24 +35,13 @@ proof_app = typer.Typer(
 ArchiveOption = Annotated[Path, typer.Option("--archive", "-a", help="The archive folder.")]
 
 
-def _passphrase(needed: bool, confirm: bool = False) -> str | None:
-    """The passphrase from the environment (``cli_secrets``), else asked on a terminal."""
-    from verify.cli_secrets import archive_passphrase
-
-    if value := archive_passphrase():
-        return value
-    if needed and sys.stdin.isatty():
-        return typer.prompt("archive passphrase", hide_input=True, confirmation_prompt=confirm)
-    return None
-
-
 def _open(path: Path, *, writes: bool = False) -> Archive:
     from verify.archive import open_archive
     from verify.archive.signing import is_encrypted
 
     archive = open_archive(path, readonly=not writes)  # show and search work on read-only copies
     needs = archive.encrypts_sources or (writes and is_encrypted(archive.key_path))
-    archive.passphrase = _passphrase(needs)
+    archive.passphrase = ask_archive_passphrase(needs)
     return archive
 
 
@@ -91,7 +80,7 @@ def init_command(
         from verify.archive.postgres_store import check_url
 
         check_url(database)  # before asking for a passphrase
-    passphrase = _passphrase(encrypt_sources or encrypt_key, confirm=True)
+    passphrase = ask_archive_passphrase(encrypt_sources or encrypt_key, confirm=True)
     with init_archive(
         path,
         encrypt_sources=encrypt_sources,
@@ -112,7 +101,9 @@ def init_command(
         )
 
 
+@reading_command
 def ingest_command(
+    reading: Reading,
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Files and folders (recursive).")
     ] = None,
@@ -126,11 +117,6 @@ def ingest_command(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Re-run extraction of quarantined files only.")
     ] = False,
-    jobs: Annotated[
-        int | None, typer.Option(help="Pages OCRed in parallel (default: cores).")
-    ] = None,
-    lang: LangOption = None,
-    password: PasswordOption = None,
     include: Annotated[
         list[str] | None,
         typer.Option("--include", help="Take only files matching this glob (repeatable)."),
@@ -170,7 +156,7 @@ def ingest_command(
     if cluster is not None and retry_failed:
         raise UsageError("--retry-failed reads on this machine: leave out --scheduler")
     archive = _open(archive_path, writes=True)
-    options = extract_options(lang=lang, password=password, jobs=jobs, cache_dir=archive.cache_dir)
+    options = reading.options(cache_dir=archive.cache_dir)
     bar = RichProgress(_err) if not quiet and _err.is_terminal else None
     with archive, bar if bar is not None else nullcontext():
         if retry_failed:
@@ -225,8 +211,10 @@ def _named(outcome: FileOutcome) -> str:
     return reason if reason.startswith(outcome.path) else f"{outcome.path}: {reason}"
 
 
+@reading_command
 def search_command(
     file: Annotated[Path, typer.Argument(help="A document (or saved record) to look up.")],
+    reading: Reading,
     archive_path: ArchiveOption = Path(),
     top: Annotated[int, typer.Option("--top", "-k", min=1, help="How many matches.")] = 10,
     json_output: JsonOption = False,
@@ -236,7 +224,7 @@ def search_command(
     from verify.archive.query import file_names, found_json, search
 
     with _open(archive_path) as archive:
-        options = private.archive_options(archive, extract_options(cache_dir=archive.cache_dir))
+        options = private.archive_options(archive, reading.options(cache_dir=archive.cache_dir))
         found = search(archive, file, options, k=top)
         rows = [found_json(f, file_names(archive, f.sha256)) for f in found]
     if json_output:
@@ -398,8 +386,10 @@ def prove_command(
 
 
 @archive_app.command("reextract")
+@reading_command
 def reextract_command(
     path: Annotated[Path, typer.Argument(help="The archive folder.")],
+    reading: Reading,
     json_output: JsonOption = False,
 ) -> None:
     """Re-run extraction and fingerprints on every document (after a rules or model update).
@@ -409,7 +399,7 @@ def reextract_command(
     from verify.archive.reextract import reextract
 
     with _open(path, writes=True) as archive:
-        summary = reextract(archive)
+        summary = reextract(archive, reading.options(cache_dir=archive.cache_dir))
     if json_output:
         _print_json(summary.to_json())
     else:

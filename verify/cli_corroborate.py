@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from verify.cli_options import LangOption, extract_options
-from verify.cli_secrets import PasswordOption
+from verify.cli_options import Reading, reading_command
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode
 
@@ -61,7 +58,9 @@ def _claims_path(value: str) -> Path:
     return Path(value)
 
 
+@reading_command
 def corroborate_command(
+    reading: Reading,
     document: Annotated[
         str,
         typer.Argument(
@@ -93,8 +92,6 @@ def corroborate_command(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON (verify.report/1).")
     ] = False,
-    password: PasswordOption = None,
-    lang: LangOption = None,
     archive: Annotated[
         Path | None,
         typer.Option(
@@ -119,12 +116,11 @@ def corroborate_command(
     markdown = output_file(markdown, "--markdown")
     claims = [_claims_path(value) for value in claims_given]
     when = _date(claims_date)
+    options = reading.options()
     if archive is not None:
-        options = extract_options(lang=lang, password=password)
         report, record, path = _corroborate_archived(archive, document, claims, when, options)
     else:
         path = Path(document)
-        options = extract_options(lang=lang, password=password)
         report, record = corroborate_files(path, claims, when, options)
     if html is not None:
         html.write_text(render_html(report, record, path), encoding="utf-8")
@@ -149,16 +145,16 @@ def _corroborate_archived(
 ) -> tuple[Report, Record, Path]:
     """Open the archive (passphrase from the environment or a prompt) and report with it."""
     from verify.archive import open_archive
-    from verify.archive.archive import PASSPHRASE_ENV
     from verify.archive.signing import is_encrypted
+    from verify.cli_secrets import ask_archive_passphrase
     from verify.report.archived import corroborate_archived
 
     with open_archive(root) as opened:
-        if opened.encrypts_sources or is_encrypted(opened.key_path):
-            opened.passphrase = os.environ.get(PASSPHRASE_ENV) or (
-                typer.prompt("archive passphrase", hide_input=True) if sys.stdin.isatty() else None
-            )
-        options = dataclasses.replace(options, cache_dir=opened.cache_dir)
+        opened.passphrase = ask_archive_passphrase(
+            opened.encrypts_sources or is_encrypted(opened.key_path)
+        )
+        if options.cache_dir is not None:  # the archive's own cache, unless --no-cache
+            options = dataclasses.replace(options, cache_dir=opened.cache_dir)
         done = corroborate_archived(opened, document, claims, when, options)
     key = done.report.signature.key_id if done.report.signature else "?"
     _stderr.print(

@@ -8,15 +8,7 @@ from typing import Annotated
 
 import typer
 
-from verify.cli_budget import (
-    FileSecondsOption,
-    MaxPagesOption,
-    MaxPixelsOption,
-    PageMemoryOption,
-    PageSecondsOption,
-    budget_values,
-)
-from verify.cli_secrets import PasswordOption
+from verify.cli_options import Reading, reading_command
 from verify.console import console, json_safe, printable
 
 _stdout = console()
@@ -25,8 +17,10 @@ _stderr = console(stderr=True)
 _COLOURS = {"high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
+@reading_command
 def forensics_command(
     file: Annotated[Path, typer.Argument(help="The document: PDF or image.")],
+    reading: Reading,
     json_output: Annotated[bool, typer.Option("--json", help="Findings as a JSON array.")] = False,
     copies: Annotated[
         list[Path] | None,
@@ -35,12 +29,6 @@ def forensics_command(
     no_ocr_checks: Annotated[
         bool, typer.Option("--no-ocr-checks", help="Skip the checks that OCR pages (faster).")
     ] = False,
-    password: PasswordOption = None,
-    max_pixels: MaxPixelsOption = None,
-    max_pages: MaxPagesOption = None,
-    page_seconds: PageSecondsOption = None,
-    page_memory: PageMemoryOption = None,
-    file_seconds: FileSecondsOption = None,
 ) -> None:
     """Say what FILE betrays and whether it shows signs of editing.
 
@@ -48,14 +36,10 @@ def forensics_command(
     fonts, dates that do not fit.
     """
     from verify.forensics import forensics
-    from verify.options import ExtractOptions
 
     findings = forensics(
         file,
-        options=ExtractOptions(
-            password=password,
-            **budget_values(max_pixels, max_pages, page_seconds, page_memory, file_seconds),
-        ),
+        options=reading.options(),
         copies=copies or (),
         ocr_checks=not no_ocr_checks,
     )
@@ -81,21 +65,17 @@ def forensics_command(
         )
 
 
+@reading_command
 def scrub_command(
     file: Annotated[Path, typer.Argument(help="The document to make safe: PDF or image.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The safe copy (PDF) to write.")],
+    reading: Reading,
     redact: Annotated[
         str | None,
         typer.Option(help="Black out: any of stamps,executor,marks (comma-separated)."),
     ] = None,
     dpi: Annotated[int, typer.Option(help="Resolution of the rasterised pages.")] = 200,
     json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
-    password: PasswordOption = None,
-    max_pixels: MaxPixelsOption = None,
-    max_pages: MaxPagesOption = None,
-    page_seconds: PageSecondsOption = None,
-    page_memory: PageMemoryOption = None,
-    file_seconds: FileSecondsOption = None,
 ) -> None:
     """Write a copy safe to publish, then check it and say what was removed and what remains.
 
@@ -105,17 +85,13 @@ def scrub_command(
     that was not found is said (NOT FOUND) but does not change the exit code.
     """
     from verify.forensics.scrub import parse_redact, scrub
-    from verify.options import ExtractOptions
 
     report = scrub(
         file,
         output,
         redact=parse_redact(redact),
         dpi=dpi,
-        options=ExtractOptions(
-            password=password,
-            **budget_values(max_pixels, max_pages, page_seconds, page_memory, file_seconds),
-        ),
+        options=reading.options(),
     )
     if json_output:
         print(json_safe(report.model_dump_json(exclude={"before"})))

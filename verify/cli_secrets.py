@@ -73,3 +73,16 @@ def archive_passphrase() -> str | None:
     if file := os.environ.get(PASSPHRASE_FILE_ENV):
         return read_secret_file(Path(file), f"${PASSPHRASE_FILE_ENV}")
     return None
+
+
+def ask_archive_passphrase(needed: bool, confirm: bool = False) -> str | None:
+    """The archive passphrase from the environment, else asked on a terminal when ``needed``.
+
+    The one prompt of every archive command: ``confirm`` asks twice (a new archive's
+    passphrase, where a typo would lock its owner out). None when no terminal can ask.
+    """
+    if value := archive_passphrase():
+        return value
+    if needed and sys.stdin is not None and sys.stdin.isatty():
+        return str(typer.prompt("archive passphrase", hide_input=True, confirmation_prompt=confirm))
+    return None
