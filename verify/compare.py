@@ -242,7 +242,7 @@ are keys of a ``Comparer``'s tables and rows)."""
 _RowKey = tuple[str, tuple[str, ...], tuple[str, ...], bool]
 
 
-def _record_values(record: Record) -> _Values:
+def _field_values(record: Record) -> _Values:
     return tuple(tuple(_values(record, field)) for field in _COMPARED_FIELDS)
 
 
@@ -416,7 +416,7 @@ class Comparer:
         """Every compared field's values of ``record``, read once."""
         entry = self._values.get(id(record))
         if entry is None or entry[0] is not record:
-            entry = (record, _record_values(record))
+            entry = (record, _field_values(record))
             self._values.put(id(record), entry)
         return entry[1]
 
