@@ -88,7 +88,6 @@ def bench_ingest(label: str, paths: list[Path], work: Path, options, chunk: int 
     from verify import extract
     from verify.archive import ingest, init_archive
     from verify.archive.verify_archive import verify_archive
-    from verify.gc_tuning import fewer_collections
 
     # Extraction alone and ingest run in turns, a chunk of files each, so that a machine
     # that speeds up or slows down during the run (a shared VM does) weighs on both alike.
@@ -111,11 +110,8 @@ def bench_ingest(label: str, paths: list[Path], work: Path, options, chunk: int 
         def extract_turn(part: list[Path]) -> None:
             nonlocal pages, extract_s, extract_cpu
             started, cpu = time.perf_counter(), cpu_seconds()
-            # As `verify extract` of many files runs (batch.extract_many), and as ingest
-            # runs: one collector setting for the whole loop, not one per file.
-            with fewer_collections():
-                for path in part:
-                    pages += len(extract(path, options).pages)
+            for path in part:
+                pages += len(extract(path, options).pages)
             extract_s += time.perf_counter() - started
             extract_cpu += cpu_seconds() - cpu
 
@@ -198,9 +194,7 @@ def bench_search(work: Path, n: int, queries: int) -> dict:
                     fp = random_fingerprints(base_fp, sha, i, rng)
                     record = renumbered(base, i)
                 source = record.source.model_copy(update={"sha256": sha})
-                record = record.model_copy(
-                    update={"source": source, "fingerprints": fp.model_dump(mode="json")}
-                )
+                record = record.model_copy(update={"source": source, "fingerprints": fp})
                 seq = custody.append(store, "received", sha, receipt=sha, size=1)
                 store.put_document(
                     DocumentRow(sha, 1, "application/pdf", "extracted", custody.now(), 1, None)
@@ -218,7 +212,7 @@ def bench_search(work: Path, n: int, queries: int) -> dict:
     started = time.perf_counter()
     matcher = ArchiveMatcher(store, archive.index_dir)  # loads the persisted index
     load_s = time.perf_counter() - started
-    from verify.compare import fingerprints_of
+    from verify.fingerprint import fingerprints_of
 
     query_fp = fingerprints_of(query)
     latencies = []

@@ -14,6 +14,10 @@ false-match rate on a larger generated set with hard negatives.
    `unrelated`. Prints the false-match rate (negatives not `unrelated`) and the false non-match
    rate.
 3. Latency of `compare` on two already-extracted records (target < 50 ms).
+4. A batch: every fixture rendition against the other renditions of its letter, as an archive
+   compares each new copy with the archived copies of its letter, with one `Comparer` held for
+   the whole run (as an open archive holds one) and with `compare(a, b)` (a fresh one per pair),
+   in turns; prints both and their ratio, which says whether what the `Comparer` keeps pays.
 
 Usage: python benchmarks/matching.py [--generated 40] [--skip-fixtures]
 """
@@ -44,7 +48,7 @@ import numpy as np  # noqa: E402
 from _layout import compose  # noqa: E402
 
 from verify import extract  # noqa: E402
-from verify.compare import compare  # noqa: E402
+from verify.compare import Comparer, compare  # noqa: E402
 from verify.record import Record  # noqa: E402
 
 DOCUMENTS = ROOT / "fixtures" / "documents"
@@ -196,6 +200,37 @@ def compare_latency(records: list[Record]) -> None:
     )
 
 
+def batch_latency(records: list[Record], rounds: int = 6) -> None:
+    letters: dict[str, list[Record]] = {}
+    for record in records:
+        letters.setdefault(Path(record.source.path).parent.name, []).append(record)
+    pairs = [pair for copies in letters.values() for pair in itertools.permutations(copies, 2)]
+    held = Comparer()  # kept for the whole run, as an open archive keeps its MatchState's
+
+    def kept() -> None:
+        for a, b in pairs:
+            held.compare(a, b)
+
+    def fresh() -> None:
+        for a, b in pairs:
+            compare(a, b)
+
+    kept()  # warm: imports, and the comparisons a process has already seen
+    seconds = {"kept": 0.0, "fresh": 0.0}
+    for turn in range(rounds):  # in turns, each going first as often: drift weighs on both
+        order = (("kept", kept), ("fresh", fresh))
+        for name, run in order if turn % 2 == 0 else order[::-1]:
+            start = time.perf_counter()
+            run()
+            seconds[name] += time.perf_counter() - start
+    per = {name: 1e6 * total / (rounds * len(pairs)) for name, total in seconds.items()}
+    print(
+        f"\nbatch: {len(pairs)} comparisons of copies of one letter, {rounds} rounds: one held"
+        f" Comparer {per['kept']:.0f} us a comparison, compare(a, b) {per['fresh']:.0f} us;"
+        f" ratio {per['fresh'] / per['kept']:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generated", type=int, default=40, help="generated letters")
@@ -211,6 +246,7 @@ def main() -> None:
     generated_set(args.generated)
     if records:
         compare_latency(records)
+        batch_latency(records)
 
 
 if __name__ == "__main__":

@@ -208,7 +208,7 @@ def synthetic_answers(inbox: Path, n: int) -> dict[str, Any]:
             update={"sha256": sha, "path": str(path), "file_name": path.name}
         )
         record = renumbered(base, i).model_copy(
-            update={"source": source, "fingerprints": fingerprints.model_dump(mode="json")}
+            update={"source": source, "fingerprints": fingerprints}
         )
         answers[sha] = Extracted(record.to_json(), fingerprints.model_dump_json())
     return answers

@@ -74,9 +74,7 @@ def fill(archive: Any, documents: int, base: Any) -> float:
                     fp = random_fingerprints(base_fp, sha, i, rng)
                     record = renumbered(base, i)
                 source = record.source.model_copy(update={"sha256": sha})
-                record = record.model_copy(
-                    update={"source": source, "fingerprints": fp.model_dump(mode="json")}
-                )
+                record = record.model_copy(update={"source": source, "fingerprints": fp})
                 seq = custody.append(store, "received", sha, receipt=sha, size=1)
                 store.put_document(
                     DocumentRow(sha, 1, "application/pdf", "extracted", custody.now(), 1, None)
@@ -112,7 +110,7 @@ def bench_store(root: Path, database: str | None, documents: int, queries: int) 
     from verify import extract
     from verify.archive import init_archive, open_archive
     from verify.archive.query import _same_bytes, file_names, search_record
-    from verify.compare import fingerprints_of
+    from verify.fingerprint import fingerprints_of
     from verify.options import ExtractOptions
 
     options = ExtractOptions(cache_dir=None)
@@ -137,7 +135,7 @@ def bench_store(root: Path, database: str | None, documents: int, queries: int) 
         warm, verdicts = _timed(lambda: one_search(archive), queries)
 
     def open_and_search() -> list[str]:
-        matches._held.clear()  # as a new process finds it: the index read from disk
+        # opened afresh, as a new process finds it: the index read from disk
         with open_archive(root, readonly=True) as archive:
             return one_search(archive)
 

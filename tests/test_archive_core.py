@@ -422,11 +422,11 @@ def test_full_disk_is_a_clear_error_and_leaves_the_archive_consistent(filled, tm
 
 def test_archived_records_are_parsed_once_per_version(filled) -> None:
     from verify.archive.ingest import commit_record
-    from verify.archive.matches import ARCHIVED_RECORDS_KEPT, _ParsedRecords
-    from verify.compare import fingerprints_of
+    from verify.archive.matches import MatchState
+    from verify.fingerprint import fingerprints_of
     from verify.record import Record
 
-    parsed = _ParsedRecords(ARCHIVED_RECORDS_KEPT)
+    parsed = MatchState().records
     with open_archive(filled) as opened:
         store, key_id = opened.store, opened.store.get_meta("key_id") or ""
         founding = sha(FOUNDING_PDF)
@@ -482,8 +482,7 @@ def test_a_small_batch_leaves_the_saved_index_alone_and_is_still_found(archive, 
     monkeypatch.setattr(matches, "RECENT_MIN", 1000)
     ingest(archive, [VARIANT_PDF], source="B")  # one more document: no index rewrite
     assert _stamp_of(archive) == stamp
-    matches._held.clear()  # as a new process finds it
-    matcher = matches.ArchiveMatcher(archive.store, archive.index_dir)
+    matcher = matches.ArchiveMatcher(archive.store, archive.index_dir)  # as a new process
     assert len(matcher.base) == 2 and len(matcher.batch) == 1  # read back from the store
     record = read_record_json(archive.store.record_json(sha(FOUNDING_PDF)))
     found = search_record(archive, record)
@@ -537,7 +536,7 @@ def test_an_archive_of_schema_1_is_migrated_on_open(tmp_path):
 def test_a_record_replaced_after_the_saved_index_makes_the_next_save_rebuild(archive, monkeypatch):
     import verify.archive.matches as matches
     from verify.archive.ingest import commit_record
-    from verify.compare import fingerprints_of
+    from verify.fingerprint import fingerprints_of
     from verify.record import read_record_json
 
     monkeypatch.setattr(matches, "RECENT_MIN", 1)
@@ -577,10 +576,19 @@ def test_the_next_batch_of_a_process_keeps_the_indexes_and_still_finds_the_last(
     assert summary.outcomes[0].matches[0][:2] == (sha(FOUNDING_PDF), "variant")
 
 
+def test_an_archive_opened_again_reads_its_indexes_afresh(archive, monkeypatch):
+    ingest(archive, [FOUNDING_PDF], source="A")
+    loads = _count_loads(monkeypatch)
+    with open_archive(archive.root) as again:  # what a new process, or a new caller, does
+        summary = ingest(again, [VARIANT_PDF], source="B")
+    assert len(loads) == 1  # the kept indexes belong to the other open archive
+    assert summary.outcomes[0].matches[0][:2] == (sha(FOUNDING_PDF), "variant")
+
+
 def test_kept_indexes_are_dropped_when_the_store_changed_between_batches(archive, monkeypatch):
     from verify.archive.ingest import commit_record
     from verify.archive.matches import ArchiveMatcher
-    from verify.compare import fingerprints_of
+    from verify.fingerprint import fingerprints_of
     from verify.record import read_record_json
 
     ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="A")
@@ -588,24 +596,24 @@ def test_kept_indexes_are_dropped_when_the_store_changed_between_batches(archive
     record = read_record_json(archive.store.record_json(sha(OTHER_PDF)))
     with archive.store.atomic():  # another process's reextract: one more record version
         commit_record(archive.store, sha(OTHER_PDF), 1, record, fingerprints_of(record))
-    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    matcher = ArchiveMatcher(archive.store, archive.index_dir, archive.matching)
     assert len(loads) == 1  # read again: the kept indexes predate the new version
     assert sha(OTHER_PDF) in matcher.batch or sha(OTHER_PDF) in matcher.base
 
 
 def test_a_batch_that_never_saved_leaves_no_indexes_behind(archive, monkeypatch):
     from verify.archive.matches import ArchiveMatcher
-    from verify.compare import fingerprints_of
+    from verify.fingerprint import fingerprints_of
     from verify.record import read_record_json
 
     ingest(archive, [FOUNDING_PDF], source="A")
     loads = _count_loads(monkeypatch)
     record = read_record_json(archive.store.record_json(sha(FOUNDING_PDF)))
-    failed = ArchiveMatcher(archive.store, archive.index_dir)
+    failed = ArchiveMatcher(archive.store, archive.index_dir, archive.matching)
     assert not loads  # it took the indexes the first batch left
     fingerprints = fingerprints_of(record).model_copy(update={"sha256": "f" * 64})
     failed.add("f" * 64, record, fingerprints)  # found by its batch, then never committed
-    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    matcher = ArchiveMatcher(archive.store, archive.index_dir, archive.matching)
     assert len(loads) == 1
     assert "f" * 64 not in matcher.batch and "f" * 64 not in matcher.base
 
@@ -613,7 +621,7 @@ def test_a_batch_that_never_saved_leaves_no_indexes_behind(archive, monkeypatch)
 def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, monkeypatch):
     import verify.archive.matches as matches
     from verify.archive.ingest import commit_record
-    from verify.compare import fingerprints_of
+    from verify.fingerprint import fingerprints_of
     from verify.record import read_record_json
 
     monkeypatch.setattr(matches, "RECENT_MIN", 1)
@@ -626,7 +634,7 @@ def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, 
         hits = matcher.find(record, fingerprints_of(record), k=2)
         return [(f.sha256, f.comparison.verdict, f.comparison.score) for f in hits]
 
-    matches._held.clear()
+    # Made without the archive's state, each reads the saved index and the store afresh.
     one = matches.ArchiveMatcher(archive.store, archive.index_dir)
     apart = matches.ArchiveMatcher(archive.store, archive.index_dir)
     apart._apart = True
@@ -638,7 +646,6 @@ def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, 
     record = read_record_json(archive.store.record_json(sha(FOUNDING_PDF)))
     with archive.store.atomic():
         commit_record(archive.store, sha(FOUNDING_PDF), 1, record, fingerprints_of(record))
-    matches._held.clear()
     replaced = matches.ArchiveMatcher(archive.store, archive.index_dir)
     assert found(replaced, VARIANT_PDF)[0][:2] == (sha(FOUNDING_PDF), "variant")
     assert replaced._whole is None and replaced._apart

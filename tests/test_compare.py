@@ -10,7 +10,7 @@ import pytesseract
 import pytest
 
 from tests.test_fingerprint import LETTERS, ev, letter, letter_record, ocr_noise, page_pixels
-from verify.compare import Comparison, compare, names_match
+from verify.compare import Comparer, Comparison, compare, names_match
 from verify.errors import RecordError
 from verify.fingerprint import fingerprint_record
 from verify.record import Record
@@ -438,3 +438,17 @@ def test_the_published_comparison_schema_is_the_models() -> None:
     published = (ROOT / "docs" / "comparison.schema.json").read_text(encoding="utf-8")
     assert published == comparison_schema_json()
     assert "same_template" in json.loads(published)["properties"]["verdict"]["enum"]
+
+
+def test_one_comparer_for_a_batch_answers_as_single_comparisons_do() -> None:
+    names = (FOUNDING, f"{FOUNDING}_variant", f"{FOUNDING}_doctored", "ru_order")
+    records = [letter_record(name) for name in names]
+    founding = records[0]
+    low = founding.document_number.model_copy(update={"confidence": 0.3})  # type: ignore[union-attr]
+    records.append(founding.model_copy(update={"document_number": low}))  # same values
+    records.append(letter_record(FOUNDING, text=ocr_noise(founding.text, 1 / 3, seed=5)))
+    records = [r.model_copy(update={"fingerprints": fingerprint_record(r)}) for r in records]
+    comparer = Comparer()
+    for _ in range(2):  # the second round finds every record's values, row and table kept
+        for a, b in itertools.permutations(records, 2):
+            assert comparer.compare(a, b) == compare(a, b)

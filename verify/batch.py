@@ -16,13 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from verify.console import json_safe, printable
 from verify.errors import ExitCode, VerifyError
-from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
 from verify.pipeline import extract
 from verify.summary import render_summary
 
 
-@fewer_collections()
 def extract_many(
     paths: Sequence[Path],
     options: ExtractOptions,

@@ -17,20 +17,17 @@ them are in docs/fingerprints.md.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
-from verify.errors import RecordError
 from verify.fingerprint import (
-    Fingerprints,
     _normalise_number,
-    fingerprint_record,
+    fingerprints_of,
     normalise_text,
     parameters,
     parameters_version,
@@ -39,6 +36,7 @@ from verify.fingerprint import (
 )
 from verify.lru import LruCache
 from verify.record import EXTRACTED_FIELDS, BBox, Record, read_record
+from verify.record_fingerprints import Fingerprints, MinHashSignature
 from verify.slips import slip_key, slip_reason
 from verify.textdiff import FillIns, covered_share, fill_ins, tokens
 from verify.translit import fold_name
@@ -190,28 +188,6 @@ class Comparison(BaseModel):
 # --------------------------------------------------------------------------- loading
 
 
-def fingerprints_of(record: Record) -> Fingerprints:
-    """The record's stored fingerprints if made with these parameters, else fresh ones.
-
-    Fresh fingerprints of a saved record lack PDQ (no pixels): compare then relies on
-    text, fields and hashes. Read once per record object.
-    """
-    return _record_fingerprints(record)
-
-
-def _read_fingerprints(record: Record) -> Fingerprints:
-    stored = record.fingerprints
-    if stored and stored.get("parameters_version") == parameters_version():
-        try:
-            return Fingerprints.model_validate(stored)
-        except ValidationError as error:
-            raise RecordError(
-                f"the record's fingerprints are malformed ({error.errors()[0]['msg']}): "
-                "re-extract the file"
-            ) from error
-    return fingerprint_record(record)
-
-
 # --------------------------------------------------------------------------- field keys
 
 
@@ -259,60 +235,15 @@ def _values(record: Record, field: str) -> list[str]:
 _COMPARED_FIELDS = EXTRACTED_FIELDS
 """The fields of the field-by-field table, in the record's order."""
 
-
-_T = TypeVar("_T")
-_PER_RECORD_KEPT = 4096
-
-
-class _PerRecord(Generic[_T]):
-    """Something derived from a record, computed once per record object.
-
-    An archive batch compares each archived record with many new ones; deriving the same
-    values and fingerprints from the model again was most of ``compare``'s time. Keyed by
-    identity; the weak reference proves the key still names the same object. Records are
-    not changed once made (verify makes a new one with ``model_copy``), so a kept value
-    stays true for its object.
-    """
-
-    def __init__(self, derive: Callable[[Record], _T]) -> None:
-        self._derive = derive
-        self._kept: LruCache[int, tuple[weakref.ref[Record], _T]] = LruCache(_PER_RECORD_KEPT)
-
-    def __call__(self, record: Record) -> _T:
-        hit = self._kept.get(id(record))
-        if hit is not None and hit[0]() is record:
-            return hit[1]
-        value = self._derive(record)
-        self._kept.put(id(record), (weakref.ref(record), value))
-        return value
-
-
-_record_values = _PerRecord(
-    lambda record: tuple(tuple(_values(record, field)) for field in _COMPARED_FIELDS)
-)
-"""Every compared field's values of a record, in ``_COMPARED_FIELDS`` order (tuples: they
-are keys of ``_tables`` and ``_rows``)."""
-
 _Values = tuple[tuple[str, ...], ...]
-_ROWS_KEPT = 8192
-_rows: LruCache[tuple[str, tuple[str, ...], tuple[str, ...], bool], FieldComparison] = LruCache(
-    _ROWS_KEPT
-)
-"""Rows of the field table already worked out, by field, both sides' values and whether
-the number was read with low confidence (all a row depends on; thresholds are fixed for
-the process). Copies of one letter carry the same values: an archive batch that compares
-a new copy with ten archived ones builds each row once. Rows are frozen, so sharing them
-between comparisons is safe."""
+"""Every compared field's values of a record, in ``_COMPARED_FIELDS`` order (tuples: they
+are keys of a ``Comparer``'s tables and rows)."""
 
-_TABLES_KEPT = 4096
-_tables: LruCache[tuple[_Values, _Values, bool], tuple[FieldComparison, ...]] = LruCache(
-    _TABLES_KEPT
-)
-"""Whole tables, by both sides' values of every field and the number's confidence: one
-lookup instead of one per field when the same two letters meet again (a new copy against
-ten archived copies of its letter is ten such meetings)."""
+_RowKey = tuple[str, tuple[str, ...], tuple[str, ...], bool]
 
-_record_fingerprints = _PerRecord(_read_fingerprints)
+
+def _field_values(record: Record) -> _Values:
+    return tuple(tuple(_values(record, field)) for field in _COMPARED_FIELDS)
 
 
 def _set_compare(
@@ -344,7 +275,7 @@ def _number_match(low_confidence: bool) -> Callable[[str, str], bool]:
         # same order are the same number, read badly.
         if _PUNCTUATION.sub("", na) == _PUNCTUATION.sub("", nb):
             return True
-        return fuzz.ratio(na, nb) >= parameters()["compare"]["number_ocr_ratio"]
+        return fuzz.ratio(na, nb) >= float(parameters()["compare"]["number_ocr_ratio"])
 
     return match
 
@@ -353,26 +284,6 @@ def _low_confidence(a: Record, b: Record, field: str) -> bool:
     threshold = parameters()["compare"]["low_confidence"]
     values = [getattr(r, field) for r in (a, b)]
     return any(v is not None and v.confidence < threshold for v in values)
-
-
-def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
-    """The field-by-field table: agree / differ / missing on one side or both."""
-    number_low = _low_confidence(a, b, "document_number")
-    values_a, values_b = _record_values(a), _record_values(b)
-    table = _tables.get((values_a, values_b, number_low))
-    if table is not None:
-        return list(table)
-    matchers = _matchers(number_low)
-    rows = []
-    for field, left, right in zip(_COMPARED_FIELDS, values_a, values_b, strict=True):
-        key = (field, left, right, number_low and field == "document_number")
-        row = _rows.get(key)
-        if row is None:
-            row = _field_row(field, left, right, matchers[field])
-            _rows.put(key, row)
-        rows.append(row)
-    _tables.put((values_a, values_b, number_low), tuple(rows))
-    return rows
 
 
 def _exact(x: str, y: str) -> bool:
@@ -448,7 +359,7 @@ def _pdq_pages(fa: Fingerprints, fb: Fingerprints) -> list[PageDistance]:
     return out
 
 
-def _jaccard(x: Any, y: Any) -> float | None:
+def _jaccard(x: MinHashSignature | None, y: MinHashSignature | None) -> float | None:
     if x is None or y is None:
         return None
     return x.jaccard(y)
@@ -476,93 +387,161 @@ def _describe(row: FieldComparison) -> str:
     return f"another {row.field}: {'; '.join(row.left)} vs {'; '.join(row.right)}"
 
 
+class Comparer:
+    """Compares records for one batch, keeping what it works out from them along the way.
+
+    A batch compares each record with many others: an archive's new copy with about ten
+    archived copies of its letter, an index folder's query with its candidates. Copies of
+    one letter carry the same field values, so the field table's rows are worked out once
+    per pair of values and whole tables are looked up at once when two letters meet again;
+    each record's field values are read from it once. The caller makes one for a batch and
+    drops it with the batch (an archive's matcher keeps one between its batches);
+    ``compare(a, b)`` makes a fresh one. Records are frozen, so what is derived from one
+    stays true for it; each entry keeps its record, so the ``id`` it is found by names that
+    record as long as the entry lives.
+    """
+
+    def __init__(self, kept: int = 4096) -> None:
+        self._values: LruCache[int, tuple[Record, _Values]] = LruCache(kept)
+        self._rows: LruCache[_RowKey, FieldComparison] = LruCache(2 * kept)
+        self._tables: LruCache[tuple[_Values, _Values, bool], tuple[FieldComparison, ...]] = (
+            LruCache(kept)
+        )
+
+    def compare(self, a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Comparison:
+        """Compare two records: measure, then let the first rule of ``verify.verdicts`` decide."""
+        return self._compare(read_record(a), read_record(b))
+
+    def _record_values(self, record: Record) -> _Values:
+        """Every compared field's values of ``record``, read once."""
+        entry = self._values.get(id(record))
+        if entry is None or entry[0] is not record:
+            entry = (record, _field_values(record))
+            self._values.put(id(record), entry)
+        return entry[1]
+
+    def compare_fields(self, a: Record, b: Record) -> list[FieldComparison]:
+        """The field-by-field table: agree / differ / missing on one side or both."""
+        number_low = _low_confidence(a, b, "document_number")
+        values_a, values_b = self._record_values(a), self._record_values(b)
+        table = self._tables.get((values_a, values_b, number_low))
+        if table is not None:
+            return list(table)
+        matchers = _matchers(number_low)
+        rows = []
+        for field, left, right in zip(_COMPARED_FIELDS, values_a, values_b, strict=True):
+            key = (field, left, right, number_low and field == "document_number")
+            row = self._rows.get(key)
+            if row is None:
+                row = _field_row(field, left, right, matchers[field])
+                self._rows.put(key, row)
+            rows.append(row)
+        self._tables.put((values_a, values_b, number_low), tuple(rows))
+        return rows
+
+    def _compare(self, left: Record, right: Record) -> Comparison:
+        spec = parameters()["compare"]
+        fa, fb = fingerprints_of(left), fingerprints_of(right)
+        rows = self.compare_fields(left, right)
+        by_field = {row.field: row for row in rows}
+        pages = _pdq_pages(fa, fb)
+        text_j = _jaccard(fa.text_minhash, fb.text_minhash)
+        body_j = _jaccard(fa.body_minhash, fb.body_minhash)
+        notes = []
+        if text_j is None:
+            notes.append("no usable text on at least one side: relied on hashes, images and fields")
+        judged = [
+            _judge(by_field[f], left, right) for f in KEY_FIELDS if by_field[f].status == "differ"
+        ]
+        conflicting = [d for d in judged if d.judged == "conflict"]
+        notes += [
+            f"{d.field} differs only as read: {d.why}"
+            for d in judged
+            if d.judged not in ("conflict", "disputed")
+        ]
+        copy_differs = []
+        for field in COPY_FIELDS:
+            row = by_field[field]
+            one_sided_stamp = field == "stamps" and row.status in ("missing_left", "missing_right")
+            if row.status != "differ" and not one_sided_stamp:
+                continue
+            if _misread(row, left, right):
+                notes.append(f"{field} differs only as read: the same text is in both copies")
+            else:
+                copy_differs.append(row)
+        identity_equal = (
+            None
+            if not fa.identity_key or not fb.identity_key
+            else fa.identity_key == fb.identity_key
+        )
+        digest_equal = (
+            None if not fa.body_digest or not fb.body_digest else fa.body_digest == fb.body_digest
+        )
+        covered = _covered(left.text, right.text)
+        evidence = ComparisonEvidence(
+            sha256_equal=fa.sha256 == fb.sha256,
+            identity_key_equal=identity_equal,
+            body_digest_equal=digest_equal,
+            text_jaccard=text_j,
+            body_jaccard=body_j,
+            covered=covered,
+            pdq=pages,
+            notes=notes,
+        )
+        distances = [p.distance for p in pages if p.distance is not None]
+        signals = Signals(
+            spec=spec,
+            sha256_equal=evidence.sha256_equal,
+            text_j=text_j,
+            body_j=body_j,
+            covered=covered,
+            pdq_close=bool(distances)
+            and max(distances) <= parameters()["pdq"]["same_page_distance"],
+            digest_equal=digest_equal,
+            same_number=by_field["document_number"].status == "agree",
+            conflicts=tuple(_describe(by_field[d.field]) for d in conflicting),
+            conflict_fields=tuple(d.field for d in conflicting),
+            disputed=tuple(d.field for d in judged if d.judged == "disputed"),
+            copy_differences=tuple(_describe(r) for r in copy_differs),
+        )
+        if signals.related and not signals.sha256_equal:  # only related texts can share a template
+            signals = replace(signals, fills=fill_ins(left.text, right.text))
+        rule, reason, differences = decide(signals)
+        compared = [r for r in rows if r.status in ("agree", "differ")]
+        field_agreement = (
+            sum(r.status == "agree" for r in compared) / len(compared) if compared else None
+        )
+        score = _score(body_j, text_j, distances, field_agreement, spec["score_weights"])
+        return Comparison(
+            verdict=rule.verdict,
+            score=1.0 if rule.verdict == "identical" else score,
+            reason=reason,
+            evidence=evidence,
+            fields=rows,
+            differences=differences,
+            decision=Decision(
+                rule=rule.id,
+                fields=judged,
+                template=_template_evidence(signals.fills)
+                if rule.verdict == "same_template"
+                else None,
+                thresholds=dict(_thresholds()),
+            ),
+            parameters_version=parameters_version(),
+        )
+
+
 def compare(a: Record | dict[str, Any], b: Record | dict[str, Any]) -> Comparison:
-    """Compare two records: measure, then let the first rule of ``verify.verdicts`` decide."""
-    left, right = read_record(a), read_record(b)
-    fa, fb = fingerprints_of(left), fingerprints_of(right)
-    spec = parameters()["compare"]
-    rows = compare_fields(left, right)
-    by_field = {row.field: row for row in rows}
-    pages = _pdq_pages(fa, fb)
-    text_j = _jaccard(fa.text_minhash, fb.text_minhash)
-    body_j = _jaccard(fa.body_minhash, fb.body_minhash)
-    notes = []
-    if text_j is None:
-        notes.append("no usable text on at least one side: relied on hashes, images and fields")
-    judged = [
-        _judge(by_field[f], left, right) for f in KEY_FIELDS if by_field[f].status == "differ"
-    ]
-    conflicting = [d for d in judged if d.judged == "conflict"]
-    notes += [
-        f"{d.field} differs only as read: {d.why}"
-        for d in judged
-        if d.judged not in ("conflict", "disputed")
-    ]
-    copy_differs = []
-    for field in COPY_FIELDS:
-        row = by_field[field]
-        one_sided_stamp = field == "stamps" and row.status in ("missing_left", "missing_right")
-        if row.status != "differ" and not one_sided_stamp:
-            continue
-        if _misread(row, left, right):
-            notes.append(f"{field} differs only as read: the same text is in both copies")
-        else:
-            copy_differs.append(row)
-    identity_equal = (
-        None if not fa.identity_key or not fb.identity_key else fa.identity_key == fb.identity_key
-    )
-    digest_equal = (
-        None if not fa.body_digest or not fb.body_digest else fa.body_digest == fb.body_digest
-    )
-    covered = _covered(left.text, right.text)
-    evidence = ComparisonEvidence(
-        sha256_equal=fa.sha256 == fb.sha256,
-        identity_key_equal=identity_equal,
-        body_digest_equal=digest_equal,
-        text_jaccard=text_j,
-        body_jaccard=body_j,
-        covered=covered,
-        pdq=pages,
-        notes=notes,
-    )
-    distances = [p.distance for p in pages if p.distance is not None]
-    signals = Signals(
-        spec=spec,
-        sha256_equal=evidence.sha256_equal,
-        text_j=text_j,
-        body_j=body_j,
-        covered=covered,
-        pdq_close=bool(distances) and max(distances) <= parameters()["pdq"]["same_page_distance"],
-        digest_equal=digest_equal,
-        same_number=by_field["document_number"].status == "agree",
-        conflicts=tuple(_describe(by_field[d.field]) for d in conflicting),
-        conflict_fields=tuple(d.field for d in conflicting),
-        disputed=tuple(d.field for d in judged if d.judged == "disputed"),
-        copy_differences=tuple(_describe(r) for r in copy_differs),
-    )
-    if signals.related and not signals.sha256_equal:  # only related texts can share a template
-        signals = replace(signals, fills=fill_ins(left.text, right.text))
-    rule, reason, differences = decide(signals)
-    compared = [r for r in rows if r.status in ("agree", "differ")]
-    field_agreement = (
-        sum(r.status == "agree" for r in compared) / len(compared) if compared else None
-    )
-    score = _score(body_j, text_j, distances, field_agreement, spec["score_weights"])
-    return Comparison(
-        verdict=rule.verdict,
-        score=1.0 if rule.verdict == "identical" else score,
-        reason=reason,
-        evidence=evidence,
-        fields=rows,
-        differences=differences,
-        decision=Decision(
-            rule=rule.id,
-            fields=judged,
-            template=_template_evidence(signals.fills) if rule.verdict == "same_template" else None,
-            thresholds=dict(_thresholds()),
-        ),
-        parameters_version=parameters_version(),
-    )
+    """Compare two records: measure, then let the first rule of ``verify.verdicts`` decide.
+
+    One comparison on its own; a caller comparing many records makes one ``Comparer``.
+    """
+    return Comparer().compare(a, b)
+
+
+def compare_fields(a: Record, b: Record) -> list[FieldComparison]:
+    """The field-by-field table: agree / differ / missing on one side or both."""
+    return Comparer().compare_fields(a, b)
 
 
 @lru_cache(maxsize=4096)

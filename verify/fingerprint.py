@@ -16,23 +16,19 @@ fingerprints so fingerprints made with other parameters are never compared with 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import cache, cached_property, lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from verify.errors import VerifyError
 from verify.record import Record
+from verify.record_fingerprints import Fingerprints, MinHashSignature, PageFingerprint
 from verify.resources import load_json
-
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash
 
 PARAMETERS_FILE = "fingerprint.json"
 
@@ -40,7 +36,8 @@ PARAMETERS_FILE = "fingerprint.json"
 @cache
 def parameters() -> dict[str, Any]:
     """The parameters in ``models/fingerprint.json`` (cached, read-only)."""
-    return load_json(PARAMETERS_FILE)
+    spec: dict[str, Any] = load_json(PARAMETERS_FILE)
+    return spec
 
 
 def parameters_version() -> str:
@@ -161,70 +158,6 @@ def words(normalised: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- MinHash
-
-
-class MinHashSignature(BaseModel):
-    """A MinHash signature in a portable form.
-
-    Byte layout of ``values``: base64 of ``num_perm`` unsigned 32-bit integers, little-endian
-    (numpy dtype ``<u4``), in permutation order; the permutations are datasketch's
-    (2.0+) for ``scheme``, ``seed`` and ``num_perm``, over ``sha1_hash32`` of the UTF-8
-    shingles.
-    ``shingles`` names the shingle set (e.g. ``w1+c5``) so signatures over different sets
-    are never compared.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    scheme: str
-    seed: int
-    num_perm: int = Field(gt=0)
-    shingles: str
-    values: str = Field(description="base64 of num_perm little-endian uint32 (<u4).")
-
-    def array(self) -> np.ndarray:
-        """The hash values as a read-only ``uint32`` numpy array (native order)."""
-        return self._decoded
-
-    @cached_property
-    def _decoded(self) -> np.ndarray:
-        # Decoded once per signature: an archive batch compares each signature with many.
-        raw = base64.b64decode(self.values)
-        if len(raw) != 4 * self.num_perm:
-            raise VerifyError(
-                f"MinHash signature holds {len(raw)} bytes, expected {4 * self.num_perm}: "
-                "the record's fingerprints are damaged; re-run fingerprinting"
-            )
-        values = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
-        values.setflags(write=False)
-        return values
-
-    def minhash(self) -> LeanMinHash:
-        """A datasketch ``LeanMinHash`` with these values (for datasketch's own tools)."""
-        from datasketch import LeanMinHash  # datasketch loads scipy: only when needed
-
-        return LeanMinHash(seed=self.seed, hashvalues=self.array(), scheme=self.scheme)
-
-    def jaccard(self, other: MinHashSignature) -> float | None:
-        """Estimated Jaccard similarity of the two shingle sets; None if not comparable."""
-        mine = (self.scheme, self.seed, self.num_perm, self.shingles)
-        if mine != (other.scheme, other.seed, other.num_perm, other.shingles):
-            return None
-        return float(np.count_nonzero(self.array() == other.array())) / self.num_perm
-
-    @classmethod
-    def from_array(
-        cls, values: np.ndarray, seed: int, shingles: str, scheme: str
-    ) -> MinHashSignature:
-        """Wrap hash values computed elsewhere (e.g. by datasketch) into the portable form."""
-        data = np.asarray(values, dtype="<u4").tobytes()
-        return cls(
-            scheme=scheme,
-            seed=seed,
-            num_perm=len(values),
-            shingles=shingles,
-            values=base64.b64encode(data).decode("ascii"),
-        )
 
 
 def _shingle_name() -> str:
@@ -400,34 +333,6 @@ def body_digest(record: Record) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-# --------------------------------------------------------------------------- the model
-
-
-class PageFingerprint(BaseModel):
-    """Fingerprints of one prepared page."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    number: int = Field(ge=1)
-    image_sha256: str | None = None
-    pdq: str | None = Field(None, description="256-bit PDQ, 64 hex digits, ThreatExchange order.")
-    pdq_quality: int | None = Field(None, ge=0, le=100)
-
-
-class Fingerprints(BaseModel):
-    """Everything compare and the match index use to recognise a document (Record.fingerprints)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    parameters_version: str
-    sha256: str
-    pages: list[PageFingerprint] = Field(default_factory=list)
-    text_minhash: MinHashSignature | None = None
-    body_minhash: MinHashSignature | None = None
-    identity_key: str | None = None
-    body_digest: str | None = None
-
-
 def fingerprint_record(
     record: Record,
     page_pixels: Iterable[np.ndarray | None] | None = None,
@@ -469,3 +374,15 @@ def fingerprint_record(
         ),
         body_digest=body_digest(record) if body_hash is not None else None,
     )
+
+
+def fingerprints_of(record: Record) -> Fingerprints:
+    """The record's stored fingerprints if made with these parameters, else fresh ones.
+
+    Fresh fingerprints of a saved record lack PDQ (no pixels): compare then relies on
+    text, fields and hashes.
+    """
+    stored = record.fingerprints
+    if stored is not None and stored.parameters_version == parameters_version():
+        return stored
+    return fingerprint_record(record)

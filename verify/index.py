@@ -51,7 +51,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from verify.errors import RecordError, VerifyError
-from verify.fingerprint import Fingerprints, parameters, parameters_version
+from verify.fingerprint import parameters, parameters_version
+from verify.record_fingerprints import Fingerprints
 
 FORMAT = "verify.match_index/2"
 _EXACT_KINDS = ("sha256", "identity_key", "body_digest")

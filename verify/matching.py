@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from verify.compare import Comparison, compare, fingerprints_of
-from verify.errors import InputMissingError, RecordError, VerifyError
+from verify.compare import Comparer, Comparison, compare
+from verify.errors import InputMissingError, VerifyError
+from verify.fingerprint import fingerprints_of
 from verify.index import Candidate, MatchIndex
 from verify.options import ExtractOptions
 from verify.pipeline import extract
-from verify.record import Record, read_record, read_record_json
+from verify.record import Record, read_record_file, read_record_json
 
 RECORDS_FILE = "records.jsonl"
 """Inside an index folder: the records the index was built from, one per line."""
@@ -30,20 +31,11 @@ def _looks_like_json(path: Path) -> bool:
     return head.startswith(b"{")
 
 
-def load_record(path: Path) -> Record:
-    """Read a saved record (one JSON object); RecordError when it is not one of ours."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise RecordError(f"{path}: is not a JSON record ({error}): re-extract the file") from error
-    return read_record(value)
-
-
 def record_of(path: str | os.PathLike[str], options: ExtractOptions) -> Record:
     """A record for ``path``: loaded when it is a saved record, else extracted."""
     path = Path(path)
     if path.is_file() and _looks_like_json(path):
-        return load_record(path)
+        return read_record_file(path)
     return extract(path, options)
 
 
@@ -136,10 +128,21 @@ def is_index(folder: Path) -> bool:
     return (folder / "header.json").is_file()
 
 
-def match(query: Record, index: MatchIndex, records: dict[str, Record], k: int = 10) -> list[Match]:
-    """Candidates from the index, each compared in full when its record is known."""
+def match(
+    query: Record,
+    index: MatchIndex,
+    records: dict[str, Record],
+    k: int = 10,
+    comparer: Comparer | None = None,
+) -> list[Match]:
+    """Candidates from the index, each compared in full when its record is known.
+
+    A caller matching many queries against one index passes one ``comparer`` for them all.
+    """
+    comparer = comparer or Comparer()
     matches = []
     for candidate in index.query(fingerprints_of(query), k=k):
         known = records.get(candidate.doc_id)
-        matches.append(Match(candidate, compare(query, known) if known is not None else None))
+        found = comparer.compare(query, known) if known is not None else None
+        matches.append(Match(candidate, found))
     return matches

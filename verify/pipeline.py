@@ -16,7 +16,6 @@ from collections.abc import Callable
 from verify import __version__
 from verify.fields import extract_fields
 from verify.fingerprint import fingerprint_record
-from verify.gc_tuning import fewer_collections
 from verify.load import open_source, page_count
 from verify.options import ExtractOptions
 from verify.page import PageText
@@ -45,8 +44,7 @@ def extract(
         options = ExtractOptions(**option_values)  # type: ignore[arg-type]
     elif option_values:
         raise TypeError("pass either an ExtractOptions or keyword options, not both")
-    with fewer_collections():
-        return _extract(path, options, progress)
+    return _extract(path, options, progress)
 
 
 def _extract(
@@ -74,14 +72,12 @@ def _extract(
     fingerprints = fingerprint_record(
         record, page_hashes=[(page.pdq, page.pdq_quality) for page in pages]
     )
-    record = record.model_copy(update={"fingerprints": fingerprints.model_dump(mode="json")})
+    record = record.model_copy(update={"fingerprints": fingerprints})
     if options.forensics:
         from verify.forensics.findings import forensics  # heavy: only when asked
 
         findings = forensics(path, record=record, options=options)
-        record = record.model_copy(
-            update={"forensics": [finding.model_dump(mode="json") for finding in findings]}
-        )
+        record = record.model_copy(update={"forensics": findings})
     return record
 
 

@@ -2,18 +2,24 @@
 
 Schema ``verify.record/1``. Pydantic models are the single definition: the JSON Schema in
 ``docs/record.schema.json`` is generated from them (``python -m verify.schema``), so the
-published schema cannot drift from what the code writes.
+published schema cannot drift from what the code writes. Every part is typed down to its
+leaves (fingerprints in ``verify.record_fingerprints``, forensic findings in
+``verify.record_findings``), so a record read back is checked once, here, and every stage
+after reads typed values.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from verify.errors import RecordError
 from verify.page import PageText
+from verify.record_findings import Finding
+from verify.record_fingerprints import Fingerprints
 
 SCHEMA_ID = "verify.record/1"
 
@@ -190,8 +196,10 @@ class Record(_Model):
     executor: Executor | None = None
     references: list[Reference] = Field(default_factory=list)
     stamps: list[Stamp] = Field(default_factory=list)
-    fingerprints: dict[str, object] | None = None
-    forensics: list[dict[str, object]] | None = None
+    fingerprints: Fingerprints | None = None
+    forensics: list[Finding] | None = Field(
+        None, description="Forensic findings, most severe first; null when not asked for."
+    )
     warnings: list[Warning] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -235,3 +243,18 @@ def read_record_json(text: str) -> Record:
     except json.JSONDecodeError as error:
         raise RecordError(f"not a JSON record ({error}): re-extract the file") from error
     return read_record(value)
+
+
+def read_record_file(path: Path) -> Record:
+    """A ``Record`` from a saved record file (``verify extract --json``); RecordError if not one.
+
+    The error names the file, so a folder of saved records says which one is bad.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise RecordError(f"{path}: is not a JSON record ({error}): re-extract the file") from error
+    try:
+        return read_record_json(text)
+    except RecordError as error:
+        raise RecordError(f"{path}: {error}") from error

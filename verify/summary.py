@@ -98,12 +98,9 @@ def render_summary(record: Record) -> Group:
         _row(table, "Stamp", f"{stamp.kind} No. {stamp.value}{stamp_date}", stamp)
     parts: list[Text | Table] = [header, table]
     for finding in record.forensics or []:
-        style = {"high": "red", "medium": "yellow"}.get(str(finding.get("severity")), "dim")
+        style = {"high": "red", "medium": "yellow"}.get(finding.severity, "dim")
         parts.append(
-            Text(
-                printable(f"  forensics [{finding.get('severity')}]: {finding.get('message')}"),
-                style=style,
-            )
+            Text(printable(f"  forensics [{finding.severity}]: {finding.message}"), style=style)
         )
     for warning in record.warnings:
         parts.append(Text(printable(f"  warning: {warning.message}"), style="yellow"))

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from verify.archive import custody, signing
 from verify.archive.heads import FOLDER as HEADS_FOLDER
 from verify.archive.heads import HeadsFile
+from verify.archive.matches import MatchState
 from verify.archive.originals import Originals, disk_error
 from verify.archive.private import FOLDER_MODE, create_private_file, tighten
 from verify.archive.sources import SourceCipher
@@ -45,12 +46,17 @@ PASSPHRASE_ENV = "VERIFY_ARCHIVE_PASSPHRASE"
 
 @dataclass
 class Archive:
-    """An open archive: its folder, store, originals and (lazily) its keys and index."""
+    """An open archive: its folder, store, originals and (lazily) its keys and index.
+
+    ``matching`` is what matching keeps between this archive's batches (its indexes, the
+    archived records parsed): a caller that keeps the archive open between batches keeps it.
+    """
 
     root: Path
     store: ArchiveStore
     originals: Originals
     passphrase: str | None = None
+    matching: MatchState = field(default_factory=MatchState, repr=False)
     _cipher: SourceCipher | None = field(default=None, repr=False)
     _private: Ed25519PrivateKey | None = field(default=None, repr=False)
 

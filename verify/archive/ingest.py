@@ -44,12 +44,11 @@ from verify.archive.cluster_task import Extracted, ExtractionFailed, ExtractionT
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher, Found
 from verify.archive.originals import read_hashed
 from verify.archive.store import ArchiveStore, DocumentRow, FailureRow, LinkRow, ReceiptRow
-from verify.compare import fingerprints_of
 from verify.errors import ArchiveError, ClusterError, ExitCode, InputMissingError, VerifyError
-from verify.fingerprint import Fingerprints
-from verify.gc_tuning import fewer_collections
+from verify.fingerprint import fingerprints_of
 from verify.options import ExtractOptions
 from verify.record import Record
+from verify.record_fingerprints import Fingerprints
 
 Status = Literal["new", "duplicate", "already", "failed", "unreadable", "skipped"]
 
@@ -311,7 +310,7 @@ class Ingestor:
         self.source_id = self.cipher.source_id(source)
         self.source = source
         self.note = note
-        self.matcher = ArchiveMatcher(self.store, archive.index_dir)
+        self.matcher = ArchiveMatcher(self.store, archive.index_dir, archive.matching)
         self._quarantined = {failure.sha256: failure for failure in self.store.failures()}
         self.archive.originals.clean_temporaries()
         self._pending: list[_Prepared | FileOutcome] = []
@@ -322,7 +321,6 @@ class Ingestor:
         self.scheduler = scheduler
         self.cluster: ExtractionCluster | None = None  # open during run() with a scheduler
 
-    @fewer_collections()
     def run(self, files: Sequence[Path]) -> IngestSummary:
         """Ingest every file; one failing file never stops the batch."""
         summary = IngestSummary()
@@ -698,7 +696,6 @@ def ingest(
     return summary
 
 
-@fewer_collections()
 @private.owner_only()
 def retry_failed(
     archive: Archive,
@@ -710,7 +707,7 @@ def retry_failed(
     key = archive.private_key()
     private.secure(archive)
     options = _archive_options(archive, options)
-    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    matcher = ArchiveMatcher(archive.store, archive.index_dir, archive.matching)
     summary = IngestSummary()
     started = time.perf_counter()
     failures = archive.store.failures()

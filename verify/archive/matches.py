@@ -11,9 +11,12 @@ from the fingerprints stored with each record, so the database stays the single 
 of truth.
 
 During a batch, new documents go into the small index too: rebuilding the big one after
-every file would cost O(archive) per file. A process that ingests batch after batch (a
-service, the benchmark) keeps both indexes from one batch's end to the next's start, as
-long as the store has not changed in between (same generation and log size).
+every file would cost O(archive) per file. A caller that ingests batch after batch into one
+open archive (a service, the benchmark) keeps both indexes from one batch's end to the next's
+start, as long as the store has not changed in between (same generation and log size): they
+are kept in the archive's ``MatchState`` (``Archive.matching``), with the archived records
+already parsed and the ``Comparer`` that compares them. Opening the archive again starts
+afresh, as a new process does.
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verify.archive.store import ArchiveStore
-from verify.compare import Comparison, compare
+from verify.compare import Comparer, Comparison
 from verify.errors import IntegrityError, VerifyError
-from verify.fingerprint import Fingerprints, parameters, parameters_version
+from verify.fingerprint import parameters, parameters_version
 from verify.index import Candidate, MatchIndex
 from verify.lru import LruCache
 from verify.record import Record, read_record_json
+from verify.record_fingerprints import Fingerprints
 
 LINK_VERDICTS = ("same_document", "variant", "conflict")
 """Verdicts recorded as links (same_document and variant corroborate; conflict warns).
@@ -57,7 +61,8 @@ class _ParsedRecords:
     in one process never share an entry. Keying by version rather than by the stored JSON
     text means a candidate costs one small row read, not a 20 KB fetch and a hash of it.
     Least recently used records are dropped past ``ARCHIVED_RECORDS_KEPT``. The same object
-    comes back for the same version (compare caches what it derives from a record object).
+    comes back for the same version (a ``Comparer`` keeps what it derives from a record
+    object).
     """
 
     def __init__(self, kept: int) -> None:
@@ -85,13 +90,11 @@ class _ParsedRecords:
         self._records.put((archive_id, sha256, version), record)
 
 
-_parsed = _ParsedRecords(ARCHIVED_RECORDS_KEPT)
-
-
 @dataclass
 class _Held:
     """A matcher's indexes as its ``save`` left them, and the store state they cover."""
 
+    archive_id: str
     generation: int
     log_size: int
     base: MatchIndex
@@ -100,10 +103,29 @@ class _Held:
     whole: MatchIndex | None
 
 
-HELD_ARCHIVES = 2
-"""Archives whose match indexes a process keeps between batches (see ``ArchiveMatcher``)."""
+class MatchState:
+    """What an open archive's matching keeps from one batch to the next.
 
-_held: LruCache[str, _Held] = LruCache(HELD_ARCHIVES)
+    The indexes a matcher's ``save`` left (taken by the next matcher when the store has not
+    changed), the archived records parsed so far and the ``Comparer`` that compares them:
+    copies of one letter are candidates for every new copy, batch after batch. The open
+    ``Archive`` holds one (``Archive.matching``); a matcher made without one starts afresh,
+    as a new process does.
+    """
+
+    def __init__(self) -> None:
+        self.records = _ParsedRecords(ARCHIVED_RECORDS_KEPT)
+        self.comparer = Comparer()
+        self._held: _Held | None = None
+
+    def take(self, archive_id: str) -> _Held | None:
+        """The indexes left for ``archive_id``, now the caller's (a failed batch leaves none)."""
+        held, self._held = self._held, None
+        return held if held is not None and held.archive_id == archive_id else None
+
+    def keep(self, held: _Held) -> None:
+        """Leave a saved matcher's indexes for the next batch."""
+        self._held = held
 
 
 @dataclass(frozen=True)
@@ -234,16 +256,21 @@ def save_index(index: MatchIndex, folder: Path, stamp: dict[str, object]) -> Non
 
 
 class ArchiveMatcher:
-    """Base index (the archive as last saved) plus a small one (documents recorded since)."""
+    """Base index (the archive as last saved) plus a small one (documents recorded since).
 
-    def __init__(self, store: ArchiveStore, folder: Path) -> None:
+    ``state`` is what the previous batches of this open archive left (``Archive.matching``);
+    without it the matcher reads the saved index and the store, as a new process does.
+    """
+
+    def __init__(self, store: ArchiveStore, folder: Path, state: MatchState | None = None) -> None:
         self.store = store
         self.folder = folder
+        self.state = state if state is not None else MatchState()
         self._generation = int(store.get_meta("generation") or 0)
-        # Names this archive in the process-wide caches: its key and its place.
+        # Names this archive in the state's entries: its key and its place.
         self._archive_id = f"{store.get_meta('key_id')}:{folder.resolve()}"
         # Taken, not shared: a batch that fails before ``save`` leaves nothing behind.
-        held = _held.pop(self._archive_id)
+        held = self.state.take(self._archive_id)
         # (The fingerprint parameters are read once per process: a kept index has them.)
         if (
             held is not None
@@ -304,10 +331,12 @@ class ArchiveMatcher:
         for doc_id, candidate in ranked.items():
             known = self._records.get(doc_id)
             if known is None and doc_id in versions:
-                known = _parsed.get(self.store, self._archive_id, doc_id, versions[doc_id])
+                known = self.state.records.get(
+                    self.store, self._archive_id, doc_id, versions[doc_id]
+                )
             if known is None:
                 continue
-            found.append(Found(doc_id, candidate, compare(record, known)))
+            found.append(Found(doc_id, candidate, self.state.comparer.compare(record, known)))
             if len(found) >= k:
                 break
         found.sort(key=lambda f: (-f.comparison.score, f.sha256))
@@ -328,7 +357,7 @@ class ArchiveMatcher:
 
     def committed(self, sha256: str, version: int, record: Record) -> None:
         """The document's record was committed as log entry ``version`` (see _ParsedRecords)."""
-        _parsed.put(self._archive_id, sha256, version, record)
+        self.state.records.put(self._archive_id, sha256, version, record)
 
     def save(self, *, rebuild: bool = False) -> None:
         """Make the index current for the next run; write it only when that pays.
@@ -361,6 +390,12 @@ class ArchiveMatcher:
         # The next batch of this process starts from here instead of reading the saved
         # index and the recent fingerprints back.
         held = _Held(
-            generation, self.store.log_size(), self.base, self.batch, self._recent, self._whole
+            self._archive_id,
+            generation,
+            self.store.log_size(),
+            self.base,
+            self.batch,
+            self._recent,
+            self._whole,
         )
-        _held.put(self._archive_id, held)
+        self.state.keep(held)

@@ -14,7 +14,8 @@ from typing import Any
 from verify.archive.archive import Archive
 from verify.archive.matches import ArchiveMatcher, Found
 from verify.archive.proof import resolve
-from verify.compare import compare, fingerprints_of
+from verify.compare import compare
+from verify.fingerprint import fingerprints_of
 from verify.index import Candidate
 from verify.options import ExtractOptions
 from verify.record import Record, read_record_json
@@ -22,7 +23,7 @@ from verify.record import Record, read_record_json
 
 def search_record(archive: Archive, record: Record, k: int = 10) -> list[Found]:
     """Archived documents matching a record, best first; never the record's own bytes."""
-    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    matcher = ArchiveMatcher(archive.store, archive.index_dir, archive.matching)
     return matcher.find(record, fingerprints_of(record), k=k)
 
 

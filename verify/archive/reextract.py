@@ -25,7 +25,6 @@ from verify.archive.ingest import (
 )
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher
 from verify.errors import VerifyError
-from verify.gc_tuning import fewer_collections
 from verify.options import ExtractOptions
 
 
@@ -45,7 +44,6 @@ class ReextractSummary:
         return dict(self.__dict__)
 
 
-@fewer_collections()
 def reextract(
     archive: Archive, options: ExtractOptions | None = None, progress: IngestProgress | None = None
 ) -> ReextractSummary:
@@ -57,7 +55,7 @@ def reextract(
     summary = ReextractSummary()
     documents = list(archive.store.documents())
     progress.start(len(documents))
-    matcher = ArchiveMatcher(archive.store, archive.index_dir)
+    matcher = ArchiveMatcher(archive.store, archive.index_dir, archive.matching)
     try:
         for document in documents:
             summary.documents += 1

@@ -87,8 +87,11 @@ def build_report(record: Record, document: Path, files: Sequence[ClaimsFile]) ->
 def _summary(record: Record) -> DocumentSummary:
     from verify.fingerprint import fingerprint_record
 
-    fingerprints = record.fingerprints or fingerprint_record(record).model_dump(
-        exclude={"text_minhash", "body_minhash"}
+    stored = record.fingerprints
+    fingerprints = (
+        stored.model_dump(mode="json")
+        if stored is not None
+        else fingerprint_record(record).model_dump(exclude={"text_minhash", "body_minhash"})
     )
     return DocumentSummary(
         path=record.source.path,

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from verify.archive.archive import Archive
 from verify.archive.matches import LINK_VERDICTS
 from verify.archive.query import search_record
-from verify.compare import fingerprints_of
-from verify.fingerprint import Fingerprints, parameters, pdq_distance
+from verify.fingerprint import fingerprints_of, parameters, pdq_distance
 from verify.record import Record, read_record_json
+from verify.record_fingerprints import Fingerprints
 from verify.report.model import Copies, Copy
 from verify.resources import load_json
 

@@ -1,0 +1,83 @@
+"""Forensic findings as typed models: what ``Record.forensics`` holds.
+
+Two questions come before publishing a leaked letter: was the file altered, and would
+publishing it expose whoever gave it? Every check in ``verify.forensics`` (metadata,
+consistency, revisions, identifying marks, canary traps) answers with ``Finding`` objects of
+one shape, so the CLI, the record's ``forensics`` list, the scrub self-check and the
+benchmark all read the same thing. The models live beside the record, so that the record
+and the pipeline name them without importing the checks that make them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["info", "low", "medium", "high"]
+
+FindingType = Literal[
+    # file metadata
+    "metadata_author",
+    "metadata_software",
+    "metadata_dates",
+    "metadata_xmp",
+    "metadata_malformed",
+    "exif_camera",
+    "exif_timestamp",
+    "exif_gps",
+    "exif_thumbnail",
+    "thumbnail_mismatch",
+    # consistency
+    "created_before_document",
+    "created_long_after_document",
+    "producer_unusual",
+    "date_weekend",
+    "date_holiday",
+    "deadline_before_document",
+    # edits
+    "incremental_update",
+    "revision_change",
+    "annotation_added",
+    "text_image_mismatch",
+    "font_inconsistent",
+    # identifying marks
+    "incoming_stamp",
+    "handwritten_mark",
+    "executor_named",
+    "tracking_dots",
+    # canary traps
+    "canary_difference",
+    # limits reached
+    "check_limited",
+]
+
+
+class FindingEvidence(BaseModel):
+    """Where the finding was seen: a page and box when it has a place, the raw value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    page: int | None = Field(
+        default=None, ge=1, description="1-based page, None for file-level facts."
+    )
+    bbox: tuple[float, float, float, float] | None = None
+    unit: Literal["pt", "px"] | None = Field(
+        default=None, description="Unit of bbox (see pages[].unit)."
+    )
+    raw: str | None = Field(default=None, description="The value as found (truncated when huge).")
+
+
+class Finding(BaseModel):
+    """One thing the file betrays or one sign that it was altered."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: FindingType
+    severity: Severity
+    message: str
+    identifies: bool = Field(
+        default=False, description="True when it could identify a recipient or the source."
+    )
+    evidence: list[FindingEvidence] = Field(default_factory=list)
+    data: dict[str, Any] = Field(default_factory=dict, description="Structured values.")
