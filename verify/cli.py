@@ -18,17 +18,23 @@ from typing import Annotated
 import click
 import typer
 
-from verify import __version__
 from verify.cli_budget import (
     FileSecondsOption,
     PageMemoryOption,
     PageSecondsOption,
     budget_values,
 )
-from verify.cli_options import JsonOption, LangOption, NoCacheOption, extract_options
+from verify.cli_options import (
+    JsonOption,
+    LangOption,
+    NoCacheOption,
+    command_options,
+    extract_options,
+)
 from verify.cli_secrets import PasswordOption
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, VerifyError, without_foreign_hints
+from verify.version import __version__
 
 # typer from 0.29 ships a click of its own and raises that click's exceptions, which click's
 # classes do not catch; an older typer raises click's own.
@@ -124,11 +130,15 @@ def extract(
             page_seconds=page_seconds, page_memory=page_memory, file_seconds=file_seconds
         ),
     )
-    if with_forensics:
-        options = dataclasses.replace(options, forensics=True)
     show_progress = not quiet and _stderr.is_terminal
     code = extract_many(
-        paths, options, json_output=json_output, out=_stdout, err=_stderr, progress=show_progress
+        paths,
+        options,
+        json_output=json_output,
+        out=_stdout,
+        err=_stderr,
+        progress=show_progress,
+        forensics=with_forensics,
     )
     raise typer.Exit(int(code))
 
@@ -265,28 +275,10 @@ def _register_command_groups() -> None:
 _register_command_groups()
 
 
-def command_options(argv: Sequence[str]) -> frozenset[str] | None:
-    """The options of the command ``argv`` names (``["archive", "verify", ...]``), or None."""
-    command = typer.main.get_command(app)
-    for word in argv:
-        commands = getattr(command, "commands", None)
-        if commands is None:
-            break
-        if not word.startswith("-"):
-            command = commands.get(word)
-            if command is None:
-                return None
-    if getattr(command, "commands", None) is not None:
-        return None
-    return frozenset(
-        name for param in command.params for name in (*param.opts, *param.secondary_opts)
-    )
-
-
 def error_message(error: VerifyError, argv: Sequence[str]) -> str:
     """The one line an error prints: hints only of options the command has, text escaped."""
     message = str(error)
-    options = command_options(argv)
+    options = command_options(app, argv)
     if options is not None:
         message = without_foreign_hints(message, options)
     return printable(message)

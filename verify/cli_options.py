@@ -8,8 +8,9 @@ means the same thing in every command, and a command that reads documents cannot
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -58,3 +59,32 @@ NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Do not read or write the OCR cache.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+
+def command_options(app: typer.Typer, argv: Sequence[str]) -> frozenset[str] | None:
+    """The flags of the command of ``app`` that ``argv`` names (``["archive", "verify"]``).
+
+    None when ``argv`` names no single command. An error's hint to pass a flag is shown only
+    when the command has that flag (see ``verify.errors.without_foreign_hints``).
+    """
+    command = typer.main.get_command(app)
+    for word in argv:
+        commands = getattr(command, "commands", None)
+        if commands is None:
+            break
+        if not word.startswith("-"):
+            command = commands.get(word)
+            if command is None:
+                return None
+    if getattr(command, "commands", None) is not None:
+        return None
+    return frozenset(
+        name for param in command.params for name in (*param.opts, *param.secondary_opts)
+    )
+
+
+def function_options(function: Callable[..., Any]) -> frozenset[str]:
+    """The flags of the command that ``function`` declares, wherever it is registered."""
+    app = typer.Typer()
+    app.command()(function)
+    return command_options(app, ()) or frozenset()
