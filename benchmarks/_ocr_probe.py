@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
-from verify.load import open_source, page_image  # noqa: E402
+from verify.inputs import open_input  # noqa: E402
+from verify.load import open_source  # noqa: E402
 from verify.ocr import ocr_page  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
 
@@ -93,7 +94,7 @@ def main() -> int:
                 source = open_source(path)
                 languages = None if args.auto else (language,)
                 options = ExtractOptions(languages=languages, cache_dir=None, jobs=1)
-                image = page_image(source, 0, options)
+                image = open_input(source, options).page_image(0)
                 if kind.endswith(".pdf"):
                     rendered = Path(tmp) / f"{doc.name}.png"
                     Image.fromarray(np.asarray(image.pixels)).save(rendered)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.test_fuzz import mutate, seeds  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
-from verify.forensics.findings import forensics  # noqa: E402
+from verify.forensics.examine import forensics  # noqa: E402
 from verify.forensics.scrub import scrub  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
 from verify.pipeline import extract  # noqa: E402

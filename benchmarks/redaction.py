@@ -28,7 +28,8 @@ from rapidfuzz import fuzz  # noqa: E402
 from verify import _tesseract  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
 from verify.forensics.scrub import scrub  # noqa: E402
-from verify.load import open_source, page_image  # noqa: E402
+from verify.inputs import open_input  # noqa: E402
+from verify.load import open_source  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
 
 DOCUMENTS = ROOT / "fixtures" / "documents"
@@ -45,7 +46,7 @@ def secrets(letter: str) -> tuple[list[str], str | None]:
 
 def read_copy(path: Path, dpi: int) -> tuple[list[str], str]:
     """Words of the copy's first page (two layouts), and all its digits joined."""
-    pixels = page_image(open_source(path), 0, ExtractOptions(render_dpi=dpi)).pixels
+    pixels = open_input(open_source(path), ExtractOptions(render_dpi=dpi)).page_image(0).pixels
     words: list[str] = []
     for psm in (3, 11):
         words += [w["text"] for w in _tesseract.ocr_words(pixels, "rus+ukr+eng", psm)]

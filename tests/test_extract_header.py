@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_layout import page_from_lines, pdf_pages
+from verify.dates import find_dates, fold_digits
 from verify.fields import extract_fields
 from verify.fields.addressees import extract_addressees
-from verify.fields.dates import find_dates, fold_digits
 from verify.fields.executor import extract_executor
 from verify.fields.issuer import extract_issuer
 from verify.fields.kind import extract_kind

@@ -26,6 +26,16 @@ def test_forensics_json(cli_subprocess) -> None:
     assert {"incremental_update", "revision_change", "metadata_author"} <= found
 
 
+def test_extract_with_forensics_adds_the_findings_to_the_record(cli_subprocess) -> None:
+    run = cli_subprocess("extract", FORENSICS / "edited.pdf", "--json", "--forensics")
+    assert run.code == 0, run.stderr
+    record = json.loads(run.stdout)
+    found = {finding["type"] for finding in record["forensics"]}
+    assert {"incremental_update", "revision_change", "metadata_author"} <= found
+    plain = cli_subprocess("extract", FORENSICS / "edited.pdf", "--json")
+    assert json.loads(plain.stdout)["forensics"] is None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "name",

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from verify.forensics import marks
 from verify.forensics._pages import page_views
+from verify.inputs import open_input
 from verify.load import open_source
 from verify.options import ExtractOptions
 
@@ -32,7 +33,9 @@ GENERATOR = _generator()
 
 
 def view(name: str):
-    return next(page_views(open_source(FORENSICS / name), ExtractOptions(cache_dir=None), 1))
+    return next(
+        page_views(open_input(open_source(FORENSICS / name), ExtractOptions(cache_dir=None)), 1)
+    )
 
 
 def test_dot_grid_of_the_scan_decodes_to_serial_and_date() -> None:
@@ -136,8 +139,10 @@ def test_a_photographed_letter_s_edge_and_tilted_typed_name_are_not_handwriting(
     photo = Path(__file__).resolve().parent.parent / "fixtures/documents"
     page = next(
         page_views(
-            open_source(photo / "ru_minzdrav_founding_variant" / "camera.jpg"),
-            ExtractOptions(cache_dir=None),
+            open_input(
+                open_source(photo / "ru_minzdrav_founding_variant" / "camera.jpg"),
+                ExtractOptions(cache_dir=None),
+            ),
             1,
         )
     )

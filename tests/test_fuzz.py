@@ -22,9 +22,10 @@ from PIL import Image
 
 from tests.conftest import DOCUMENTS, FIXTURES, FOUNDING
 from verify.errors import VerifyError
-from verify.forensics.findings import forensics
+from verify.forensics.examine import forensics
 from verify.forensics.scrub import scrub
-from verify.load import open_source, page_count
+from verify.inputs import open_input
+from verify.load import open_source
 from verify.options import ExtractOptions
 from verify.pipeline import extract
 
@@ -145,4 +146,4 @@ def test_the_seeds_are_files_verify_reads():
             path = Path(folder) / name
             path.write_bytes(data)
             expected = 2 if name == "two_pages.tif" else 1
-            assert page_count(open_source(path), OPTIONS) == expected, name
+            assert open_input(open_source(path), OPTIONS).page_count() == expected, name

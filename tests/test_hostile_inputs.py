@@ -25,9 +25,10 @@ from PIL import Image, ImageDraw
 from tests.conftest import DOCUMENTS, FOUNDING
 from verify.budget import BudgetExceededError
 from verify.errors import ExitCode, InputTooLargeError, VerifyError
-from verify.forensics.findings import forensics
+from verify.forensics.examine import forensics
 from verify.forensics.scrub import scrub
-from verify.load import open_source, page_count, page_image
+from verify.inputs import open_input
+from verify.load import open_source
 from verify.options import ExtractOptions
 from verify.pipeline import extract
 
@@ -255,8 +256,8 @@ def test_nested_forms_are_counted_before_mupdf_draws_them(tmp_path):
 def test_a_few_nested_forms_are_an_ordinary_page(tmp_path):
     path = nested_forms_pdf(tmp_path / "nested.pdf", levels=6)  # 63 draws
     source = open_source(path)
-    assert page_count(source, OPTIONS) == 1
-    assert page_image(source, 0, OPTIONS).pixels.shape[1] == 2480  # A4 at 300 dpi
+    assert open_input(source, OPTIONS).page_count() == 1
+    assert open_input(source, OPTIONS).page_image(0).pixels.shape[1] == 2480  # A4 at 300 dpi
 
 
 def _with_clean_revision(path: Path) -> Path:
@@ -427,11 +428,11 @@ def test_the_last_frame_of_a_long_tiff_costs_what_the_first_does(tmp_path):
     """Frames are found from the offsets read once, not by re-reading every earlier one."""
     path = many_page_tiff(tmp_path / "many.tif")
     source = open_source(path)
-    assert page_count(source, OPTIONS) == 2000
+    assert open_input(source, OPTIONS).page_count() == 2000
     timings = []
     for index in (0, 1999, 0, 1999):
         started = time.perf_counter()
-        page_image(source, index, OPTIONS)
+        open_input(source, OPTIONS).page_image(index)
         timings.append(time.perf_counter() - started)
     assert max(timings[1], timings[3]) < 0.15 + 2 * max(timings[0], timings[2])
 

@@ -31,16 +31,14 @@ from verify.errors import (
     InputTooLargeError,
     UnsupportedTypeError,
 )
+from verify.inputs import DocumentInput, PdfInput, open_input
 from verify.load import (
     SUPPORTED_MEDIA_TYPES,
     PageImage,
     Source,
     describe_content,
     open_source,
-    page_count,
-    page_image,
     sniff_media_type,
-    text_layer_page,
 )
 from verify.options import ExtractOptions
 from verify.page import Word
@@ -57,12 +55,9 @@ def options(**values: object) -> ExtractOptions:
     return ExtractOptions(cache_dir=None, **values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_documents():
-    """Each test starts and ends without open documents (files in tmp_path get reused)."""
-    _pdf.clear_cache()
-    yield
-    _pdf.clear_cache()
+def reading(path: Path, **values: object) -> DocumentInput:
+    """The file at ``path`` opened as the input of its type, with ``options(**values)``."""
+    return open_input(open_source(path), options(**values))
 
 
 # --------------------------------------------------------------------------- makers
@@ -155,8 +150,8 @@ def test_sniffing_ignores_the_extension(samples: dict[str, Path], tmp_path: Path
     assert open_source(disguised_png).media_type == "image/png"
     assert open_source(disguised_pdf).media_type == "application/pdf"
     # and the disguised files load as what they are
-    assert page_image(open_source(disguised_png), 0, options()).pixels.shape == (30, 40, 3)
-    assert text_layer_page(open_source(disguised_pdf), 0, options()) is not None
+    assert reading(disguised_png).page_image(0).pixels.shape == (30, 40, 3)
+    assert reading(disguised_pdf).text_layer_page(0) is not None
 
 
 def test_pdf_header_after_leading_junk_is_a_pdf(samples: dict[str, Path]) -> None:
@@ -321,14 +316,14 @@ def test_truncated_pdf(tmp_path: Path) -> None:
         cut = tmp_path / f"cut{share}.pdf"
         cut.write_bytes(whole[: int(len(whole) * share)])
         with pytest.raises(CorruptInputError, match="truncated.*complete copy"):
-            page_count(open_source(cut), options())
+            reading(cut).page_count()
 
 
 def test_pdf_that_is_only_a_header(tmp_path: Path) -> None:
     path = tmp_path / "bad.pdf"
     path.write_bytes(b"%PDF-1.7\n" + b"this is not a pdf body\n" * 20)
     with pytest.raises(CorruptInputError, match="get a"):
-        page_count(open_source(path), options())
+        reading(path).page_count()
 
 
 @pytest.fixture
@@ -345,36 +340,36 @@ def encrypted_pdf(tmp_path: Path) -> Path:
 
 def test_encrypted_pdf_without_password(encrypted_pdf: Path) -> None:
     with pytest.raises(EncryptedInputError, match="encrypted: pass --password"):
-        page_count(open_source(encrypted_pdf), options())
+        reading(encrypted_pdf).page_count()
 
 
 def test_encrypted_pdf_with_wrong_password(encrypted_pdf: Path) -> None:
     with pytest.raises(EncryptedInputError, match="wrong password.*--password"):
-        page_count(open_source(encrypted_pdf), options(password="guess"))
+        reading(encrypted_pdf, password="guess").page_count()
 
 
 def test_encrypted_pdf_with_right_password(encrypted_pdf: Path) -> None:
     source = open_source(encrypted_pdf)
     right = options(password="open sesame")
-    assert page_count(source, right) == 1
-    page = text_layer_page(source, 0, right)
+    assert open_input(source, right).page_count() == 1
+    page = open_input(source, right).text_layer_page(0)
     assert page is not None
     assert [word.text for word in page.words] == ["Secret", "letter", "text"]
     # a cached, decrypted document is not handed to a caller without the password
     with pytest.raises(EncryptedInputError):
-        text_layer_page(source, 0, options())
+        open_input(source, options()).text_layer_page(0)
 
 
 def test_too_many_pdf_pages(tmp_path: Path) -> None:
     source = open_source(text_pdf(tmp_path / "long.pdf", pages=3))
-    assert page_count(source, options(max_pages=3)) == 3
+    assert open_input(source, options(max_pages=3)).page_count() == 3
     with pytest.raises(InputTooLargeError, match=r"3 pages.*limit of 2.*--max-pages 3"):
-        page_count(source, options(max_pages=2))
+        open_input(source, options(max_pages=2)).page_count()
 
 
 def test_text_layer_words_and_boxes(tmp_path: Path) -> None:
     source = open_source(text_pdf(tmp_path / "letter.pdf", pages=2))
-    page = text_layer_page(source, 1, options())
+    page = open_input(source, options()).text_layer_page(1)
     assert page is not None
     assert (page.number, page.unit, page.method, page.confidence) == (2, "pt", "text_layer", 1.0)
     assert (page.width, page.height) == (595, 842)
@@ -391,7 +386,7 @@ def test_text_layer_words_and_boxes(tmp_path: Path) -> None:
 
 def test_text_layer_language_and_unique_line_ids(tmp_path: Path) -> None:
     html = "".join(f"<p>{RUSSIAN}</p>" for _ in range(4))
-    page = text_layer_page(open_source(html_pdf(tmp_path / "ru.pdf", html)), 0, options())
+    page = reading(html_pdf(tmp_path / "ru.pdf", html)).text_layer_page(0)
     assert page is not None
     assert page.language == "ru"
     assert " ".join(word.text for word in page.words).startswith(RUSSIAN[:40])
@@ -412,21 +407,21 @@ def test_text_layer_boxes_match_the_rendered_page(tmp_path: Path, rotation: int)
     path = tmp_path / "rotated.pdf"
     document.save(path)
     source = open_source(path)
-    text = text_layer_page(source, 0, options())
+    text = open_input(source, options()).text_layer_page(0)
     assert text is not None
     upright = rotation in (0, 180)
     assert (text.width, text.height) == ((300, 400) if upright else (400, 300))
     x0, y0, x1, y1 = (round(value) for value in text.words[0].bbox)
     assert (x1 - x0 > y1 - y0) is upright  # turned pages show the word running down
-    ink = page_image(source, 0, options(render_dpi=72)).pixels < 128
+    ink = open_input(source, options(render_dpi=72)).page_image(0).pixels < 128
     assert ink.shape == (round(text.height), round(text.width))
     assert ink.sum() > 300 and ink[y0 : y1 + 1, x0 : x1 + 1].sum() == ink.sum()
 
 
 def test_image_only_pdf_has_no_text_layer_and_renders_grey(tmp_path: Path) -> None:
     source = open_source(scan_pdf(tmp_path / "scan.pdf"))
-    assert text_layer_page(source, 0, options()) is None
-    image = page_image(source, 0, options(render_dpi=100))
+    assert open_input(source, options()).text_layer_page(0) is None
+    image = open_input(source, options(render_dpi=100)).page_image(0)
     assert isinstance(image, PageImage)
     assert image.pixels.shape == (1170, 827)  # A4 at 100 dpi, one grey channel
     assert image.pixels.dtype == np.uint8 and image.pixels.flags.writeable
@@ -436,7 +431,7 @@ def test_image_only_pdf_has_no_text_layer_and_renders_grey(tmp_path: Path) -> No
 
 
 def test_colour_pdf_page_stays_rgb(tmp_path: Path) -> None:
-    image = page_image(open_source(scan_pdf(tmp_path / "c.pdf", colour=True)), 0, options())
+    image = reading(scan_pdf(tmp_path / "c.pdf", colour=True)).page_image(0)
     assert image.pixels.shape == (3509, 2480, 3)  # A4 at the default 300 dpi, rounded up
     stamp = image.pixels[int(750 * 300 / 72), int(425 * 300 / 72)]
     assert stamp[2] > 150 and stamp[0] < 80
@@ -449,8 +444,8 @@ def test_thin_blue_signature_keeps_the_page_in_colour(tmp_path: Path) -> None:
     document.save(tmp_path / "grey.pdf")
     page.draw_line((300, 700), (500, 720), color=(0.1, 0.2, 0.8), width=1)
     document.save(tmp_path / "signed.pdf")
-    assert page_image(open_source(tmp_path / "grey.pdf"), 0, options()).pixels.ndim == 2
-    assert page_image(open_source(tmp_path / "signed.pdf"), 0, options()).pixels.ndim == 3
+    assert reading(tmp_path / "grey.pdf").page_image(0).pixels.ndim == 2
+    assert reading(tmp_path / "signed.pdf").page_image(0).pixels.ndim == 3
 
 
 def test_huge_pdf_page_is_refused_before_rendering(tmp_path: Path) -> None:
@@ -460,7 +455,7 @@ def test_huge_pdf_page_is_refused_before_rendering(tmp_path: Path) -> None:
     document.save(path)
     started = time.perf_counter()
     with pytest.raises(InputTooLargeError, match=r"20834 x 20834.*--max-pixels or a lower --dpi"):
-        page_image(open_source(path), 0, options())
+        reading(path).page_image(0)
     # Refused from the page size alone: rendering 434 Mpx would take far longer than this.
     assert time.perf_counter() - started < 10
 
@@ -475,8 +470,8 @@ def test_text_layer_without_unicode_map_is_garbage(tmp_path: Path) -> None:
         document.xref_set_key(xref, "ToUnicode", "null")
     broken = tmp_path / "broken.pdf"
     document.save(broken)
-    assert text_layer_page(open_source(path), 0, options()) is not None
-    assert text_layer_page(open_source(broken), 0, options()) is None
+    assert reading(path).text_layer_page(0) is not None
+    assert reading(broken).text_layer_page(0) is None
 
 
 def test_cyrillic_in_a_latin_font_is_garbage(tmp_path: Path) -> None:
@@ -485,18 +480,18 @@ def test_cyrillic_in_a_latin_font_is_garbage(tmp_path: Path) -> None:
     document.new_page().insert_text((72, 100), RUSSIAN, fontsize=11)
     path = tmp_path / "dots.pdf"
     document.save(path)
-    assert text_layer_page(open_source(path), 0, options()) is None
+    assert reading(path).text_layer_page(0) is None
 
 
 def test_cp1251_mojibake_is_garbage(tmp_path: Path) -> None:
     mojibake = RUSSIAN.encode("cp1251").decode("latin-1")  # "Ïðèêàç Ìèíèñòåðñòâà ..."
     path = text_pdf(tmp_path / "moji.pdf", text=mojibake)
-    assert text_layer_page(open_source(path), 0, options()) is None
+    assert reading(path).text_layer_page(0) is None
 
 
 def test_scan_with_a_scanner_label_is_not_a_text_layer(tmp_path: Path) -> None:
     source = open_source(scan_pdf(tmp_path / "labelled.pdf", label="Scanned with SuperScan"))
-    assert text_layer_page(source, 0, options()) is None
+    assert open_input(source, options()).text_layer_page(0) is None
 
 
 def word(text: str, size: float = 10) -> Word:
@@ -574,7 +569,7 @@ def test_exif_orientation_6_is_applied_to_a_jpeg(tmp_path: Path) -> None:
     path = image_file(
         tmp_path / "photo.jpg", quarter_black(), "JPEG", exif=exif_bytes(6), quality=95
     )
-    image = page_image(open_source(path), 0, options())
+    image = reading(path).page_image(0)
     assert image.applied == ("exif_orientation:rot90cw",)
     assert image.pixels.shape == (64, 32)  # stored 64 wide x 32 high, shown upright
     # turned clockwise, the black left quarter becomes the top quarter
@@ -587,7 +582,7 @@ def test_every_exif_orientation_matches_pillow(tmp_path: Path, orientation: int)
     picture.paste(128, (40, 0, 48, 5))  # a mark in one corner so mirrors differ too
     path = image_file(tmp_path / "o.png", picture, "PNG", exif=exif_bytes(orientation))
     expected = np.array(ImageOps.exif_transpose(Image.open(path)))
-    image = page_image(open_source(path), 0, options())
+    image = reading(path).page_image(0)
     assert np.array_equal(image.pixels, expected)
     assert (orientation == 1) == (image.applied == ())
 
@@ -597,8 +592,8 @@ def test_heic_orientation_is_recorded_and_applied_once(tmp_path: Path) -> None:
         tmp_path / "photo.heic", quarter_black().convert("RGB"), "HEIF", exif=exif_bytes(6)
     )
     source = open_source(path)
-    assert page_count(source, options()) == 1
-    image = page_image(source, 0, options())
+    assert open_input(source, options()).page_count() == 1
+    image = open_input(source, options()).page_image(0)
     assert image.applied == ("exif_orientation:rot90cw",)
     assert image.pixels.shape == (64, 32)
     assert image.pixels[:14].mean() < 30 and image.pixels[20:].mean() > 225
@@ -610,16 +605,16 @@ def test_multi_page_tiff_frames(tmp_path: Path) -> None:
     path = tmp_path / "scan.tif"
     frames[0].save(path, save_all=True, append_images=frames[1:], dpi=(300, 300))
     source = open_source(path)
-    assert page_count(source, options()) == 3
+    assert open_input(source, options()).page_count() == 3
     for index in range(3):
-        image = page_image(source, index, options())
+        image = open_input(source, options()).page_image(index)
         assert image.pixels.shape == (20, 30 + 10 * index)
         assert int(image.pixels[0, 0]) == 40 * (index + 1)
         assert image.dpi == pytest.approx(300)
     with pytest.raises(InputTooLargeError, match="--max-pages"):
-        page_count(source, options(max_pages=2))
+        open_input(source, options(max_pages=2)).page_count()
     with pytest.raises(IndexError):
-        page_image(source, 3, options())
+        open_input(source, options()).page_image(3)
 
 
 def test_animated_webp_counts_one_page_the_first_frame(tmp_path: Path) -> None:
@@ -627,8 +622,8 @@ def test_animated_webp_counts_one_page_the_first_frame(tmp_path: Path) -> None:
     path = tmp_path / "sticker.webp"
     frames[0].save(path, save_all=True, append_images=frames[1:], lossless=True, duration=100)
     source = open_source(path)
-    assert page_count(source, options()) == 1
-    pixel = page_image(source, 0, options()).pixels[10, 10]
+    assert open_input(source, options()).page_count() == 1
+    pixel = open_input(source, options()).page_image(0).pixels[10, 10]
     assert pixel[0] > 200 and pixel[2] < 50
 
 
@@ -647,13 +642,13 @@ def test_dpi_from_metadata_only_when_plausible(
     tmp_path: Path, fmt: str, save: dict, expected: float | None
 ) -> None:
     path = image_file(tmp_path / "p.img", Image.new("L", (1240, 1754), 255), fmt, **save)
-    dpi = page_image(open_source(path), 0, options()).dpi
+    dpi = reading(path).page_image(0).dpi
     assert dpi == expected
 
 
 def test_72_dpi_on_a_large_image_is_a_default(tmp_path: Path) -> None:
     path = image_file(tmp_path / "big.jpg", Image.new("L", (3000, 4000), 255), "JPEG", dpi=(72, 72))
-    assert page_image(open_source(path), 0, options()).dpi is None  # a 55-inch page: no
+    assert reading(path).page_image(0).dpi is None  # a 55-inch page: no
 
 
 def test_pixel_formats_become_8_bit_grey_or_rgb(tmp_path: Path) -> None:
@@ -670,23 +665,23 @@ def test_pixel_formats_become_8_bit_grey_or_rgb(tmp_path: Path) -> None:
         "cmyk.jpg": (cmyk, "JPEG", (10, 10, 3), ("cmyk_to_rgb",)),
     }
     for name, (picture, fmt, shape, applied) in cases.items():
-        image = page_image(open_source(image_file(tmp_path / name, picture, fmt)), 0, options())
+        image = reading(image_file(tmp_path / name, picture, fmt)).page_image(0)
         assert (image.pixels.shape, image.pixels.dtype, image.applied) == (
             shape,
             np.uint8,
             applied,
         ), name
-    flat = page_image(open_source(tmp_path / "rgba.png"), 0, options()).pixels
+    flat = reading(tmp_path / "rgba.png").page_image(0).pixels
     assert tuple(flat[5, 8]) == (255, 255, 255) and tuple(flat[5, 2]) == (200, 0, 0)
-    assert page_image(open_source(tmp_path / "deep.png"), 0, options()).pixels[0, 0] == 40000 >> 8
-    assert page_image(open_source(tmp_path / "palette.png"), 0, options()).pixels[0, 0] == 90
-    red = page_image(open_source(tmp_path / "cmyk.jpg"), 0, options()).pixels[5, 5]
+    assert reading(tmp_path / "deep.png").page_image(0).pixels[0, 0] == 40000 >> 8
+    assert reading(tmp_path / "palette.png").page_image(0).pixels[0, 0] == 90
+    red = reading(tmp_path / "cmyk.jpg").page_image(0).pixels[5, 5]
     assert red[0] > 200 and red[1] < 60
 
 
 def test_colourless_rgb_image_becomes_grey(tmp_path: Path) -> None:
     path = image_file(tmp_path / "g.png", Image.new("RGB", (20, 20), (120, 120, 120)), "PNG")
-    image = page_image(open_source(path), 0, options())
+    image = reading(path).page_image(0)
     assert image.pixels.shape == (20, 20) and image.pixels[0, 0] == 120
 
 
@@ -701,9 +696,9 @@ def test_pixel_bomb_header_is_refused_before_decoding(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     source = open_source(path)
     with pytest.raises(InputTooLargeError, match="--max-pixels"):
-        page_image(source, 0, options())
+        open_input(source, options()).page_image(0)
     with pytest.raises(InputTooLargeError, match="--max-pixels"):
-        page_count(source, options())
+        open_input(source, options()).page_count()
 
 
 def test_solid_png_over_the_pixel_limit(tmp_path: Path) -> None:
@@ -711,8 +706,11 @@ def test_solid_png_over_the_pixel_limit(tmp_path: Path) -> None:
     assert path.stat().st_size < 10_000  # compresses to little, decodes to 2 Mpx
     source = open_source(path)
     with pytest.raises(InputTooLargeError, match=r"2000 x 1000.*limit of 1 Mpx.*--max-pixels"):
-        page_image(source, 0, options(max_pixels=1_000_000))
-    assert page_image(source, 0, options(max_pixels=2_000_000)).pixels.shape == (1000, 2000)
+        open_input(source, options(max_pixels=1_000_000)).page_image(0)
+    assert open_input(source, options(max_pixels=2_000_000)).page_image(0).pixels.shape == (
+        1000,
+        2000,
+    )
 
 
 @pytest.mark.parametrize(("fmt", "keep"), [("JPEG", 0.5), ("PNG", 0.5), ("HEIF", 0.6)])
@@ -724,8 +722,8 @@ def test_truncated_image(tmp_path: Path, fmt: str, keep: float) -> None:
     path.write_bytes(whole.getvalue()[: int(len(whole.getvalue()) * keep)])
     source = open_source(path)
     with pytest.raises(CorruptInputError, match="truncated or damaged.*complete copy"):
-        for index in range(page_count(source, options())):
-            page_image(source, index, options())
+        for index in range(open_input(source, options()).page_count()):
+            open_input(source, options()).page_image(index)
 
 
 # --------------------------------------------------------------------------- read-only
@@ -742,41 +740,60 @@ def test_loading_never_modifies_the_input(
     for path in paths:
         for password in (None, "open sesame"):
             try:
-                source = open_source(path)
-                for index in range(page_count(source, options(password=password))):
-                    text_layer_page(source, index, options(password=password))
-                    page_image(source, index, options(password=password, render_dpi=72))
+                with reading(path, password=password) as document:
+                    for index in range(document.page_count()):
+                        document.text_layer_page(index)
+                        document.page_image(index, 72)
             except (EncryptedInputError, CorruptInputError):
                 pass
-    _pdf.clear_cache()
     assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths} == before
 
 
 # --------------------------------------------------------------------------- speed
 
 
-def _child_reads(source: Source) -> tuple[bool, list[str]]:
-    inherited = len(_pdf._documents)
-    page = text_layer_page(source, 0, options())
-    return inherited == 0, [word.text for word in page.words] if page else []
+_inherited: PdfInput | None = None
+"""The input a forked worker inherits from the test that forks it."""
 
 
-@pytest.mark.skipif(not hasattr(os, "register_at_fork"), reason="no fork on this OS")
+def _child_reads(_: int) -> tuple[bool, list[str]]:
+    assert _inherited is not None
+    parents = _inherited._opened
+    page = _inherited.text_layer_page(0)
+    return _inherited._opened is not parents, [word.text for word in page.words] if page else []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this OS")
 def test_forked_workers_open_their_own_documents(tmp_path: Path) -> None:
-    source = open_source(text_pdf(tmp_path / "shared.pdf"))
-    page_count(source, options())  # the parent now holds the document open
-    assert len(_pdf._documents) == 1
-    with multiprocessing.get_context("fork").Pool(2, maxtasksperchild=1) as pool:
-        results = pool.map(_child_reads, [source] * 4)
-    # every worker starts with no inherited document and reads the page correctly
+    global _inherited
+    document = reading(text_pdf(tmp_path / "shared.pdf"))
+    assert isinstance(document, PdfInput)
+    document.page_count()  # the parent now holds the document open
+    held = document._opened
+    _inherited = document
+    try:
+        with multiprocessing.get_context("fork").Pool(2, maxtasksperchild=1) as pool:
+            results = pool.map(_child_reads, range(4))
+    finally:
+        _inherited = None
+    # every worker opens a document of its own and reads the page correctly
     assert results == [(True, ["Hello", "world", "1"])] * 4
+    # and the parent's stays open, at its own place in the file
+    assert document._opened is held
+    page = document.text_layer_page(0)
+    assert page is not None and [word.text for word in page.words] == ["Hello", "world", "1"]
+    document.close()
 
 
-def test_document_cache_is_bounded(tmp_path: Path) -> None:
-    sources = [open_source(text_pdf(tmp_path / f"{n}.pdf", text=f"doc {n}")) for n in range(7)]
-    for source in sources:
-        assert page_count(source, options()) == 1
-    assert len(_pdf._documents) == _pdf._CACHE_SIZE
+def test_an_input_holds_its_document_until_closed(tmp_path: Path) -> None:
+    with reading(text_pdf(tmp_path / "held.pdf", pages=2)) as document:
+        assert isinstance(document, PdfInput)
+        assert document.page_count() == 2
+        held = document.document()
+        assert document.text_layer_page(1) is not None
+        document.page_image(0, 72)  # in a child process, which opens its own copy
+        assert document.document() is held  # opened once for every page
+    assert held._document.is_closed
 
 
 def test_source_and_page_image_are_frozen(samples: dict[str, Path]) -> None:
@@ -784,7 +801,7 @@ def test_source_and_page_image_are_frozen(samples: dict[str, Path]) -> None:
     assert isinstance(source, Source)
     with pytest.raises(AttributeError):
         source.size = 1  # type: ignore[misc]
-    image = page_image(source, 0, options())
+    image = open_input(source, options()).page_image(0)
     with pytest.raises(AttributeError):
         image.dpi = 1.0  # type: ignore[misc]
 
@@ -797,10 +814,13 @@ FORMATS = Path(__file__).resolve().parent.parent / "fixtures" / "formats"
 @pytest.mark.skipif(not (FORMATS / "mixed.pdf").exists(), reason="fixtures not generated")
 def test_bundled_format_fixtures_load() -> None:
     mixed = open_source(FORMATS / "mixed.pdf")
-    assert page_count(mixed, options()) == 2
-    assert text_layer_page(mixed, 0, options()) is not None  # born-digital page
-    assert text_layer_page(mixed, 1, options()) is None  # scanned page
+    assert open_input(mixed, options()).page_count() == 2
+    assert open_input(mixed, options()).text_layer_page(0) is not None  # born-digital page
+    assert open_input(mixed, options()).text_layer_page(1) is None  # scanned page
     tiff = open_source(FORMATS / "two_pages.tif")
-    assert (tiff.media_type, page_count(tiff, options())) == ("image/tiff", 2)
+    assert (tiff.media_type, open_input(tiff, options()).page_count()) == ("image/tiff", 2)
     heic = open_source(FORMATS / "founding.heic")
-    assert heic.media_type == "image/heic" and page_image(heic, 0, options()).pixels.ndim >= 2
+    assert (
+        heic.media_type == "image/heic"
+        and open_input(heic, options()).page_image(0).pixels.ndim >= 2
+    )

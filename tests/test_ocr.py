@@ -165,26 +165,28 @@ FORMATS = Path(__file__).resolve().parent.parent / "fixtures" / "formats"
 
 @pytest.mark.parametrize(("name", "turn"), [("rotated_90.png", 90), ("rotated_180.png", 180)])
 def test_turned_fixture_pages_are_read_upright(name, turn):
-    from verify.load import open_source, page_image
+    from verify.inputs import open_input
+    from verify.load import open_source
 
     path = FORMATS / name
     if not path.exists():
         pytest.skip(f"fixture {name} not generated")
     options = _options()
-    page = ocr_page(page_image(open_source(path), 0, options), 1, options)
+    page = ocr_page(open_input(open_source(path), options).page_image(0), 1, options)
     turns = [s for s in page.preparation if s.startswith("orientation:")]
     assert turns and int(turns[0].split(":")[1]) in ({90, 270} if turn == 90 else {180})
     assert page.language == "ru" and page.confidence > 0.85
 
 
 def test_blank_fixture_gives_a_warning():
-    from verify.load import open_source, page_image
+    from verify.inputs import open_input
+    from verify.load import open_source
 
     path = FORMATS / "blank.png"
     if not path.exists():
         pytest.skip("fixture blank.png not generated")
     options = _options()
-    page = ocr_page(page_image(open_source(path), 0, options), 1, options)
+    page = ocr_page(open_input(open_source(path), options).page_image(0), 1, options)
     assert page.words == () and page.warnings
 
 

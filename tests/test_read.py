@@ -13,6 +13,7 @@ from PIL import Image
 from tests.test_prepare import render_page
 from verify import read
 from verify.errors import InputTooLargeError, VerifyError
+from verify.inputs import open_input
 from verify.load import open_source
 from verify.options import ExtractOptions
 
@@ -52,7 +53,9 @@ def test_pages_come_in_order_with_progress(tmp_path, jobs):
     source = open_source(_pdf(tmp_path / "scan.pdf", ["image", "image", "image"]))
     options = ExtractOptions(languages=("en",), jobs=jobs, cache_dir=None, render_dpi=150)
     seen: list[tuple[int, int]] = []
-    pages = list(read.read_pages(source, options, lambda done, total: seen.append((done, total))))
+    pages = list(
+        read.read_pages(open_input(source, options), lambda done, total: seen.append((done, total)))
+    )
     assert [p.number for p in pages] == [1, 2, 3]
     assert [_first_word(p) for p in pages] == PAGE_WORDS[:3]
     assert all(p.method == "ocr" for p in pages)
@@ -62,7 +65,7 @@ def test_pages_come_in_order_with_progress(tmp_path, jobs):
 def test_text_layer_and_scanned_pages_mix(tmp_path):
     source = open_source(_pdf(tmp_path / "mixed.pdf", ["text", "image", "text", "image"]))
     options = ExtractOptions(languages=("en",), jobs=2, cache_dir=None, render_dpi=150)
-    pages = list(read.read_pages(source, options))
+    pages = list(read.read_pages(open_input(source, options)))
     assert [p.method for p in pages] == ["text_layer", "ocr", "text_layer", "ocr"]
     assert [_first_word(p) for p in pages] == PAGE_WORDS
     assert [p.number for p in pages] == [1, 2, 3, 4]
@@ -74,15 +77,15 @@ def test_text_layer_only_never_starts_a_pool(tmp_path, monkeypatch):
 
     monkeypatch.setattr(read, "_new_pool", no_pool)
     source = open_source(_pdf(tmp_path / "digital.pdf", ["text", "text"]))
-    pages = list(read.read_pages(source, ExtractOptions(jobs=2, cache_dir=None)))
+    pages = list(read.read_pages(open_input(source, ExtractOptions(jobs=2, cache_dir=None))))
     assert [_first_word(p) for p in pages] == PAGE_WORDS[:2]
 
 
 def test_read_page_reads_one_page(tmp_path):
     source = open_source(_pdf(tmp_path / "mixed.pdf", ["text", "image"]))
     options = ExtractOptions(languages=("en",), jobs=1, cache_dir=None, render_dpi=150)
-    assert read.read_page(source, 0, options).method == "text_layer"
-    page = read.read_page(source, 1, options)
+    assert read.read_page(open_input(source, options), 0).method == "text_layer"
+    page = read.read_page(open_input(source, options), 1)
     assert page.method == "ocr" and page.number == 2 and _first_word(page) == "Bravo"
 
 
@@ -93,7 +96,11 @@ def test_unexpected_failure_becomes_a_verify_error(tmp_path, monkeypatch):
     monkeypatch.setattr(read, "ocr_page", broken)
     source = open_source(_pdf(tmp_path / "scan.pdf", ["image"]))
     with pytest.raises(VerifyError, match="page 1 failed .*ZeroDivisionError"):
-        list(read.read_pages(source, ExtractOptions(jobs=1, cache_dir=None, render_dpi=150)))
+        list(
+            read.read_pages(
+                open_input(source, ExtractOptions(jobs=1, cache_dir=None, render_dpi=150))
+            )
+        )
 
 
 def test_worker_errors_arrive_as_verify_errors(tmp_path):
@@ -101,12 +108,12 @@ def test_worker_errors_arrive_as_verify_errors(tmp_path):
     source = open_source(_pdf(tmp_path / "scan.pdf", ["image", "image"]))
     options = ExtractOptions(jobs=2, cache_dir=None, render_dpi=150, max_pixels=10_000)
     with pytest.raises(InputTooLargeError, match="page"):
-        list(read.read_pages(source, options))
+        list(read.read_pages(open_input(source, options)))
 
 
 def test_closing_early_stops_the_pool(tmp_path):
     source = open_source(_pdf(tmp_path / "scan.pdf", ["image", "image", "image"]))
     options = ExtractOptions(languages=("en",), jobs=2, cache_dir=None, render_dpi=150)
-    iterator = read.read_pages(source, options)
+    iterator = read.read_pages(open_input(source, options))
     assert next(iterator).number == 1
     iterator.close()  # shuts the pool down, cancelling pages not yet started

@@ -18,7 +18,8 @@ from verify.forensics._pages import page_views
 from verify.forensics.redaction import still_readable
 from verify.forensics.scrub import scrub
 from verify.geometry import Homography, bounds
-from verify.load import open_source, page_image
+from verify.inputs import open_input
+from verify.load import open_source
 from verify.options import ExtractOptions
 from verify.pipeline import extract
 from verify.placement import place
@@ -65,7 +66,7 @@ def test_a_record_box_lands_on_its_words_in_the_photo(name: str) -> None:
     path = document(FOUNDING, name)
     record = extract(path)
     assert record.executor is not None and record.executor.name is not None
-    image = page_image(open_source(path), 0, ExtractOptions())
+    image = open_input(open_source(path), ExtractOptions()).page_image(0)
     placement = place(image, record.pages[0])
     assert placement.exact
     x0, y0, x1, y1 = bounds(placement.to_image.polygon(record.executor.name.bbox))
@@ -101,7 +102,7 @@ def test_the_executor_is_gone_from_the_copy(tmp_path: Path, label: str, make) ->
     assert report.readable == []
     assert "executor_named" in report.removed
     assert report.redactions and all(r.kind == "executor" for r in report.redactions)
-    copy = page_image(open_source(out), 0, ExtractOptions(render_dpi=report.dpi)).pixels
+    copy = open_input(open_source(out), ExtractOptions(render_dpi=report.dpi)).page_image(0).pixels
     read = _words(copy)
     assert SURNAME not in read
     assert PHONE_DIGITS not in "".join(c for c in read if c.isdigit())
@@ -127,7 +128,7 @@ def test_an_extension_and_a_continuation_line_are_blacked_out(tmp_path: Path) ->
     out = tmp_path / "safe.pdf"
     report = scrub(letter, out, redact=("executor",))
     assert report.readable == []
-    copy = page_image(open_source(out), 0, ExtractOptions(render_dpi=report.dpi)).pixels
+    copy = open_input(open_source(out), ExtractOptions(render_dpi=report.dpi)).page_image(0).pixels
     digits = "".join(c for c in _words(copy) if c.isdigit())
     assert "1523" not in digits and "4817" not in digits
 
@@ -153,7 +154,7 @@ def test_still_readable_finds_split_digits_and_misread_names() -> None:
 )
 def test_clean_typed_photos_have_no_handwriting(name: str) -> None:
     path = document(name, "photo.jpg")
-    view = next(page_views(open_source(path), ExtractOptions(), 1))
+    view = next(page_views(open_input(open_source(path), ExtractOptions()), 1))
     assert marks.handwriting_findings(view) == []
 
 
@@ -173,7 +174,7 @@ def test_print_the_page_pass_missed_is_not_handwriting(name: str, rendition: str
     """A typed name tilted by the camera, a sheet's edge, a bent dotted rule: read again
     alone, or seen at the image's edge, they are print or paper, not a hand."""
     path = document(name, rendition)
-    view = next(page_views(open_source(path), ExtractOptions(), 1))
+    view = next(page_views(open_input(open_source(path), ExtractOptions()), 1))
     assert marks.handwriting_findings(view) == []
 
 
@@ -190,7 +191,7 @@ def test_a_pen_mark_beside_print_is_still_handwriting(tmp_path: Path) -> None:
     draw.line([(x, y + 130), (x + 320, y + 95), (x + 180, y + 170)], fill=0, width=5)
     path = tmp_path / "resolution.png"
     scan.save(path, dpi=(300, 300))
-    view = next(page_views(open_source(path), ExtractOptions(), 1))
+    view = next(page_views(open_input(open_source(path), ExtractOptions()), 1))
     assert marks.handwriting_findings(view)
 
 
@@ -210,7 +211,7 @@ def test_report_frames_on_a_photo_surround_their_words() -> None:
     views, message = report_pages(record, photo, report.findings)
     assert message is None and views
     view = views[0]
-    pixels = page_image(open_source(photo), 0, ExtractOptions()).pixels
+    pixels = open_input(open_source(photo), ExtractOptions()).page_image(0).pixels
     shown_per_px = view.width / pixels.shape[1]
     raws = {
         tuple(round(v, 1) for v in e.bbox): e.raw

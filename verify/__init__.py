@@ -6,7 +6,7 @@ CLI is a thin layer over it. Everything else is internal and may change.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from verify.version import __version__
 
 __all__ = ["ExitCode", "ExtractOptions", "Record", "VerifyError", "__version__", "extract"]
 

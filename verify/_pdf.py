@@ -2,11 +2,12 @@
 
 It opens PDFs read-only (never saving back), answers encryption, counts pages, reads text
 layers and renders pages, and turns every pymupdf failure into a ``VerifyError`` with a
-message that says what to do next.
+message that says what to do next. What the pages mean (their fingerprints, language,
+colour) is decided by the callers (``verify.inputs``); this module only reads them.
 
-Callers ask page by page, so open documents are kept in a small per-process LRU keyed by
-path, content hash and password: reading the text layer of a born-digital page then costs
-a page load and a text extraction (a few ms), not a document open.
+A ``PdfDocument`` is one open document: its holder (``verify.inputs.PdfInput``) reads it
+page by page, so reading the text layer of a born-digital page costs a page load and a
+text extraction, not a document open.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-import os
 import re
-import threading
 import unicodedata
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,18 +27,15 @@ import numpy as np
 import pymupdf
 
 from verify import budget
+from verify.colour import has_colour
 from verify.errors import (
     CorruptInputError,
     EncryptedInputError,
     InputTooLargeError,
     VerifyError,
 )
-from verify.fingerprint import page_pdq
-from verify.language import detect_language
-from verify.load import has_colour
-from verify.lru import LruCache
-from verify.options import DEFAULT_MAX_PIXELS, ExtractOptions
-from verify.page import PageText, Word
+from verify.options import DEFAULT_MAX_PIXELS
+from verify.page import Word
 from verify.textnorm import has_word_separator, normalise_words, word_separators
 
 if TYPE_CHECKING:
@@ -51,9 +48,6 @@ pymupdf.TOOLS.mupdf_display_warnings(False)
 
 _PROBE_DPI = 72
 """Resolution of the colour probe: an A4 page is 0.5 Mpx, a stamp still hundreds of pixels."""
-
-_CACHE_SIZE = 4
-"""Open documents kept per process: callers read one document at a time, page by page."""
 
 _EOF_WINDOW = 1024
 """PDF readers accept the %%EOF marker anywhere in the last 1024 bytes (PDF 1.7, H.3)."""
@@ -84,82 +78,153 @@ _CID = re.compile(r"\(cid:\d+\)")
 _BAD_CATEGORIES = frozenset({"Cc", "Co", "Cs", "Cn"})  # control, private use, surrogate, unassigned
 _LATIN1_LETTERS = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")  # À..ÿ but × and ÷
 
-_lock = threading.Lock()
-_documents: LruCache[tuple[str, str, str | None], pymupdf.Document] = LruCache(_CACHE_SIZE)
+
+@dataclass(frozen=True)
+class TextLayer:
+    """The usable words of one page's text layer, and the page's size in points."""
+
+    words: tuple[Word, ...]
+    text: str  # the words joined by spaces
+    width: float
+    height: float
 
 
-def _forget_inherited_documents() -> None:
-    """In a forked worker, never reuse the parent's open documents.
+class PdfDocument:
+    """One open, authenticated, checked PDF, read page by page; ``close`` when done.
 
-    A forked child shares the parent's file offsets: two processes reading through the
-    same inherited descriptor would corrupt each other's reads. The child opens its own.
+    Its holder keeps it for the life of a reading: opening costs far more than a page.
+    It must not be used across a fork (a child shares the parent's file offsets): a forked
+    child opens its own (``reopened``).
     """
-    global _lock
-    _lock = threading.Lock()  # the parent may have held it while forking
-    _documents.clear()  # the child's copies close; the parent's stay open
 
+    def __init__(self, source: Source, password: str | None) -> None:
+        self.source = source
+        self.password = password
+        self._document = _open(source, password)
+        self._affordable: set[tuple[int, int]] = set()  # (page, pixel limit) checked once
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_inherited_documents)
+    def reopened(self) -> PdfDocument:
+        """The same document opened afresh, keeping the pages already found affordable."""
+        fresh = PdfDocument(self.source, self.password)
+        fresh._affordable = set(self._affordable)
+        return fresh
 
+    def close(self) -> None:
+        self._document.close()
 
-def clear_cache() -> None:
-    """Close every cached document (tests, or a long-running process between batches)."""
-    with _lock:
-        for document in _documents.clear():
-            document.close()
+    @property
+    def page_count(self) -> int:
+        """Pages in the PDF, after it opened, decrypted and passed the truncation check."""
+        return int(self._document.page_count)
 
+    def text_layer(self, index: int, max_pixels: int) -> TextLayer | None:
+        """Words of page ``index`` from the text layer, or None when it is empty or garbage.
 
-def page_count(source: Source, options: ExtractOptions) -> int:
-    """Pages in the PDF, after it opened, decrypted and passed the truncation check."""
-    return _document(source, options.password).page_count
+        Boxes are in points in the page's displayed orientation (page rotation applied), the
+        same space as a render of the page divided by dpi/72. Words are split at every space
+        character (no-break and narrow ones too) and normalised (``verify.textnorm``):
+        office PDFs write printed hyphens as soft hyphens and the rules must see "-".
+        """
+        source = self.source
+        page = self._page(index, max_pixels)
+        try:
+            raw = _page_words(page)
+            rotation = page.rotation_matrix if page.rotation else None
+            rect = page.rect
+        except Exception as error:
+            raise _damaged(source, index, error) from error
+        if not raw:
+            return None
+        words = []
+        for x0, y0, x1, y1, text, block, line, _ in raw:
+            box = (x0, y0, x1, y1)
+            if rotation is not None:
+                turned = pymupdf.Rect(box) * rotation  # Rect * Matrix gives the enclosing rect
+                box = (turned.x0, turned.y0, turned.x1, turned.y1)
+            words.append(
+                Word(text=text, bbox=box, confidence=1.0, block=block, line=block * 1000 + line)
+            )
+        words = list(normalise_words(words))
+        text = " ".join(word.text for word in words)
+        if garbage_reason(text, words, rect.width * rect.height, lambda: _image_coverage(page)):
+            return None
+        return TextLayer(words=tuple(words), text=text, width=rect.width, height=rect.height)
 
+    def render_grey(self, index: int, dpi: int) -> np.ndarray:
+        """Page ``index`` in 8-bit grey at ``dpi``: coarse renders for a perceptual hash."""
+        page = _load_page(self.source, self._document, index)
+        try:
+            pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
+        except Exception as error:
+            raise _damaged(self.source, index, error) from error
+        return np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width).copy()
 
-def text_layer_page(source: Source, index: int, options: ExtractOptions) -> PageText | None:
-    """Words of page ``index`` from the text layer, or None when it is empty or garbage.
+    def render(self, index: int, dpi: int, max_pixels: int) -> np.ndarray:
+        """Render page ``index`` at ``dpi``: uint8 grey, or RGB for colour pages.
 
-    Boxes are in points in the page's displayed orientation (page rotation applied), the
-    same space as a render of the page divided by dpi/72. Words are split at every space
-    character (no-break and narrow ones too) and normalised (``verify.textnorm``): office
-    PDFs write printed hyphens as soft hyphens and the rules must see "-".
-    """
-    document = _document(source, options.password)
-    page = _load_page(source, document, index)
-    _check_page(source, document, page, options.max_pixels)
-    try:
-        raw = _page_words(page)
-        rotation = page.rotation_matrix if page.rotation else None
-        rect = page.rect
-    except Exception as error:
-        raise _damaged(source, index, error) from error
-    if not raw:
-        return None
-    words = []
-    for x0, y0, x1, y1, text, block, line, _ in raw:
-        box = (x0, y0, x1, y1)
-        if rotation is not None:
-            turned = pymupdf.Rect(box) * rotation  # Rect * Matrix gives the enclosing rect
-            box = (turned.x0, turned.y0, turned.x1, turned.y1)
-        words.append(
-            Word(text=text, bbox=box, confidence=1.0, block=block, line=block * 1000 + line)
-        )
-    words = list(normalise_words(words))
-    text = " ".join(word.text for word in words)
-    if garbage_reason(text, words, rect.width * rect.height, lambda: _image_coverage(page)):
-        return None
-    pdq, quality = page_pdq(_render_grey(source, page, FINGERPRINT_DPI))
-    return PageText(
-        number=index + 1,
-        width=rect.width,
-        height=rect.height,
-        unit="pt",
-        method="text_layer",
-        words=tuple(words),
-        language=detect_language(text),
-        confidence=1.0,
-        pdq=pdq,
-        pdq_quality=quality,
-    )
+        The pixel limit is checked from the page size before anything is rendered.
+        """
+        source = self.source
+        page = _load_page(source, self._document, index)
+        zoom = dpi / 72
+        width = math.ceil(page.rect.width * zoom)
+        height = math.ceil(page.rect.height * zoom)
+        if width < 1 or height < 1:
+            raise CorruptInputError(
+                f"{source.file_name}: page {index + 1} has no size (a broken page box): "
+                "get a fresh copy of the file"
+            )
+        self._check_page(page, max_pixels)
+        budget.check_shape(source.file_name, index + 1, width, height, "px")
+        if width * height > max_pixels:
+            raise InputTooLargeError(
+                f"{source.file_name}: page {index + 1} would render at {width} x {height} "
+                f"pixels ({width * height / 1e6:.0f} Mpx at {dpi} dpi), over the limit of "
+                f"{max_pixels / 1e6:.0f} Mpx: pass a larger --max-pixels or a lower --dpi"
+            )
+        try:
+            # A cheap probe at low resolution decides the colour space, so grey pages (most
+            # letters) are rendered grey by MuPDF: 4x faster than rendering RGB and converting.
+            probe = _pixels(page.get_pixmap(dpi=min(dpi, _PROBE_DPI), colorspace=pymupdf.csRGB))
+            colour = has_colour(probe, step=1)
+            del probe
+            space = pymupdf.csRGB if colour else pymupdf.csGRAY
+            pixels = _pixels(page.get_pixmap(dpi=dpi, colorspace=space, alpha=False))
+        except VerifyError:
+            raise
+        except MemoryError as error:
+            raise InputTooLargeError(
+                f"{source.file_name}: page {index + 1} does not fit in memory at {dpi} dpi: "
+                "pass a lower --dpi or a smaller --max-pixels"
+            ) from error
+        except Exception as error:
+            raise _damaged(source, index, error) from error
+        finally:
+            # MuPDF keeps decoded images in a process-wide store of up to 256 MB; pages are
+            # read once, in order, so that cache only holds memory: on a long scan it grows
+            # by hundreds of megabytes, which shrinking it after each page avoids.
+            pymupdf.TOOLS.store_shrink(100)
+        return pixels
+
+    def _page(self, index: int, max_pixels: int) -> pymupdf.Page:
+        page = _load_page(self.source, self._document, index)
+        self._check_page(page, max_pixels)
+        return page
+
+    def _check_page(self, page: pymupdf.Page, max_pixels: int) -> None:
+        """Refuse a page whose shape or drawing cost is beyond a page's, before MuPDF runs it."""
+        index = page.number or 0
+        if (index, max_pixels) in self._affordable:
+            return
+        source = self.source
+        budget.check_shape(source.file_name, index + 1, page.rect.width, page.rect.height, "pt")
+        problem = page_problem(self._document, index, max_pixels)
+        if problem is not None:
+            raise InputTooLargeError(
+                f"{source.file_name}: page {index + 1} {problem}: a crafted or broken file; "
+                "ask for the document in another form (a scan, or the file re-exported)"
+            )
+        self._affordable.add((index, max_pixels))
 
 
 def _page_words(page: pymupdf.Page) -> list[tuple]:
@@ -174,19 +239,6 @@ def _page_words(page: pymupdf.Page) -> list[tuple]:
     if has_word_separator("".join(word[4] for word in words)):
         words = page.get_text("words", textpage=textpage, delimiters=word_separators())
     return words
-
-
-FINGERPRINT_DPI = 36
-"""A text-layer page is rendered this coarsely for its perceptual hash (PDQ looks at 64x64
-anyway): cheap, so born-digital files keep their speed and still match scans."""
-
-
-def _render_grey(source: Source, page: pymupdf.Page, dpi: int) -> np.ndarray:
-    try:
-        pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
-    except Exception as error:
-        raise _damaged(source, page.number or 0, error) from error
-    return np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width).copy()
 
 
 def garbage_reason(
@@ -264,55 +316,6 @@ def _image_coverage(page: pymupdf.Page) -> float:
     return min(1.0, covered / area)
 
 
-def render_page(source: Source, index: int, options: ExtractOptions) -> np.ndarray:
-    """Render page ``index`` at ``options.render_dpi``: uint8 grey, or RGB for colour pages.
-
-    The pixel limit is checked from the page size before anything is rendered.
-    """
-    document = _document(source, options.password)
-    page = _load_page(source, document, index)
-    dpi = options.render_dpi
-    zoom = dpi / 72
-    width = math.ceil(page.rect.width * zoom)
-    height = math.ceil(page.rect.height * zoom)
-    if width < 1 or height < 1:
-        raise CorruptInputError(
-            f"{source.file_name}: page {index + 1} has no size (a broken page box): "
-            "get a fresh copy of the file"
-        )
-    _check_page(source, document, page, options.max_pixels)
-    budget.check_shape(source.file_name, index + 1, width, height, "px")
-    if width * height > options.max_pixels:
-        raise InputTooLargeError(
-            f"{source.file_name}: page {index + 1} would render at {width} x {height} pixels "
-            f"({width * height / 1e6:.0f} Mpx at {dpi} dpi), over the limit of "
-            f"{options.max_pixels / 1e6:.0f} Mpx: pass a larger --max-pixels or a lower --dpi"
-        )
-    try:
-        # A cheap probe at low resolution decides the colour space, so grey pages (most
-        # letters) are rendered grey by MuPDF: 4x faster than rendering RGB and converting.
-        probe = _pixels(page.get_pixmap(dpi=min(dpi, _PROBE_DPI), colorspace=pymupdf.csRGB))
-        colour = has_colour(probe, step=1)
-        del probe
-        space = pymupdf.csRGB if colour else pymupdf.csGRAY
-        pixels = _pixels(page.get_pixmap(dpi=dpi, colorspace=space, alpha=False))
-    except VerifyError:
-        raise
-    except MemoryError as error:
-        raise InputTooLargeError(
-            f"{source.file_name}: page {index + 1} does not fit in memory at {dpi} dpi: "
-            "pass a lower --dpi or a smaller --max-pixels"
-        ) from error
-    except Exception as error:
-        raise _damaged(source, index, error) from error
-    finally:
-        # MuPDF keeps decoded images in a process-wide store of up to 256 MB; pages are
-        # read once, in order, so that cache only holds memory: on a long scan it grows by
-        # hundreds of megabytes, which shrinking it after each page avoids for little work.
-        pymupdf.TOOLS.store_shrink(100)
-    return pixels
-
-
 def _pixels(pixmap: pymupdf.Pixmap) -> np.ndarray:
     """Copy a pixmap's samples into an array of our own (H x W, or H x W x n)."""
     rows = np.frombuffer(pixmap.samples_mv, dtype=np.uint8).reshape(pixmap.height, pixmap.stride)
@@ -329,9 +332,6 @@ _NAMED_REF = re.compile(r"/([^\s/\[\]<>(){}%]+)\s+(\d+)\s+\d+\s+R")
 _REF = re.compile(r"(\d+)\s+\d+\s+R")
 _FILTER_NAMES = re.compile(r"/(\w+)")
 _MAX_PARENTS = 32  # page-tree levels searched for inherited resources
-
-_checked: LruCache[tuple[str, int, int], bool] = LruCache(4096)
-"""Pages already found affordable, per (sha256, page, pixel limit): checked once."""
 
 
 class _TooCostly(Exception):
@@ -562,38 +562,7 @@ def _run_length(data: bytes, cap: int) -> bytes:
     return bytes(out)
 
 
-def _check_page(
-    source: Source, document: pymupdf.Document, page: pymupdf.Page, max_pixels: int
-) -> None:
-    """Refuse a page whose shape or drawing cost is beyond a page's, before MuPDF runs it."""
-    index = page.number or 0
-    key = (source.sha256, index, max_pixels)
-    if _checked.get(key):
-        return
-    budget.check_shape(source.file_name, index + 1, page.rect.width, page.rect.height, "pt")
-    problem = page_problem(document, index, max_pixels)
-    if problem is not None:
-        raise InputTooLargeError(
-            f"{source.file_name}: page {index + 1} {problem}: a crafted or broken file; "
-            "ask for the document in another form (a scan, or the file re-exported)"
-        )
-    _checked.put(key, True)
-
-
 # --------------------------------------------------------------------------- documents
-
-
-def _document(source: Source, password: str | None) -> pymupdf.Document:
-    """The open, authenticated, checked document of ``source``, from the cache if there."""
-    key = (str(source.path), source.sha256, password)
-    with _lock:
-        document = _documents.get(key)
-        if document is not None:
-            return document
-        document = _open(source, password)
-        for evicted in _documents.put(key, document):
-            evicted.close()
-        return document
 
 
 def _open_path(path: Path) -> pymupdf.Document:

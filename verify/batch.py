@@ -29,11 +29,13 @@ def extract_many(
     out: Console,
     err: Console,
     progress: bool,
+    forensics: bool = False,
 ) -> ExitCode:
     """Extract each path in turn and print its record; return the run's exit code.
 
     A single failing file returns that file's own exit code, so scripts can tell an
     encrypted PDF from a corrupt one; with several files, any failure gives ``some_failed``.
+    ``forensics`` adds each file's forensic findings to its record (``--forensics``).
     """
     failures: list[ExitCode] = []
     bar = _progress_bar(err) if progress else None
@@ -49,6 +51,10 @@ def extract_many(
 
             try:
                 record = extract(path, options, progress=on_page)
+                if forensics:
+                    from verify.forensics.examine import with_findings  # heavy: only when asked
+
+                    record = with_findings(record, path, options)
             except VerifyError as error:
                 failures.append(error.exit_code)
                 print(error_line(path, error), file=err.file, flush=True)

@@ -3,7 +3,7 @@
 MuPDF, Pillow, OpenCV and tesseract each do work that a file's declared sizes do not bound:
 a page of nested forms that draws one object a billion times, a content stream that inflates
 a thousandfold, a photo whose 196 Mpx are legal but take minutes to prepare and OCR. The
-cheap checks come first (``verify.load``, ``verify._pdf``, ``verify._images`` refuse what
+cheap checks come first (``verify.inputs``, ``verify._pdf``, ``verify._images`` refuse what
 the headers already show); this module is the guard for everything else. A C library
 cannot be interrupted from Python while it runs, so the page runs in a forked child: the
 child's address space is capped (``RLIMIT_AS``: a failed allocation becomes a
@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from verify.errors import CorruptInputError, InputTooLargeError
 from verify.resources import load_json
@@ -38,12 +38,7 @@ __all__ = [
     "forking_page",
     "limits",
     "run_page",
-    "run_source_page",
 ]
-
-if TYPE_CHECKING:
-    from verify.load import Source
-    from verify.options import ExtractOptions
 
 T = TypeVar("T")
 
@@ -139,25 +134,6 @@ def run_page(
     if kind == "memory":
         raise _over_memory(file_name, page, memory_mb)
     raise value
-
-
-def run_source_page(
-    work: Callable[[Source, int, ExtractOptions], T],
-    source: Source,
-    index: int,
-    options: ExtractOptions,
-) -> T:
-    """``work(source, index, options)`` for page ``index`` (0-based) within its budgets."""
-    return run_page(
-        work,
-        source,
-        index,
-        options,
-        file_name=source.file_name,
-        page=index + 1,
-        seconds=options.page_seconds,
-        memory_mb=options.page_memory_mb,
-    )
 
 
 def _child(

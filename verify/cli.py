@@ -7,7 +7,6 @@ through ``main``'s single handler, which prints one line and exits with the docu
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -18,10 +17,10 @@ from typing import Annotated
 import click
 import typer
 
-from verify import __version__
-from verify.cli_options import JsonOption, Reading, reading_command
+from verify.cli_options import JsonOption, Reading, command_options, reading_command
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, VerifyError, without_foreign_hints
+from verify.version import __version__
 
 # typer from 0.29 ships a click of its own and raises that click's exceptions, which click's
 # classes do not catch; an older typer raises click's own.
@@ -93,11 +92,15 @@ def extract(
     from verify.batch import extract_many
 
     options = reading.options(cache_dir=cache_dir, dpi=dpi)
-    if with_forensics:
-        options = dataclasses.replace(options, forensics=True)
     show_progress = not quiet and _stderr.is_terminal
     code = extract_many(
-        paths, options, json_output=json_output, out=_stdout, err=_stderr, progress=show_progress
+        paths,
+        options,
+        json_output=json_output,
+        out=_stdout,
+        err=_stderr,
+        progress=show_progress,
+        forensics=with_forensics,
     )
     raise typer.Exit(int(code))
 
@@ -231,28 +234,10 @@ def _register_command_groups() -> None:
 _register_command_groups()
 
 
-def command_options(argv: Sequence[str]) -> frozenset[str] | None:
-    """The options of the command ``argv`` names (``["archive", "verify", ...]``), or None."""
-    command = typer.main.get_command(app)
-    for word in argv:
-        commands = getattr(command, "commands", None)
-        if commands is None:
-            break
-        if not word.startswith("-"):
-            command = commands.get(word)
-            if command is None:
-                return None
-    if getattr(command, "commands", None) is not None:
-        return None
-    return frozenset(
-        name for param in command.params for name in (*param.opts, *param.secondary_opts)
-    )
-
-
 def error_message(error: VerifyError, argv: Sequence[str]) -> str:
     """The one line an error prints: hints only of options the command has, text escaped."""
     message = str(error)
-    options = command_options(argv)
+    options = command_options(app, argv)
     if options is not None:
         message = without_foreign_hints(message, options)
     return printable(message)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from verify.cli_options import JsonOption, Reading, reading_command
+from verify.cli_options import JsonOption, Reading, function_options, reading_command
 from verify.cli_secrets import ask_archive_passphrase
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode, IntegrityError
@@ -204,10 +204,9 @@ def _named(outcome: FileOutcome) -> str:
 
     A hint naming an option ``ingest`` lacks (``--max-pixels`` of ``extract``) is left out.
     """
-    from verify.cli import command_options
     from verify.errors import without_foreign_hints
 
-    reason = without_foreign_hints(outcome.reason or "", command_options(["ingest"]) or ())
+    reason = without_foreign_hints(outcome.reason or "", function_options(ingest_command))
     return reason if reason.startswith(outcome.path) else f"{outcome.path}: {reason}"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -157,3 +157,32 @@ def reading_command(command: Callable[..., None]) -> Callable[..., None]:
     wrapper.__signature__ = signature.replace(parameters=[*own_kinds, *group])  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in (*own_kinds, *group)}
     return wrapper
+
+
+def command_options(app: typer.Typer, argv: Sequence[str]) -> frozenset[str] | None:
+    """The flags of the command of ``app`` that ``argv`` names (``["archive", "verify"]``).
+
+    None when ``argv`` names no single command. An error's hint to pass a flag is shown only
+    when the command has that flag (see ``verify.errors.without_foreign_hints``).
+    """
+    command = typer.main.get_command(app)
+    for word in argv:
+        commands = getattr(command, "commands", None)
+        if commands is None:
+            break
+        if not word.startswith("-"):
+            command = commands.get(word)
+            if command is None:
+                return None
+    if getattr(command, "commands", None) is not None:
+        return None
+    return frozenset(
+        name for param in command.params for name in (*param.opts, *param.secondary_opts)
+    )
+
+
+def function_options(function: Callable[..., Any]) -> frozenset[str]:
+    """The flags of the command that ``function`` declares, wherever it is registered."""
+    app = typer.Typer()
+    app.command()(function)
+    return command_options(app, ()) or frozenset()

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from verify.fields.dates import find_dates
+from verify.dates import find_dates
 from verify.page import BBox, PageText, Word
 from verify.resources import load_json
 from verify.textmap import DocumentText, Line, union_boxes

@@ -1,14 +1,9 @@
-"""Open an input file by its content and hand out its pages one at a time.
+"""Identify an input file by its content: the first stage of extraction.
 
-This is the first stage of extraction: a path becomes a ``Source`` (identity by
-sha256, type sniffed from the bytes, never from the extension), and each page becomes
-either a ``PageText`` from a PDF text layer or a ``PageImage`` to prepare and OCR.
-
-Pages are produced on request, one at a time, so a 500-page scan never sits in memory as
-500 images. Every limit (pages, pixels) is checked before the expensive work it guards,
-and every failure of the PDF or image libraries arrives as a ``VerifyError`` whose message
-says what to do next. The engines themselves live in ``_pdf`` (pymupdf) and ``_images``
-(Pillow, pillow-heif); they are imported lazily so that hashing a file stays cheap.
+A path becomes a ``Source``: identity by sha256, type sniffed from the bytes, never from
+the extension. Reading its pages is the job of the class of its type (``verify.inputs``),
+chosen once from ``Source.media_type``; this module stays free of the PDF and image
+libraries, so that hashing a file, or refusing one, stays cheap.
 """
 
 from __future__ import annotations
@@ -21,15 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from verify.budget import run_source_page
 from verify.errors import (
     CorruptInputError,
     InputMissingError,
-    InputTooLargeError,
     UnsupportedTypeError,
 )
-from verify.options import ExtractOptions
-from verify.page import PageText
 from verify.record import SourceInfo
 from verify.resources import load_json
 
@@ -39,13 +30,8 @@ __all__ = [
     "PageImage",
     "Source",
     "describe_content",
-    "grey_unless_colour",
-    "has_colour",
     "open_source",
-    "page_count",
-    "page_image",
     "sniff_media_type",
-    "text_layer_page",
 ]
 
 PDF = "application/pdf"
@@ -57,16 +43,6 @@ HEAD_SIZE = 4096
 """Bytes read to sniff the type: enough for a PDF header after junk and an ftyp box."""
 
 _CHUNK = 1 << 20  # hashing reads 1 MiB at a time: constant memory for any file size
-
-# Colour test for rendered pages and decoded images. A page is kept in colour when more
-# than COLOUR_FRACTION of its (sampled) pixels have a chroma (max - min channel) above
-# COLOUR_CHROMA. The chroma floor sits well above the colour noise of JPEG-compressed
-# grey scans (typically under 15); the fraction (100 pixels of an A4 page at 72 dpi)
-# keeps a thin blue signature or a red stamp in colour, which later stages may need.
-# Erring towards colour costs memory only; erring towards grey loses evidence.
-COLOUR_CHROMA = 40
-COLOUR_FRACTION = 0.0002
-_COLOUR_SAMPLE_STEP = 2  # test every 2nd pixel in each direction: 4x faster, same answer
 
 
 @dataclass(frozen=True)
@@ -272,117 +248,3 @@ def _unsupported_message(shown: str, head: bytes) -> str:
         f"{shown}: cannot read this file, {what}: verify reads {supported_names()}; "
         "convert or export it to PDF or an image first"
     )
-
-
-# --------------------------------------------------------------------------- pages
-
-
-def page_count(source: Source, options: ExtractOptions) -> int:
-    """Number of pages: PDF pages, or TIFF frames; other images count 1.
-
-    Raises ``CorruptInputError``, ``EncryptedInputError`` (PDF without or with a wrong
-    ``options.password``), or ``InputTooLargeError`` above ``options.max_pages``.
-    """
-    if source.media_type == PDF:
-        from verify import _pdf
-
-        count = _pdf.page_count(source, options)
-    else:
-        from verify import _images
-
-        count = _images.frame_count(source, options)
-    if count > options.max_pages:
-        raise InputTooLargeError(
-            f"{source.file_name}: has {count} pages, more than the limit of "
-            f"{options.max_pages}: pass --max-pages {count} to read it all"
-        )
-    return count
-
-
-def text_layer_page(source: Source, index: int, options: ExtractOptions) -> PageText | None:
-    """The words of PDF page ``index`` (0-based) from its text layer, or None.
-
-    None for images, and for PDF pages whose text layer is empty or garbage, which need
-    OCR instead. Garbage means, over the non-space characters: more than 10% U+FFFD,
-    control, private-use or "(cid:N)" placeholders (glyphs without a Unicode map); under
-    50% letters or digits (a symbol font read as text); over 30% of the letters Latin-1
-    accented (Cyrillic in an 8-bit font: "Ïðèêàç"); or word boxes covering under 0.5% of
-    a page that images cover at least half of (a scan with a scanner's label). The
-    thresholds and their reasons are in ``verify._pdf`` (``garbage_reason``).
-
-    Words come in pymupdf's reading order with confidence 1.0; ``line`` is
-    ``block * 1000 + line`` so it is unique on the page. Boxes are in points, in the page
-    as displayed (rotation and crop box applied), like a render scaled by 72/dpi.
-    """
-    if source.media_type != PDF:
-        return None
-    from verify import _pdf
-
-    return _pdf.text_layer_page(source, index, options)
-
-
-def page_image(source: Source, index: int, options: ExtractOptions) -> PageImage:
-    """Page ``index`` (0-based) as pixels: a PDF page rendered, or an image frame decoded.
-
-    PDF pages are rendered at ``options.render_dpi``; image frames get their EXIF
-    orientation applied. Either way the result is grey unless the page shows colour
-    (see ``has_colour``). Raises ``InputTooLargeError`` before decoding anything when
-    the page would exceed ``options.max_pixels`` or is no page's shape,
-    ``CorruptInputError`` for damaged data, and ``BudgetExceededError`` when decoding or
-    drawing runs over the page's time or memory budget (``verify.budget``: it runs in a
-    child process, whatever sizes the file declares).
-    """
-    if source.media_type == "image/tiff":
-        from verify import _images
-
-        _images.frame_count(source, options)  # the frames' offsets, found here once for all
-    return run_source_page(_page_image, source, index, options)
-
-
-def _page_image(source: Source, index: int, options: ExtractOptions) -> PageImage:
-    if source.media_type == PDF:
-        from verify import _pdf
-
-        pixels = _pdf.render_page(source, index, options)
-        dpi: float | None = float(options.render_dpi)
-        applied: tuple[str, ...] = (f"render:{options.render_dpi}dpi",)
-    else:
-        from verify import _images
-
-        pixels, dpi, applied = _images.decode_frame(source, index, options)
-    return PageImage(pixels=grey_unless_colour(pixels), dpi=dpi, applied=applied)
-
-
-def grey_unless_colour(pixels: np.ndarray) -> np.ndarray:
-    """Collapse an RGB array to grey (ITU-R 601 luma) when it shows no colour.
-
-    Grey pages take a third of the memory and OCR the same; colour is kept when present
-    because stamps and signatures are told apart from print by it.
-    """
-    if pixels.ndim == 2 or has_colour(pixels):
-        return pixels
-    grey = np.empty(pixels.shape[:2], dtype=np.uint8)
-    band_rows = 256  # in bands, with in-place arithmetic: small temporaries, 4x faster
-    for start in range(0, pixels.shape[0], band_rows):
-        band = pixels[start : start + band_rows]
-        luma = band[..., 0].astype(np.uint16)
-        luma *= 77
-        for channel, weight in ((1, 150), (2, 29)):
-            term = band[..., channel].astype(np.uint16)
-            term *= weight
-            luma += term
-        luma += 128
-        luma >>= 8  # weights sum to 256: at most 65408 before the shift, no overflow
-        grey[start : start + band_rows] = luma
-    return grey
-
-
-def has_colour(pixels: np.ndarray, step: int = _COLOUR_SAMPLE_STEP) -> bool:
-    """True when more than ``COLOUR_FRACTION`` of sampled pixels exceed ``COLOUR_CHROMA``."""
-    if pixels.ndim == 2:
-        return False
-    sample = pixels[::step, ::step]
-    red, green, blue = sample[..., 0], sample[..., 1], sample[..., 2]
-    # elementwise max/min of the three planes: ten times faster than max(axis=2)
-    chroma = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
-    return int(np.count_nonzero(chroma > COLOUR_CHROMA)) > COLOUR_FRACTION * chroma.size

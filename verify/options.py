@@ -121,7 +121,6 @@ class ExtractOptions:
     cache_dir: Path | None = field(default_factory=default_cache_dir)
     cache_seal: bytes | None = field(default=None, repr=False)
     render_dpi: int = 300  # resolution at which image-only PDF pages are rendered for OCR
-    forensics: bool = False  # add forensic findings to the record (costs OCR checks a page)
 
     def __post_init__(self) -> None:
         if isinstance(self.cache_dir, str):

@@ -1,6 +1,6 @@
 """The extraction orchestrator: file in, Record out, reading top to bottom as the stages run.
 
-load → (per page: text layer, or prepare + OCR) → layout + field extraction → Record.
+load → inputs (per page: text layer, or prepare + OCR) → layout + field extraction → Record.
 Each stage is a plain function with typed input and output; this module only composes
 them and merges their warnings, so the order of the flow is visible in one place.
 """
@@ -13,15 +13,16 @@ import sys
 import threading
 from collections.abc import Callable
 
-from verify import __version__
 from verify.fields import extract_fields
 from verify.fingerprint import fingerprint_record
-from verify.load import open_source, page_count
+from verify.inputs import open_input
+from verify.load import open_source
 from verify.options import ExtractOptions
 from verify.page import PageText
 from verify.read import read_pages
 from verify.record import SCHEMA_ID, PageInfo, Record, Warning
 from verify.resources import load_json, models_versions
+from verify.version import __version__
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -51,9 +52,10 @@ def _extract(
     path: str | os.PathLike[str], options: ExtractOptions, progress: ProgressCallback | None
 ) -> Record:
     source = open_source(path)
-    total = page_count(source, options)
-    warming = _warm_up_field_libraries() if total == 1 else None
-    pages = list(read_pages(source, options, progress))
+    with open_input(source, options) as document:
+        total = document.page_count()
+        warming = _warm_up_field_libraries() if total == 1 else None
+        pages = list(read_pages(document, progress))
     if warming is not None:
         warming.join()
     forced_language = options.languages[0] if options.languages else None
@@ -72,13 +74,7 @@ def _extract(
     fingerprints = fingerprint_record(
         record, page_hashes=[(page.pdq, page.pdq_quality) for page in pages]
     )
-    record = record.model_copy(update={"fingerprints": fingerprints})
-    if options.forensics:
-        from verify.forensics.findings import forensics  # heavy: only when asked
-
-        findings = forensics(path, record=record, options=options)
-        record = record.model_copy(update={"forensics": findings})
-    return record
+    return record.model_copy(update={"fingerprints": fingerprints})
 
 
 def _warm_up_field_libraries() -> threading.Thread | None:

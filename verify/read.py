@@ -5,9 +5,10 @@ OCR go to a process pool created only when the first such page appears. At most 
 pages are in flight at once and results are yielded in page order as soon as they are
 ready, so a 100-page scan streams through in bounded memory instead of piling up.
 
-Workers receive only ``(source, index, options)`` — small pickles — and load the page
-image themselves. Each runs tesseract single-threaded (OMP_THREAD_LIMIT=1): with its
-default threads, several tesseracts on a few cores slow each other down many times over.
+Workers receive only ``(source, index, options)`` — small pickles — and open the file
+and load the page image themselves. Each runs tesseract single-threaded
+(OMP_THREAD_LIMIT=1): with its default threads, several tesseracts on a few cores slow
+each other down many times over.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from verify.budget import BudgetExceededError, run_source_page
+from verify.budget import BudgetExceededError, run_page
 from verify.errors import ExitCode, OcrError, VerifyError
-from verify.load import Source, page_count, page_image, text_layer_page
+from verify.inputs import DocumentInput, open_input
+from verify.load import Source
 from verify.ocr import ocr_page
 from verify.options import ExtractOptions
 from verify.page import PageText
@@ -41,35 +43,53 @@ class PageFailedError(VerifyError):
     exit_code = ExitCode.internal
 
 
-def read_page(source: Source, index: int, options: ExtractOptions) -> PageText:
+def read_page(document: DocumentInput, index: int) -> PageText:
     """Read page ``index`` (0-based) inline: its text layer if usable, else OCR."""
-    page = text_layer_page(source, index, options)
+    page = document.text_layer_page(index)
     if page is not None:
         return page
-    return _ocr_index(source, index, options)
+    return _ocr_index(document, index)
 
 
-def _ocr_index(source: Source, index: int, options: ExtractOptions) -> PageText:
+def _ocr_index(document: DocumentInput, index: int) -> PageText:
     """Load one page image and OCR it; errors leave as ``VerifyError`` subclasses.
 
     Runs in a child process within the page's time and memory budgets (``verify.budget``),
     and anything unexpected is turned into an error the parent can report with the page
     number instead of a bare traceback from another process.
     """
-    return run_source_page(_ocr_inline, source, index, options)
+    options = document.options
+    return run_page(
+        _ocr_inline,
+        document,
+        index,
+        file_name=document.source.file_name,
+        page=index + 1,
+        seconds=options.page_seconds,
+        memory_mb=options.page_memory_mb,
+    )
 
 
-def _ocr_inline(source: Source, index: int, options: ExtractOptions) -> PageText:
+def _ocr_inline(document: DocumentInput, index: int) -> PageText:
     """The page's work in its budgeted child (``verify.budget``): decode, prepare, OCR."""
     try:
-        return ocr_page(page_image(source, index, options), index + 1, options)
+        return ocr_page(document.page_image(index), index + 1, document.options)
     except (VerifyError, MemoryError):
         raise  # a MemoryError is the page's memory budget, which verify.budget reports
     except Exception as e:
         raise PageFailedError(
-            f"{source.file_name}: page {index + 1} failed ({type(e).__name__}: {e}); "
+            f"{document.source.file_name}: page {index + 1} failed ({type(e).__name__}: {e}); "
             f"this is a bug, please report it"
         ) from e
+
+
+def _ocr_in_worker(source: Source, index: int, options: ExtractOptions) -> PageText:
+    """A pool worker's page, from a file the worker opens itself.
+
+    An open document does not travel between processes; a small ``Source`` pickles cheaply.
+    """
+    with open_input(source, options) as document:
+        return _ocr_index(document, index)
 
 
 def _init_worker() -> None:
@@ -88,9 +108,7 @@ def _new_pool(jobs: int) -> ProcessPoolExecutor:
 
 
 def read_pages(
-    source: Source,
-    options: ExtractOptions,
-    progress: ProgressCallback | None = None,
+    document: DocumentInput, progress: ProgressCallback | None = None
 ) -> Iterator[PageText]:
     """Yield a ``PageText`` for every page, in page order, streaming.
 
@@ -98,7 +116,8 @@ def read_pages(
     everything runs inline. Errors from workers arrive as ``VerifyError`` subclasses;
     closing the iterator early cancels pages not yet started.
     """
-    total = page_count(source, options)
+    source, options = document.source, document.options
+    total = document.page_count()
     started = time.monotonic()
     limit = max(1, options.jobs * IN_FLIGHT_PER_JOB)
     pending: deque[PageText | Future[PageText]] = deque()
@@ -109,14 +128,14 @@ def read_pages(
         while next_index < total or pending:
             # Fill the window: text layers now, OCR pages into the pool.
             while next_index < total and _in_flight(pending) < limit and len(pending) < limit * 4:
-                page = text_layer_page(source, next_index, options)
+                page = document.text_layer_page(next_index)
                 if page is None and options.jobs > 1 and total > 1:
                     # One page gains nothing from a pool: only its start-up cost.
                     if pool is None:
                         pool = _new_pool(options.jobs)
-                    pending.append(pool.submit(_ocr_index, source, next_index, options))
+                    pending.append(pool.submit(_ocr_in_worker, source, next_index, options))
                 elif page is None:
-                    pending.append(_ocr_index(source, next_index, options))
+                    pending.append(_ocr_index(document, next_index))
                 else:
                     pending.append(page)
                 next_index += 1

@@ -13,12 +13,16 @@ checks and parses, never pickled objects of verify's own.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from verify.archive.originals import sha256_file
+from verify.compare import fingerprints_of
 from verify.errors import InputMissingError, VerifyError
+from verify.fingerprint import Fingerprints
 from verify.options import ExtractOptions
+from verify.record import Record
 
 
 @dataclass(frozen=True)
@@ -91,14 +95,33 @@ def _one_core() -> None:
         cv2.setNumThreads(1)
 
 
+def extract_received(
+    where: Path,
+    shown: str,
+    options: ExtractOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Record, Fingerprints]:
+    """Extract the archived bytes at ``where``; the record names them ``shown``.
+
+    The one extraction of ingest, in this process or on a cluster's worker: a record never
+    depends on where its bytes were read.
+    """
+    from verify.pipeline import extract  # spaCy and the OCR engines: only when extracting
+
+    record = extract(where, options, progress=progress)
+    source = record.source.model_copy(update={"path": shown, "file_name": Path(shown).name})
+    record = record.model_copy(update={"source": source})
+    # extract() fingerprinted the pages where their prepared images lived (PDQ included);
+    # only the source changed, which no fingerprint depends on.
+    return record, fingerprints_of(record)
+
+
 def run_extraction(task: ExtractionTask) -> Outcome:
     """Extract one original; a ``VerifyError`` comes back as an ``ExtractionFailed``.
 
     Any other exception is a bug and leaves as the task's error, as it would stop a
     single-process ingest.
     """
-    from verify.archive.ingest import extract_received
-
     _one_core()
     original = Path(task.original)
     try:

@@ -36,19 +36,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from verify import __version__
 from verify.archive import binding, custody, private
 from verify.archive.archive import Archive
 from verify.archive.cluster import ExtractionCluster, Job, Scheduler
-from verify.archive.cluster_task import Extracted, ExtractionFailed, ExtractionTask
+from verify.archive.cluster_task import (
+    Extracted,
+    ExtractionFailed,
+    ExtractionTask,
+    extract_received,
+)
 from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher, Found
 from verify.archive.originals import read_hashed
 from verify.archive.store import ArchiveStore, DocumentRow, FailureRow, LinkRow, ReceiptRow
 from verify.errors import ArchiveError, ClusterError, ExitCode, InputMissingError, VerifyError
-from verify.fingerprint import fingerprints_of
 from verify.options import ExtractOptions
 from verify.record import Record
 from verify.record_fingerprints import Fingerprints
+from verify.version import __version__
 
 Status = Literal["new", "duplicate", "already", "failed", "unreadable", "skipped"]
 
@@ -216,27 +220,6 @@ def extract_original(
     where = temporary if temporary is not None else archive.originals.path(sha256)
     shown = sha256 if archive.encrypts_sources else display_path
     return extract_received(where, shown, options, progress)
-
-
-def extract_received(
-    where: Path,
-    shown: str,
-    options: ExtractOptions,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[Record, Fingerprints]:
-    """Extract the archived bytes at ``where``; the record names them ``shown``.
-
-    The one extraction of ingest, in this process or on a cluster's worker
-    (``verify.archive.cluster_task``): a record never depends on where its bytes were read.
-    """
-    from verify.pipeline import extract
-
-    record = extract(where, options, progress=progress)
-    source = record.source.model_copy(update={"path": shown, "file_name": Path(shown).name})
-    record = record.model_copy(update={"source": source})
-    # extract() fingerprinted the pages where their prepared images lived (PDQ included);
-    # only the source changed, which no fingerprint depends on.
-    return record, fingerprints_of(record)
 
 
 def record_digest(record_json: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from verify.claims.patterns import patterns
-from verify.fields.dates import month_number
+from verify.dates import month_number
 
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)([0-3]?\d)[./]([01]?\d)[./]((?:19|20)\d\d|\d\d)(?!\d)")

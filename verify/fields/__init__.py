@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from verify.fields import addressees, executor, issuer, kind, registration, stamps, subject
+from verify.fields.references import extract_references
 from verify.language import detect_language
+from verify.layout import analyse_layout
 from verify.page import PageText
 from verify.record import Warning
 from verify.textmap import DocumentText
@@ -56,12 +59,6 @@ def extract_fields(pages: Sequence[PageText], language: str | None = None) -> Ex
     ``language`` forces the document language ("ru", "uk", "en"); otherwise it is the
     pages' majority language or, failing that, detected from the whole text.
     """
-    # Imported here: the extractors import verify.layout, which imports verify.fields.dates,
-    # so importing them while this package initialises would be circular.
-    from verify.fields import addressees, executor, issuer, kind, registration, stamps, subject
-    from verify.fields.references import extract_references
-    from verify.layout import analyse_layout
-
     doc = DocumentText(pages)
     lang = language or document_language(pages, doc)
     layout = analyse_layout(doc)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
+from verify.dates import FoundDate, find_dates
 from verify.fields._evidence import field_from_span
 from verify.fields._header import patterns, rule
-from verify.fields.dates import FoundDate, find_dates
 from verify.fields.registration import number_at
 from verify.layout import Layout, number_sign_regex
 from verify.record import Reference

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from verify.dates import find_dates
 from verify.fields._evidence import field_from_span
 from verify.fields._header import patterns, regex, rule
-from verify.fields.dates import find_dates
 from verify.layout import Layout, number_sign_regex
 from verify.record import TextField
 from verify.textmap import DocumentText

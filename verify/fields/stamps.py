@@ -6,8 +6,8 @@ A stamp says which recipient's copy this is, so two copies of one letter differ 
 
 from __future__ import annotations
 
+from verify.dates import find_dates
 from verify.fields._header import field_from_segments, regex, rule
-from verify.fields.dates import find_dates
 from verify.fields.registration import find_number
 from verify.layout import Layout
 from verify.record import Stamp

@@ -4,6 +4,7 @@
 publish and checks it. See docs in the README ("verify forensics", "verify scrub").
 """
 
-from verify.forensics.findings import Finding, FindingEvidence, forensics
+from verify.forensics.examine import forensics
+from verify.forensics.findings import Finding, FindingEvidence
 
 __all__ = ["Finding", "FindingEvidence", "forensics"]

@@ -2,7 +2,9 @@
 
 Several checks look at the same page (tracking dots and handwriting at the pixels, the
 text-layer check at both words and pixels); rendering and OCR are the costly parts, so
-each page is rendered once and OCRed at most once, lazily.
+each page is rendered once and OCRed at most once, lazily. OCR goes through
+``verify.ocr``, as extraction's does: the same preparation, settings, cache and word
+line numbers.
 """
 
 from __future__ import annotations
@@ -12,16 +14,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from verify.load import PDF, PageImage, Source, page_count, page_image, text_layer_page
-from verify.options import ExtractOptions
+from verify.inputs import DocumentInput
+from verify.load import PageImage
+from verify.options import SUPPORTED_LANGUAGES, ExtractOptions
 from verify.page import Word
 from verify.placement import Placement
 from verify.record import PageInfo
 
 RENDER_DPI = 300
 """PDF pages are rendered at 300 dpi: tracking dots are 1-3 px there and vanish below."""
-
-_TESSERACT_LANGS = {"ru": "rus", "uk": "ukr", "en": "eng"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,36 +82,30 @@ class PageView:
         )
 
     def ocr_words(self) -> list[Word]:
-        """Words tesseract reads on the pixels (boxes in pixels), computed once."""
-        if self._ocr is None:
-            from verify import _tesseract
+        """Words OCR reads on the page as extraction would, computed once.
 
-            langs = _TESSERACT_LANGS.get(self.language or "", "rus+ukr+eng")
-            self._ocr = [
-                Word(
-                    text=w["text"],
-                    bbox=(w["left"], w["top"], w["left"] + w["width"], w["top"] + w["height"]),
-                    confidence=max(0.0, w["conf"]) / 100,
-                    block=w["block"],
-                    line=w["block"] * 1000 + w["par"] * 100 + w["line"],
-                )
-                for w in _tesseract.ocr_words(self.grey(), langs)
-            ]
+        The page goes through ``verify.ocr.ocr_page`` (preparation, models/ocr.json, the
+        OCR cache), in the text layer's language when it has one. Boxes are in the
+        prepared page's pixels, like every OCR box of a record.
+        """
+        if self._ocr is None:
+            from verify.ocr import ocr_page
+
+            image = self.image or PageImage(self.pixels, self.dpi)
+            options = self.options or ExtractOptions()
+            if self.language in SUPPORTED_LANGUAGES and not options.languages:
+                options = replace(options, languages=(self.language,))
+            self._ocr = list(ocr_page(image, self.number, options).words)
         return self._ocr
 
-    def words_px(self) -> list[Word]:
-        """The words of the page in pixels: the text layer when there is one, else OCR."""
-        return list(self.layer_words) if self.layer_words is not None else self.ocr_words()
 
-
-def page_views(source: Source, options: ExtractOptions, max_pages: int) -> Iterator[PageView]:
+def page_views(document: DocumentInput, max_pages: int) -> Iterator[PageView]:
     """The first ``max_pages`` pages, one at a time (a long scan never sits in memory)."""
-    render = replace(options, render_dpi=RENDER_DPI)
-    total = min(page_count(source, options), max_pages)
+    total = min(document.page_count(), max_pages)
     for index in range(total):
-        image = page_image(source, index, render)
-        layer = text_layer_page(source, index, options) if source.media_type == PDF else None
-        scale = (image.dpi or RENDER_DPI) / 72 if source.media_type == PDF else 1.0
+        image = document.page_image(index, RENDER_DPI)
+        layer = document.text_layer_page(index)
+        scale = document.layer_scale(image)
         words = None
         if layer is not None:
             words = tuple(
@@ -135,15 +130,6 @@ def page_views(source: Source, options: ExtractOptions, max_pages: int) -> Itera
             layer_words=words,
             layer_scale=scale,
             language=layer.language if layer is not None else None,
-            image=_as_extracted(source, index, image, options) if layer is None else None,
-            options=options,
+            image=document.as_extracted(index, image) if layer is None else None,
+            options=document.options,
         )
-
-
-def _as_extracted(
-    source: Source, index: int, image: PageImage, options: ExtractOptions
-) -> PageImage:
-    """The page as extraction decodes it: a PDF page again at ``render_dpi`` if it differs."""
-    if source.media_type == PDF and image.dpi != float(options.render_dpi):
-        return page_image(source, index, options)
-    return image

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from verify.forensics.findings import Finding, FindingEvidence, clip
-from verify.load import PDF, Source
+from verify.load import Source
 from verify.resources import load_json
 
 _PDF_DATE = re.compile(
@@ -78,17 +78,11 @@ def parse_exif_date(value: object) -> datetime | None:
         return None
 
 
-def file_findings(source: Source, password: str | None = None) -> tuple[list[Finding], FileFacts]:
-    """Metadata findings of a PDF or an image, and the facts the consistency checks use."""
-    if source.media_type == PDF:
-        return _pdf(source, password)
-    return _image(source)
-
-
 # --------------------------------------------------------------------------- PDF
 
 
-def _pdf(source: Source, password: str | None) -> tuple[list[Finding], FileFacts]:
+def pdf_findings(source: Source, password: str | None = None) -> tuple[list[Finding], FileFacts]:
+    """A PDF's metadata findings, and the facts the consistency checks use."""
     from verify.forensics import _pdf_meta
 
     limits = params()["limits"]
@@ -209,7 +203,8 @@ def _pdf(source: Source, password: str | None) -> tuple[list[Finding], FileFacts
 # --------------------------------------------------------------------------- images
 
 
-def _image(source: Source) -> tuple[list[Finding], FileFacts]:
+def image_findings(source: Source) -> tuple[list[Finding], FileFacts]:
+    """An image's metadata findings, and the facts the consistency checks use."""
     from verify.forensics import _image_meta
 
     limits = params()["limits"]
@@ -312,12 +307,12 @@ def _image(source: Source) -> tuple[list[Finding], FileFacts]:
 def _thumbnail_finding(source: Source, thumbnail: bytes) -> Finding:
     """An embedded thumbnail, and whether it still shows another picture than the image."""
     from verify.forensics import _image_meta
-    from verify.load import page_image
+    from verify.inputs import open_input
     from verify.options import ExtractOptions
 
     threshold = params()["thumbnail"]["max_difference"]
     try:
-        pixels = page_image(source, 0, ExtractOptions(cache_dir=None)).pixels
+        pixels = open_input(source, ExtractOptions(cache_dir=None)).page_image(0).pixels
     except Exception:  # an undecodable main image is reported by extraction itself
         pixels = None
     difference = _image_meta.thumbnail_difference(pixels, thumbnail) if pixels is not None else None

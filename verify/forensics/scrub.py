@@ -30,11 +30,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from verify._tesseract import OcrWord
 from verify.errors import VerifyError
-from verify.forensics.findings import Finding, forensics
+from verify.forensics.examine import forensics
+from verify.forensics.findings import Finding
 from verify.forensics.metadata import params
 from verify.forensics.redaction import Region, flagged_regions, secrets, still_readable
 from verify.geometry import Homography, bounds
-from verify.load import PDF, PageImage, Source
+from verify.inputs import DocumentInput
+from verify.load import PageImage
 from verify.options import ExtractOptions, UsageError
 from verify.record import PageInfo
 from verify.resources import load_json
@@ -127,7 +129,7 @@ def scrub(
     check: bool = True,
 ) -> ScrubReport:
     """Write a publishable copy of ``path`` to ``out`` and check it (see module doc)."""
-    from verify.load import open_source, page_count
+    from verify.load import open_source
 
     started = time.perf_counter()
     dpi = dpi or params()["scrub"]["dpi"]
@@ -144,13 +146,17 @@ def scrub(
     # only now, with the input and output checked: pymupdf's import costs more than a bad
     # command line should
     from verify.forensics import _image_meta, _pdf_meta
+    from verify.inputs import open_input
     from verify.pipeline import extract
     from verify.read import read_pages
     from verify.textmap import DocumentText
 
     kinds = {REDACTABLE[kind]: kind for kind in redact}
-    with _working_cache(options) as (options, copy_options):
-        texts = list(read_pages(source, options))
+    with (
+        _working_cache(options) as (options, copy_options),
+        open_input(source, options) as document,
+    ):
+        texts = list(read_pages(document))
         record = extract(source.path, options)
         before = forensics(source.path, record=record, options=options)
         doc = DocumentText(texts)
@@ -158,11 +164,9 @@ def scrub(
         hidden = secrets(regions, doc)
         pages: list[tuple[bytes, float, float]] = []
         redactions: list[Redaction] = []
-        total = page_count(source, options)
+        total = document.page_count()
         for index in range(total):
-            bw, page_redactions = _copy_page(
-                source, index, record.pages[index], regions, dpi, options
-            )
+            bw, page_redactions = _copy_page(document, index, record.pages[index], regions, dpi)
             redactions += page_redactions
             height, width = bw.shape
             pages.append((_image_meta.encode_png(bw), width * 72 / dpi, height * 72 / dpi))
@@ -210,20 +214,17 @@ def _working_cache(options: ExtractOptions) -> Iterator[tuple[ExtractOptions, Ex
 
 
 def _copy_page(
-    source: Source,
+    document: DocumentInput,
     index: int,
     page: PageInfo,
     regions: list[Region],
     dpi: int,
-    options: ExtractOptions,
 ) -> tuple[np.ndarray, list[Redaction]]:
     """Page ``index`` in black and white at ``dpi``, its regions blacked out."""
-    from verify.load import page_image
-
-    image = page_image(source, index, replace(options, render_dpi=dpi))
+    image = document.page_image(index, dpi)
     grey = _grey(image.pixels)
     factor = 1.0  # copy pixels per pixel of the decoded page
-    if source.media_type != PDF:
+    if not document.renders:  # decoded at the file's own resolution: scaled to ``dpi``
         factor = dpi / (image.dpi or _a4_dpi(grey))
         grey = cv2.resize(
             grey,
@@ -236,7 +237,7 @@ def _copy_page(
     mine = [r for r in regions if r.page == index + 1]
     if not mine:
         return bw, []
-    to_copy = _onto_copy(source, index, page, image, factor, dpi, options)
+    to_copy = _onto_copy(document, index, page, image, factor, dpi)
     margin = params()["scrub"]["redact_margin_px"]
     mask: np.ndarray = np.zeros(bw.shape, np.uint8)
     redactions = []
@@ -266,26 +267,22 @@ def _copy_page(
 
 
 def _onto_copy(
-    source: Source,
+    document: DocumentInput,
     index: int,
     page: PageInfo,
     image: PageImage,
     factor: float,
     dpi: int,
-    options: ExtractOptions,
 ) -> Homography:
     """The map from the record's coordinates of a page onto the copy's pixels."""
-    from verify.load import page_image
     from verify.placement import place
 
     if page.unit == "pt":
         return Homography.scale(dpi / 72)
-    if source.media_type == PDF:
-        # the words were read on the page rendered at extraction's resolution
-        read_image = page_image(source, index, options)
-        factor = dpi / float(options.render_dpi)
-    else:
-        read_image = image
+    # the words were read on the page as extraction decoded it
+    read_image = document.as_extracted(index, image)
+    if document.renders:  # drawn at extraction's resolution, the copy at ``dpi``
+        factor = dpi / float(document.options.render_dpi)
     return place(read_image, page).to_image.then(Homography.scale(factor))
 
 
@@ -294,24 +291,24 @@ def _readable(
 ) -> list[Readable]:
     """The redacted words the written copy still shows, read every way ``check_passes`` lists."""
     from verify import _tesseract, prepare
-    from verify.load import open_source, page_count, page_image
+    from verify.inputs import open_input
+    from verify.load import open_source
 
     if not any(hidden.values()):
         return []
     settings = params()["scrub"]
     prepare_params = load_json("ocr.json")["prepare"]
-    copy = open_source(target)
     lines: list[list[str]] = []
-    for index in range(page_count(copy, options)):
-        image = page_image(copy, index, replace(options, render_dpi=dpi))
-        grey = _grey(image.pixels)
-        prepared = prepare.prepare(grey, float(dpi), prepare_params).pixels
-        for check in settings["check_passes"]:
-            pixels = prepared if check["prepare"] else grey
-            if check["scale"] != 1.0:
-                pixels = prepare.resize(pixels, check["scale"])
-            words = _tesseract.ocr_words(pixels, settings["check_languages"], check["psm"])
-            lines += _lines(words)
+    with open_input(open_source(target), options) as copy:
+        for index in range(copy.page_count()):
+            grey = _grey(copy.page_image(index, dpi).pixels)
+            prepared = prepare.prepare(grey, float(dpi), prepare_params).pixels
+            for check in settings["check_passes"]:
+                pixels = prepared if check["prepare"] else grey
+                if check["scale"] != 1.0:
+                    pixels = prepare.resize(pixels, check["scale"])
+                words = _tesseract.ocr_words(pixels, settings["check_languages"], check["psm"])
+                lines += _lines(words)
     return [
         Readable(kind=kind, text=text)
         for kind, tokens in sorted(hidden.items())

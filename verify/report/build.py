@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from verify import __version__
 from verify.claims import ClaimsFile, claims_from_file
 from verify.corroborate import Finding, corroborate, thresholds
 from verify.options import ExtractOptions
@@ -26,6 +25,7 @@ from verify.report.model import (
     Summary,
 )
 from verify.resources import models_versions
+from verify.version import __version__
 
 
 def sha256_file(path: Path) -> str:

@@ -22,12 +22,12 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from verify import __version__
 from verify.errors import IntegrityError, RecordError
 from verify.report.build import sha256_file
 from verify.report.model import REPORT_SCHEMA_ID, Report
 from verify.report.signing import canonical_bytes, verify_signature
 from verify.resources import models_versions
+from verify.version import __version__
 
 
 @dataclass

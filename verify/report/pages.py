@@ -1,7 +1,7 @@
 """Page images for the HTML report, with the evidence of each finding drawn on them.
 
 The editor must see the words a finding rests on, on the page. PDF pages are rendered
-again (``verify.load.page_image``) at a screen resolution. OCR boxes are in the pixels of
+again (``verify.inputs``) at a screen resolution. OCR boxes are in the pixels of
 the prepared (straightened, enlarged) page, which is not stored: they are carried onto
 the page as received through the exact inverse of its preparation
 (``verify.placement``), so on a photo a word's box is the quadrilateral the word fills
@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 from verify.corroborate import Finding
 from verify.errors import VerifyError
 from verify.geometry import Homography, Polygon, bounds
+from verify.inputs import DocumentInput, open_input
 from verify.options import ExtractOptions
 from verify.record import Record
 
@@ -63,11 +64,12 @@ def page_views(
         return [], "the page image is not shown: the file has changed since it was read"
     wanted = _pages_to_draw(record, findings)
     views = []
-    for number in wanted:
-        try:
-            views.append(_view(record, source, number, findings))
-        except VerifyError as error:
-            return views, f"page {number} is not shown: {error}"
+    with open_input(source, ExtractOptions()) as pages:
+        for number in wanted:
+            try:
+                views.append(_view(record, pages, number, findings))
+            except VerifyError as error:
+                return views, f"page {number} is not shown: {error}"
     return views, None
 
 
@@ -77,16 +79,15 @@ def _pages_to_draw(record: Record, findings: list[Finding]) -> list[int]:
     return sorted(pages & existing)[:MAX_PAGES]
 
 
-def _view(record: Record, source: object, number: int, findings: list[Finding]) -> PageView:
-    from verify.load import page_image
+def _view(record: Record, pages: DocumentInput, number: int, findings: list[Finding]) -> PageView:
     from verify.placement import place
 
     page = next(p for p in record.pages if p.number == number)
     if page.unit == "pt":
         dpi = max(72, min(600, round(72 * DISPLAY_WIDTH / page.width)))
-        decoded = page_image(source, number - 1, ExtractOptions(render_dpi=dpi))  # type: ignore[arg-type]
+        decoded = pages.page_image(number - 1, dpi)
     else:
-        decoded = page_image(source, number - 1, ExtractOptions())  # type: ignore[arg-type]
+        decoded = pages.page_image(number - 1)
     image = _to_image(decoded.pixels)
     scale = DISPLAY_WIDTH / image.width
     to_shown = place(decoded, page).to_image.then(Homography.scale(scale))
