@@ -17,8 +17,8 @@ import typer
 from typer.testing import CliRunner
 
 from tests.conftest import document, run_verify
-from verify.cli import app, command_options
-from verify.cli_options import READING_FLAGS
+from verify.cli import app
+from verify.cli_options import READING_FLAGS, command_options
 from verify.errors import ExitCode
 from verify.ocr_cache import LAYOUT
 from verify.options import UsageError
@@ -57,14 +57,14 @@ def _all_commands() -> list[list[str]]:
 
 @pytest.mark.parametrize("command", READING_COMMANDS, ids=" ".join)
 def test_every_reading_command_takes_the_whole_group(command):
-    options = command_options(command)
+    options = command_options(app, command)
     assert options is not None
     assert READING_FLAGS <= options, sorted(READING_FLAGS - options)
 
 
 def test_a_command_takes_all_reading_flags_or_none():
     for command in _all_commands():
-        shared = READING_FLAGS & (command_options(command) or frozenset())
+        shared = READING_FLAGS & (command_options(app, command) or frozenset())
         assert shared in (frozenset(), READING_FLAGS), (command, sorted(READING_FLAGS - shared))
     assert {" ".join(c) for c in READING_COMMANDS} <= {" ".join(c) for c in _all_commands()}
 
