@@ -90,7 +90,7 @@ def test_unexpected_failure_becomes_a_verify_error(tmp_path, monkeypatch):
     def broken(image, number, options):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(read, "ocr_page", broken)
+    monkeypatch.setattr("verify.ocr.ocr_page", broken)  # read imports it when a page needs OCR
     source = open_source(_pdf(tmp_path / "scan.pdf", ["image"]))
     with pytest.raises(VerifyError, match="page 1 failed .*ZeroDivisionError"):
         list(read.read_pages(source, ExtractOptions(jobs=1, cache_dir=None, render_dpi=150)))

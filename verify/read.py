@@ -25,7 +25,6 @@ from pathlib import Path
 from verify.budget import BudgetExceededError, run_source_page
 from verify.errors import ExitCode, OcrError, VerifyError
 from verify.load import Source, page_count, page_image, text_layer_page
-from verify.ocr import ocr_page
 from verify.options import ExtractOptions
 from verify.page import PageText
 
@@ -61,7 +60,12 @@ def _ocr_index(source: Source, index: int, options: ExtractOptions) -> PageText:
 
 def _ocr_inline(source: Source, index: int, options: ExtractOptions) -> PageText:
     """The page's work in its budgeted child (``verify.budget``): decode, prepare, OCR."""
+    # Imported here: OCR brings OpenCV and the preparation steps, which a document read
+    # from its text layer never needs.
+    from verify.ocr import expect_page, ocr_page
+
     try:
+        expect_page(options)
         return ocr_page(page_image(source, index, options), index + 1, options)
     except (VerifyError, MemoryError):
         raise  # a MemoryError is the page's memory budget, which verify.budget reports
