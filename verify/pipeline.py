@@ -86,10 +86,10 @@ def _extract(
 
 
 def _warm_up_field_libraries() -> threading.Thread | None:
-    """Import the libraries of the field and fingerprint stages while a page is read.
+    """Import the libraries of the field stage while a page is read.
 
-    A fresh process pays a second or more to import spaCy, dateparser and datasketch, and
-    a one-page photo spends as long waiting on tesseract, a separate process: importing in
+    A fresh process pays a second or more to import spaCy and pymorphy3, and
+    a one-page photo spends as long waiting for its page's child process to OCR it: importing in
     a thread meanwhile puts the second core to work instead of adding the two. Only
     third-party packages are imported there, so no import of ours can meet its own
     cycle in two threads. Single-page documents only: they read inline, and no worker
