@@ -6,8 +6,8 @@ call: a model is loaded once per process and thread (a handle per language set, 
 handle loaded before a page's child process is forked is inherited by it, and a page can
 start loading its handle in a thread while it is still decoded and prepared
 (``warm_up``). The results are tesseract's own TSV, the same rows its command line writes
-(same library, same settings, same image bytes), so the OCR cache and ``models/ocr.json``
-mean what they meant before.
+(same library, same settings, same pixels), so the OCR cache and ``models/ocr.json`` mean
+what they meant before.
 
 Every failure of the engine (library or language data missing, a page that runs past its
 time limit) leaves this module as an ``OcrError`` whose message says what to install or
@@ -176,15 +176,24 @@ def warm_up(langs: str) -> None:
     _handles.start(langs, in_thread=True)
 
 
-def _as_image(pixels: np.ndarray) -> Image.Image:
-    """The pixels as an image that tesserocr hands over as an uncompressed TIFF.
+def _set_image(api: PyTessBaseAPI, pixels: np.ndarray) -> None:
+    """Give tesseract the page: 8-bit grey or RGB pixels as they are, else through Pillow.
 
-    The bytes tesseract decodes are then those of the TIFF file its command line was given
-    before (and the resolution it assumes the same), so readings do not change.
+    Handing the bytes over raw spares an encode and a decode of the whole page; tesseract
+    then sees the pixels, and the unknown resolution, that the TIFF file its command line
+    was given carried, so its readings are the same.
     """
+    if pixels.dtype == np.uint8 and (
+        pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)
+    ):
+        raw = np.ascontiguousarray(pixels)
+        channels = 1 if raw.ndim == 2 else raw.shape[2]
+        height, width = raw.shape[:2]
+        api.SetImageBytes(raw.tobytes(), width, height, channels, channels * width)
+        return
     image = Image.fromarray(pixels)
-    image.format = "TIFF"
-    return image
+    image.format = "TIFF"  # tesserocr encodes it so: tesseract decodes the same bytes
+    api.SetImage(image)
 
 
 def _options(config: str) -> dict[str, str]:
@@ -250,7 +259,7 @@ def ocr_data(
         for name, value in variables.items():
             if not api.SetVariable(name, value):
                 raise OcrError(f"tesseract has no variable {name!r} (OCR config {config!r})")
-        api.SetImage(_as_image(pixels))
+        _set_image(api, pixels)
         if not api.Recognize(timeout=max(1, round(timeout * 1000))):
             raise OcrError(
                 f"tesseract ran past its time limit ({timeout:g} s) on a page: the image may "
