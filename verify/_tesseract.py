@@ -99,8 +99,13 @@ def tesseract_version() -> str:
 
 def _tessdata() -> str:
     """The folder of the language data: $TESSDATA_PREFIX, else the library's own default."""
-    folder = os.environ.get("TESSDATA_PREFIX") or str(_tesserocr().get_languages()[0])
+    folder = os.environ.get("TESSDATA_PREFIX") or _default_tessdata()
     return folder if folder.endswith("/") else folder + "/"
+
+
+@cache
+def _default_tessdata() -> str:
+    return str(_tesserocr().get_languages()[0])
 
 
 def _load(tessdata: str, langs: str) -> PyTessBaseAPI:
