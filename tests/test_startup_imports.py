@@ -42,3 +42,17 @@ def test_born_digital_extract_loads_no_ocr_scipy_or_dateparser(tmp_path):
     assert record["document_date"]["value"] == "2022-03-01"  # a written date, read
     assert [d["value"] for d in record["deadlines"]] == ["2022-03-03"]
     assert json.loads(loaded.read_text()) == []
+
+
+def test_a_language_without_field_rules_loads_no_field_library(tmp_path):
+    """French (--lang fr) has no field rules: spaCy and pymorphy3 are not even warmed up."""
+    letter = ROOT / "fixtures" / "documents" / "en_ministry" / "born_digital.pdf"
+    code = (
+        "import sys; from verify import extract; "
+        f"record = extract({str(letter)!r}, languages=('fr',), cache_dir=None); "
+        "print(record.language, [m for m in ('spacy', 'pymorphy3') if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.split() == ["fr", "[]"]
