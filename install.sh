@@ -14,6 +14,9 @@ dev=0
 
 apt_packages=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-osd
               tesseract-ocr-rus tesseract-ocr-ukr tesseract-ocr-eng tesseract-ocr-fra)
+# verify calls tesseract through its C++ API (tesserocr), built here against Debian's own
+# libtesseract so that it is the same engine, and version, as the tesseract command.
+apt_packages+=(libtesseract-dev libleptonica-dev pkg-config g++ python3-dev)
 # Only the tests need these: a headless browser to open the HTML reports in, and the
 # Liberation fonts the fixture generator (tests and benchmarks) sets letters in.
 ((dev)) && apt_packages+=(chromium fonts-liberation)
@@ -44,6 +47,8 @@ fi
 venv=${VENV:-.venv}
 [[ -x "$venv/bin/python" ]] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
+# tesserocr's wheels carry a tesseract of their own; build it against the system's instead.
+export PIP_NO_BINARY=tesserocr
 if ((dev)); then
     "$venv/bin/python" -m pip install -q -e '.[dev]'
 else

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import sys
 import textwrap
 from pathlib import Path
 
@@ -143,11 +144,11 @@ def test_missing_language_data_is_an_ocr_error(tmp_path, monkeypatch):
         ocr_page(PageImage(render_page(RU), 300.0), 1, _options(languages=("ru",)))
 
 
-def test_missing_tesseract_is_an_ocr_error(monkeypatch):
-    import pytesseract
-
-    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
-    with pytest.raises(OcrError, match="apt-get install tesseract-ocr"):
+def test_missing_binding_is_an_ocr_error(monkeypatch):
+    # A None entry in sys.modules makes the import fail, as on a machine without tesserocr.
+    monkeypatch.setitem(sys.modules, "tesserocr", None)
+    monkeypatch.setattr(_tesseract, "_handles", _tesseract._Handles())
+    with pytest.raises(OcrError, match="tesserocr.*apt-get install tesseract-ocr"):
         _tesseract.ocr_words(render_page(EN), "eng")
 
 

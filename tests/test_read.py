@@ -93,7 +93,7 @@ def test_unexpected_failure_becomes_a_verify_error(tmp_path, monkeypatch):
     def broken(image, number, options):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(read, "ocr_page", broken)
+    monkeypatch.setattr("verify.ocr.ocr_page", broken)  # read imports it when a page needs OCR
     source = open_source(_pdf(tmp_path / "scan.pdf", ["image"]))
     with pytest.raises(VerifyError, match="page 1 failed .*ZeroDivisionError"):
         list(

@@ -1,33 +1,49 @@
-"""The one wrapper around tesseract: the only module that imports pytesseract.
+"""The one wrapper around tesseract: the only module that talks to the engine.
 
-Every failure of the engine — binary missing, language data missing, a crash, a page that
-runs past its time limit — leaves this module as an ``OcrError`` whose message says what to
-install or change, so callers never see pytesseract's own exceptions.
+Tesseract runs in this process through its C++ API (tesserocr), not as a program started per
+call: a model is loaded once per process and thread (a handle per language set, kept by
+``_Handles``) and every later page, probe line or region is read by the same handle. A
+handle loaded before a page's child process is forked is inherited by it, and a page can
+start loading its handle in a thread while it is still decoded and prepared
+(``warm_up``). The results are tesseract's own TSV, the same rows its command line writes
+(same library, same settings, same pixels), so the OCR cache and ``models/ocr.json`` mean
+what they meant before.
+
+Every failure of the engine (library or language data missing, a page that runs past its
+time limit) leaves this module as an ``OcrError`` whose message says what to install or
+change, so callers never see the binding's own exceptions.
 """
 
 from __future__ import annotations
 
 import os
-import re
+import shlex
+import threading
+from concurrent.futures import Future
 from functools import cache
-from typing import Any, TypedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
-import pytesseract
 from PIL import Image
 
 from verify.errors import OcrError
 
+if TYPE_CHECKING:
+    from tesserocr import PyTessBaseAPI
+
 INSTALL_HINT = (
-    "install tesseract and its language data, e.g. "
+    "install tesseract, its language data and tesserocr, e.g. "
     "apt-get install tesseract-ocr tesseract-ocr-rus tesseract-ocr-ukr tesseract-ocr-eng "
+    "libtesseract-dev and pip install --no-binary tesserocr tesserocr "
     "(or set TESSDATA_PREFIX to a folder holding rus/ukr/eng/osd .traineddata)"
 )
 
 # Tesseract's OpenMP threads fight each other and every other process: on a small machine
 # a page takes many times longer with the default threads than with one. verify gets
-# its parallelism from one process per page instead (verify.read), so every tesseract it
-# starts runs single-threaded unless the user has chosen otherwise.
+# its parallelism from one process per page instead (verify.read), so tesseract runs
+# single-threaded unless the user has chosen otherwise. Read by the library when it is
+# first loaded, so set before tesserocr is imported.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 _BLOCK_LEVEL = 2
@@ -63,48 +79,146 @@ def gap_on_line(left: OcrWord, right: OcrWord) -> float | None:
     return gap / max(left["height"], right["height"], 1)
 
 
+def _tesserocr() -> Any:
+    """The tesserocr module (imported on first use: commands that OCR nothing never load it)."""
+    try:
+        import tesserocr
+    except ImportError as e:
+        raise OcrError(
+            f"tesserocr, verify's binding to tesseract, is missing: {INSTALL_HINT}"
+        ) from e
+    return tesserocr
+
+
 @cache
 def tesseract_version() -> str:
-    """Return tesseract's version string (part of every OCR cache key)."""
+    """Return tesseract's version, e.g. "5.3.0" (part of every OCR cache key)."""
+    first_line = str(_tesserocr().tesseract_version()).splitlines()[0]
+    return first_line.split()[-1]
+
+
+def _tessdata() -> str:
+    """The folder of the language data: $TESSDATA_PREFIX, else the library's own default."""
+    folder = os.environ.get("TESSDATA_PREFIX") or _default_tessdata()
+    return folder if folder.endswith("/") else folder + "/"
+
+
+@cache
+def _default_tessdata() -> str:
+    return str(_tesserocr().get_languages()[0])
+
+
+def _load(tessdata: str, langs: str) -> PyTessBaseAPI:
+    """A handle with ``langs`` loaded from ``tessdata``; an ``OcrError`` names missing data."""
+    tesserocr = _tesserocr()
     try:
-        return str(pytesseract.get_tesseract_version())
-    except pytesseract.TesseractNotFoundError as e:
-        raise OcrError(f"tesseract is not installed or not on PATH: {INSTALL_HINT}") from e
-    except (OSError, pytesseract.TesseractError) as e:
-        raise OcrError(f"tesseract failed to report its version ({e}): {INSTALL_HINT}") from e
-
-
-def _as_image(pixels: np.ndarray) -> Image.Image:
-    """Wrap pixels as an uncompressed TIFF for the engine.
-
-    pytesseract writes its input to a temporary file; PNG compression of a 300-dpi page
-    costs a noticeable share of the OCR time; an uncompressed TIFF almost nothing (a BMP
-    is slower: tesseract converts its palette).
-    """
-    image = Image.fromarray(pixels)
-    image.format = "TIFF"
-    return image
-
-
-def _raise_ocr_error(error: Exception, langs: str) -> None:
-    """Translate a pytesseract failure into an ``OcrError`` that says what to do."""
-    if isinstance(error, pytesseract.TesseractNotFoundError):
-        raise OcrError(f"tesseract is not installed or not on PATH: {INSTALL_HINT}") from error
-    message = str(error)
-    if isinstance(error, RuntimeError) and "timeout" in message.lower():
-        raise OcrError(
-            f"tesseract ran past its time limit on a page: the image may be huge or "
-            f"damaged; try a lower --dpi or split the file ({message})"
-        ) from error
-    if "Failed loading language" in message or "Error opening data file" in message:
-        missing = re.findall(r"Failed loading language '([^']+)'", message)
+        return tesserocr.PyTessBaseAPI(path=tessdata, lang=langs)
+    except RuntimeError as error:
+        missing = [
+            lang
+            for lang in langs.split("+")
+            if not (Path(tessdata) / f"{lang}.traineddata").is_file()
+        ]
         which = ", ".join(missing) or langs
         raise OcrError(
             f"tesseract lacks language data for {which}: install it, e.g. "
             f"apt-get install tesseract-ocr-{which.split(',')[0].strip()} "
             f"(or set TESSDATA_PREFIX to a folder holding {which}.traineddata)"
         ) from error
-    raise OcrError(f"tesseract failed ({message.strip()[:300]}): {INSTALL_HINT}") from error
+
+
+class _Handles(threading.local):
+    """The calling thread's tesseract handles, one per (language data folder, languages).
+
+    A handle is a loaded model: loading one costs about as much as reading a small page, so
+    it is kept for every later call. Per thread, because a handle reads one image at a
+    time; and tagged with the process that started loading it, because a handle still
+    loading in another thread when a page's child was forked never finishes in the
+    child (the child then loads its own). One finished before the fork is the child's to use.
+    """
+
+    def __init__(self) -> None:
+        self.loads: dict[tuple[str, str], tuple[int, Future[PyTessBaseAPI]]] = {}
+
+    def start(self, langs: str, in_thread: bool) -> Future[PyTessBaseAPI]:
+        key = (_tessdata(), langs)
+        held = self.loads.get(key)
+        if held is not None and (held[0] == os.getpid() or held[1].done()):
+            return held[1]
+        future: Future[PyTessBaseAPI] = Future()
+        self.loads[key] = (os.getpid(), future)
+
+        def load() -> None:
+            try:
+                future.set_result(_load(*key))
+            except BaseException as error:  # noqa: BLE001 - the caller gets it from the future
+                future.set_exception(error)
+
+        if in_thread:
+            threading.Thread(target=load, name="verify-tesseract-load", daemon=True).start()
+        else:
+            load()
+        return future
+
+    def get(self, langs: str) -> PyTessBaseAPI:
+        future = self.start(langs, in_thread=False)
+        try:
+            return future.result()
+        except OcrError:
+            del self.loads[(_tessdata(), langs)]  # a later call may find the data installed
+            raise
+
+
+_handles = _Handles()
+
+
+def warm_up(langs: str) -> None:
+    """Start loading the model for ``langs`` in a thread, for a reading that is coming.
+
+    Tesseract loads its model without holding Python's lock, so a page can be decoded and
+    prepared meanwhile. Errors surface at the reading that needs the handle.
+    """
+    _handles.start(langs, in_thread=True)
+
+
+def _set_image(api: PyTessBaseAPI, pixels: np.ndarray) -> None:
+    """Give tesseract the page: 8-bit grey or RGB pixels as they are, else through Pillow.
+
+    Handing the bytes over raw spares an encode and a decode of the whole page; tesseract
+    then sees the pixels, and the unknown resolution, that the TIFF file its command line
+    was given carried, so its readings are the same.
+    """
+    if pixels.dtype == np.uint8 and (
+        pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)
+    ):
+        raw = np.ascontiguousarray(pixels)
+        channels = 1 if raw.ndim == 2 else raw.shape[2]
+        height, width = raw.shape[:2]
+        api.SetImageBytes(raw.tobytes(), width, height, channels, channels * width)
+        return
+    image = Image.fromarray(pixels)
+    image.format = "TIFF"  # tesserocr encodes it so: tesseract decodes the same bytes
+    api.SetImage(image)
+
+
+def _options(config: str) -> dict[str, str]:
+    """Tesseract variables from a command-line style ``config`` ("-c name=value ...")."""
+    variables: dict[str, str] = {}
+    tokens = shlex.split(config)
+    while tokens:
+        token = tokens.pop(0)
+        if token == "-c" and tokens and "=" in tokens[0]:
+            name, value = tokens.pop(0).split("=", 1)
+            variables[name] = value
+        elif token == "--dpi" and tokens:
+            variables["user_defined_dpi"] = tokens.pop(0)
+        else:
+            raise OcrError(f"unsupported tesseract option {token!r} in OCR config {config!r}")
+    return variables
+
+
+_TSV_COLUMNS = 12
+"""level, page, block, paragraph, line, word, left, top, width, height, conf, text."""
 
 
 class OcrData(TypedDict):
@@ -142,39 +256,63 @@ def ocr_data(
     picture: its block is in the TSV with no words. The caller may read such blocks again
     alone (``verify.ocr``).
     """
+    variables = _options(config)
+    api = _handles.get(langs)
+    before = {name: api.GetVariableAsString(name) for name in variables}
     try:
-        data: dict[str, list[Any]] = pytesseract.image_to_data(
-            _as_image(pixels),
-            lang=langs,
-            config=f"--psm {psm} {config}".strip(),
-            output_type=pytesseract.Output.DICT,
-            timeout=timeout,
-        )
-    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, RuntimeError) as e:
-        _raise_ocr_error(e, langs)
-        raise  # unreachable: _raise_ocr_error always raises
+        api.SetPageSegMode(psm)
+        for name, value in variables.items():
+            if not api.SetVariable(name, value):
+                raise OcrError(f"tesseract has no variable {name!r} (OCR config {config!r})")
+        _set_image(api, pixels)
+        if not api.Recognize(timeout=max(1, round(timeout * 1000))):
+            raise OcrError(
+                f"tesseract ran past its time limit ({timeout:g} s) on a page: the image may "
+                "be huge or damaged; try a lower --dpi or split the file"
+            )
+        tsv = api.GetTSVText(0)
+    except RuntimeError as error:
+        raise OcrError(f"tesseract failed ({str(error).strip()[:300]}): {INSTALL_HINT}") from error
+    finally:
+        for name, value in before.items():  # the handle serves later calls without them
+            if value is not None:
+                api.SetVariable(name, value)
+        api.Clear()
+    return _parse_tsv(tsv)
+
+
+def _parse_tsv(tsv: str) -> OcrData:
+    """Words and empty blocks from tesseract's TSV rows.
+
+    Confidences are kept whole (truncated), as verify has always read them: its thresholds
+    and the OCR cache were made with whole numbers.
+    """
     words: list[OcrWord] = []
     blocks: dict[int, list[int]] = {}
-    for i, text in enumerate(data["text"]):
-        if int(data["level"][i]) == _BLOCK_LEVEL:
-            left, top = int(data["left"][i]), int(data["top"][i])
-            box = [left, top, left + int(data["width"][i]), top + int(data["height"][i])]
-            blocks[int(data["block_num"][i])] = box
-        conf = float(data["conf"][i])
-        text = str(text).strip()
+    for row in tsv.split("\n"):
+        if not row:
+            continue
+        cells = row.split("\t")
+        cells += [""] * (_TSV_COLUMNS - len(cells))
+        level, block, par, line = int(cells[0]), int(cells[2]), int(cells[3]), int(cells[4])
+        left, top, width, height = (int(cells[i]) for i in range(6, 10))
+        if level == _BLOCK_LEVEL:
+            blocks[block] = [left, top, left + width, top + height]
+        conf = float(int(float(cells[10])))
+        text = cells[11].strip()
         if not text or conf < 0:
             continue
         words.append(
             OcrWord(
                 text=text,
-                left=int(data["left"][i]),
-                top=int(data["top"][i]),
-                width=int(data["width"][i]),
-                height=int(data["height"][i]),
+                left=left,
+                top=top,
+                width=width,
+                height=height,
                 conf=conf,
-                block=int(data["block_num"][i]),
-                par=int(data["par_num"][i]),
-                line=int(data["line_num"][i]),
+                block=block,
+                par=par,
+                line=line,
             )
         )
     read = {word["block"] for word in words}

@@ -200,13 +200,60 @@ def text_minhash(text: str, *, normalised: bool = False) -> MinHashSignature | N
     norm = text if normalised else normalise_text(text)
     if len(words(norm)) < spec["min_words"]:
         return None
-    from datasketch import MinHash  # datasketch loads scipy: only when needed
-
-    minhash = MinHash(num_perm=spec["num_perm"], seed=spec["seed"], scheme=spec["scheme"])
-    minhash.update_batch([s.encode("utf-8") for s in sorted(shingles(norm))])
-    return MinHashSignature.from_array(
-        minhash.hashvalues, spec["seed"], _shingle_name(), spec["scheme"]
+    values = minhash_values(
+        [s.encode("utf-8") for s in sorted(shingles(norm))],
+        num_perm=spec["num_perm"],
+        seed=spec["seed"],
+        scheme=spec["scheme"],
     )
+    return MinHashSignature.from_array(values, spec["seed"], _shingle_name(), spec["scheme"])
+
+
+_AFFINE32 = "affine32"
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
+"""MurmurHash3's 32-bit finalizer: (shift, multiplier, shift, multiplier, shift)."""
+
+
+@lru_cache(maxsize=8)
+def _affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Datasketch's ``affine32`` permutation parameters (odd ``a``, any ``b``) for a seed.
+
+    Drawn from numpy's ``RandomState(seed)`` in datasketch's order, so the values are the
+    ones ``datasketch.MinHash(num_perm, seed, scheme="affine32")`` uses.
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def minhash_values(items: Sequence[bytes], *, num_perm: int, seed: int, scheme: str) -> np.ndarray:
+    """The MinHash values of ``items`` as datasketch (2.0+) computes them, as ``uint32``.
+
+    The ``affine32`` scheme (SHA-1's first four bytes, little-endian, mixed by MurmurHash3's
+    finalizer, then ``a * h + b`` modulo 2**32 per permutation) is a few lines of numpy;
+    computing it here keeps datasketch, whose package import loads scipy, off the path of
+    every extraction. Any other scheme is left to datasketch itself.
+    """
+    if scheme != _AFFINE32:
+        from datasketch import MinHash  # other schemes: datasketch's own code
+
+        minhash = MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
+        minhash.update_batch(list(items))
+        return np.asarray(minhash.hashvalues)
+    a, b = _affine32_permutations(num_perm, seed)
+    if not items:
+        return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    digests = b"".join(hashlib.sha1(item).digest()[:4] for item in items)
+    hashes = np.frombuffer(digests, dtype="<u4").astype(np.uint32).reshape(-1, 1)
+    shift1, multiplier1, shift2, multiplier2, shift3 = _FMIX32
+    hashes = hashes ^ (hashes >> np.uint32(shift1))
+    hashes = hashes * np.uint32(multiplier1)
+    hashes = hashes ^ (hashes >> np.uint32(shift2))
+    hashes = hashes * np.uint32(multiplier2)
+    hashes = hashes ^ (hashes >> np.uint32(shift3))
+    result: np.ndarray = (hashes * a + b).min(axis=0)
+    return result
 
 
 # --------------------------------------------------------------------------- PDQ

@@ -249,6 +249,17 @@ def _read(
     return best, languages
 
 
+def expect_page(options: ExtractOptions) -> None:
+    """Start loading the model of a page's first reading while the page is decoded.
+
+    That reading is the full page in the forced languages, else the language probe; the
+    model loads in a thread of this process (``_tesseract.warm_up``).
+    """
+    cfg = _params()["ocr"]
+    first = _tess_langs(options.languages) if options.languages else cfg["probe_cyrillic"]
+    _tesseract.warm_up(first)
+
+
 def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText:
     """OCR one page image and return its words in the prepared image's pixel space.
 

@@ -54,7 +54,7 @@ def _extract(
     source = open_source(path)
     with open_input(source, options) as document:
         total = document.page_count()
-        warming = _warm_up_field_libraries() if total == 1 else None
+        warming = _warm_up_field_libraries(options) if total == 1 else None
         pages = list(read_pages(document, progress))
     if warming is not None:
         warming.join()
@@ -77,17 +77,21 @@ def _extract(
     return record.model_copy(update={"fingerprints": fingerprints})
 
 
-def _warm_up_field_libraries() -> threading.Thread | None:
-    """Import the libraries of the field and fingerprint stages while a page is read.
+def _warm_up_field_libraries(options: ExtractOptions) -> threading.Thread | None:
+    """Import the libraries of the field stage while a page is read.
 
-    A fresh process pays a second or more to import spaCy, dateparser and datasketch, and
-    a one-page photo spends as long waiting on tesseract, a separate process: importing in
+    A fresh process pays a second or more to import spaCy and pymorphy3, and
+    a one-page photo spends as long waiting for its page's child process to OCR it: importing in
     a thread meanwhile puts the second core to work instead of adding the two. Only
     third-party packages are imported there, so no import of ours can meet its own
     cycle in two threads. Single-page documents only: they read inline, and no worker
-    process is forked while the thread runs. None when everything is loaded already.
+    process is forked while the thread runs. None when everything is loaded already, or
+    when the forced languages have no field rules that use these libraries.
     """
-    missing = [name for name in load_json("pipeline.json")["warm_up"] if name not in sys.modules]
+    settings = load_json("pipeline.json")
+    if options.languages and not set(options.languages) & set(settings["warm_up_languages"]):
+        return None
+    missing = [name for name in settings["warm_up"] if name not in sys.modules]
     if not missing:
         return None
 

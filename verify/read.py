@@ -27,7 +27,6 @@ from verify.budget import BudgetExceededError, run_page
 from verify.errors import ExitCode, OcrError, VerifyError
 from verify.inputs import DocumentInput, open_input
 from verify.load import Source
-from verify.ocr import ocr_page
 from verify.options import ExtractOptions
 from verify.page import PageText
 
@@ -72,7 +71,12 @@ def _ocr_index(document: DocumentInput, index: int) -> PageText:
 
 def _ocr_inline(document: DocumentInput, index: int) -> PageText:
     """The page's work in its budgeted child (``verify.budget``): decode, prepare, OCR."""
+    # Imported here: OCR brings OpenCV and the preparation steps, which a document read
+    # from its text layer never needs.
+    from verify.ocr import expect_page, ocr_page
+
     try:
+        expect_page(document.options)
         return ocr_page(document.page_image(index), index + 1, document.options)
     except (VerifyError, MemoryError):
         raise  # a MemoryError is the page's memory budget, which verify.budget reports

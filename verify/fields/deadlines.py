@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from verify.dates import plain_date
 from verify.fields._evidence import field_from_span
 from verify.record import Deadline
 from verify.resources import load_json
@@ -95,9 +96,12 @@ def _parse_date(
     text: str, language: str, document_date: datetime.date | None
 ) -> datetime.date | None:
     """A date phrase through dateparser; a phrase without a year needs the document date."""
-    import dateparser  # slow to import: only when a deadline cue was found
-
     cleaned = _DATE_SUFFIX.sub("", " ".join(text.split())).strip(" ,")
+    plain = plain_date(cleaned, language)  # a full date: the same as dateparser's
+    if plain is not None:
+        return plain
+    import dateparser  # slow to import: only for phrases plain_date does not read
+
     has_year = bool(re.search(r"\d{4}|[./]\d{2}$", cleaned))
     if not has_year and document_date is None:
         return None

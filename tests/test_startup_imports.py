@@ -1,0 +1,58 @@
+"""A document read from its text layer loads only what its reading needs.
+
+A fresh ``verify extract`` of a born-digital letter is the command whose start-up a user
+feels most (issue 18 measures it against importing pymupdf, benchmarks/startup.py): OCR
+(tesseract's binding, OpenCV), datasketch with scipy, and dateparser for dates that
+``plain_date`` reads stay out of it. Checked in a fresh process, as a user runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_NOT_NEEDED = ("cv2", "tesserocr", "pytesseract", "datasketch", "scipy", "dateparser")
+_WHAT_LOADED = f"""
+import atexit, json, pathlib, runpy, sys
+out = pathlib.Path(sys.argv[1])
+names = {_NOT_NEEDED!r}
+atexit.register(lambda: out.write_text(json.dumps([m for m in names if m in sys.modules])))
+sys.argv = ["verify", *sys.argv[2:]]
+runpy.run_module("verify", run_name="__main__")
+"""
+
+
+def test_born_digital_extract_loads_no_ocr_scipy_or_dateparser(tmp_path):
+    letter = ROOT / "fixtures" / "documents" / "en_ministry" / "born_digital.pdf"
+    loaded = tmp_path / "loaded.json"
+    done = subprocess.run(
+        [sys.executable, "-c", _WHAT_LOADED, loaded, "extract", "--json", str(letter)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "VERIFY_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["document_date"]["value"] == "2022-03-01"  # a written date, read
+    assert [d["value"] for d in record["deadlines"]] == ["2022-03-03"]
+    assert json.loads(loaded.read_text()) == []
+
+
+def test_a_language_without_field_rules_loads_no_field_library(tmp_path):
+    """French (--lang fr) has no field rules: spaCy and pymorphy3 are not even warmed up."""
+    letter = ROOT / "fixtures" / "documents" / "en_ministry" / "born_digital.pdf"
+    code = (
+        "import sys; from verify import extract; "
+        f"record = extract({str(letter)!r}, languages=('fr',), cache_dir=None); "
+        "print(record.language, [m for m in ('spacy', 'pymorphy3') if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.split() == ["fr", "[]"]
