@@ -3,8 +3,8 @@
 For every fixtures/documents/<id>/ rendition that needs OCR (scan_300dpi.png, lowq.jpg,
 photo.jpg, image_only.pdf page 1) this prints the character error rate against
 truth.json's "text" (Levenshtein on whitespace-normalised text) and the CPU seconds taken,
-for ``verify.ocr.ocr_page`` and for plain ``tesseract IMAGE - -l LANG`` on the unprepared
-image (a PDF page is first rendered by verify.load at 300 dpi, as verify itself reads it).
+for ``verify.reading.ocr.ocr_page`` and for plain ``tesseract IMAGE - -l LANG`` on the unprepared
+image (a PDF page is first rendered by verify.reading.load at 300 dpi, as verify itself reads it).
 Both run single-threaded (OMP_THREAD_LIMIT=1, as verify's workers do) with the OCR cache
 off. Usage: python benchmarks/_ocr_probe.py [--auto] [--kinds photo,lowq] [--docs ru_order]
 (--auto lets verify choose the language; otherwise it is given the true one).
@@ -28,10 +28,10 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
-from verify.inputs import open_input  # noqa: E402
-from verify.load import open_source  # noqa: E402
-from verify.ocr import ocr_page  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
+from verify.reading.inputs import open_input  # noqa: E402
+from verify.reading.load import open_source  # noqa: E402
+from verify.reading.ocr import ocr_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
 KINDS = ("scan_300dpi.png", "lowq.jpg", "photo.jpg", "image_only.pdf")

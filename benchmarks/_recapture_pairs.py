@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from verify import extract  # noqa: E402
-from verify.compare import Comparison, compare  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
+from verify.matching.compare import Comparison, compare  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
 from verify.record import Record  # noqa: E402
 

@@ -12,7 +12,7 @@ import hashlib
 
 import numpy as np
 
-from verify.fingerprint import Fingerprints, MinHashSignature, parameters
+from verify.matching.fingerprint import Fingerprints, MinHashSignature, parameters
 from verify.record import Record
 
 

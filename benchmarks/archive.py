@@ -161,10 +161,10 @@ def bench_search(work: Path, n: int, queries: int) -> dict:
 
     from verify import extract
     from verify.archive import custody, ingest, init_archive
+    from verify.archive.archive_index import ArchiveMatcher
     from verify.archive.ingest import commit_record
-    from verify.archive.matches import ArchiveMatcher
     from verify.archive.store import DocumentRow, ReceiptRow
-    from verify.fingerprint import fingerprint_record
+    from verify.matching.fingerprint import fingerprint_record
     from verify.options import ExtractOptions
 
     options = ExtractOptions(cache_dir=None)
@@ -212,7 +212,7 @@ def bench_search(work: Path, n: int, queries: int) -> dict:
     started = time.perf_counter()
     matcher = ArchiveMatcher(store, archive.index_dir)  # loads the persisted index
     load_s = time.perf_counter() - started
-    from verify.fingerprint import fingerprints_of
+    from verify.matching.fingerprint import fingerprints_of
 
     query_fp = fingerprints_of(query)
     latencies = []

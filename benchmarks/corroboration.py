@@ -42,10 +42,10 @@ sys.path.insert(0, str(ROOT))
 from rapidfuzz import fuzz  # noqa: E402
 
 from verify.claims import claims_from_file  # noqa: E402
-from verify.corroborate import corroborate, thresholds  # noqa: E402
+from verify.claims.corroborate import corroborate, thresholds  # noqa: E402
 from verify.pipeline import extract  # noqa: E402
 from verify.record import Record  # noqa: E402
-from verify.translit import fold_name  # noqa: E402
+from verify.text.translit import fold_name  # noqa: E402
 
 CLAIMS = ROOT / "fixtures" / "claims"
 SETS = {

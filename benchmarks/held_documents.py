@@ -3,7 +3,7 @@
 Run from the repository root: ``python benchmarks/held_documents.py [--pages N] [--runs R]``.
 A born-digital PDF of N pages (default 200) is made from the fixture
 ``en_ministry/born_digital.pdf``; its text layers are read twice, R times each (default 5):
-once through one ``PdfInput`` that holds the document (as ``verify.read`` does), and once
+once through one ``PdfInput`` that holds the document (as ``verify.reading.read`` does), and once
 opening a new ``PdfInput`` for every page (what reading page by page would cost if nothing
 held the document, the case a process-wide cache of open documents used to cover). The
 median wall time of each and their ratio are printed.
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pymupdf
 
-from verify.inputs import open_input
-from verify.load import open_source
 from verify.options import ExtractOptions
+from verify.reading.inputs import open_input
+from verify.reading.load import open_source
 
 ROOT = Path(__file__).resolve().parent.parent
 ONE_PAGE = ROOT / "fixtures" / "documents" / "en_ministry" / "born_digital.pdf"

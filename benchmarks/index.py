@@ -1,4 +1,4 @@
-"""Scale benchmark of verify.index.MatchIndex against a brute-force numpy scan.
+"""Scale benchmark of verify.matching.match_index.MatchIndex against a brute-force numpy scan.
 
 Builds an index of N synthetic documents (random PDQ hashes and random MinHash
 signatures), plants near-duplicates of some of them (PDQ with up to --flips bits flipped,
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from verify.index import MatchIndex, popcount_distance
+from verify.matching.match_index import MatchIndex, popcount_distance
 
 
 def rss_mb() -> float:

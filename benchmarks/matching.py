@@ -48,7 +48,7 @@ import numpy as np  # noqa: E402
 from _layout import compose  # noqa: E402
 
 from verify import extract  # noqa: E402
-from verify.compare import Comparer, compare  # noqa: E402
+from verify.matching.compare import Comparer, compare  # noqa: E402
 from verify.record import Record  # noqa: E402
 
 DOCUMENTS = ROOT / "fixtures" / "documents"

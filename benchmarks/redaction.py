@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz  # noqa: E402
 
-from verify import _tesseract  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
 from verify.forensics.scrub import scrub  # noqa: E402
-from verify.inputs import open_input  # noqa: E402
-from verify.load import open_source  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
+from verify.reading import tesseract as _tesseract  # noqa: E402
+from verify.reading.inputs import open_input  # noqa: E402
+from verify.reading.load import open_source  # noqa: E402
 
 DOCUMENTS = ROOT / "fixtures" / "documents"
 

@@ -189,7 +189,7 @@ def synthetic_answers(inbox: Path, n: int) -> dict[str, Any]:
 
     from verify import extract
     from verify.archive.cluster_task import Extracted
-    from verify.fingerprint import fingerprint_record
+    from verify.matching.fingerprint import fingerprint_record
     from verify.options import ExtractOptions
 
     letter = DOCS / "ru_minzdrav_founding" / "born_digital.pdf"

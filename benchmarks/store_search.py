@@ -54,7 +54,7 @@ def fill(archive: Any, documents: int, base: Any) -> float:
     from verify.archive import custody
     from verify.archive.ingest import commit_record
     from verify.archive.store import DocumentRow, ReceiptRow
-    from verify.fingerprint import fingerprint_record
+    from verify.matching.fingerprint import fingerprint_record
 
     store = archive.store
     base_fp = fingerprint_record(base)
@@ -106,11 +106,11 @@ def _summary(latencies: list[float]) -> dict[str, float]:
 
 def bench_store(root: Path, database: str | None, documents: int, queries: int) -> dict:
     """Fill one archive (SQLite when ``database`` is None) and time its search path."""
-    import verify.archive.matches as matches
+    import verify.archive.archive_index as matches
     from verify import extract
     from verify.archive import init_archive, open_archive
     from verify.archive.query import _same_bytes, file_names, search_record
-    from verify.fingerprint import fingerprints_of
+    from verify.matching.fingerprint import fingerprints_of
     from verify.options import ExtractOptions
 
     options = ExtractOptions(cache_dir=None)

@@ -150,7 +150,7 @@ def test_no_dask_without_scheduler(tmp_path):
     inbox = _fill(tmp_path / "inbox", 1)
     script = (
         "import sys\n"
-        "from verify.cli import main\n"
+        "from verify.cli.main import main\n"
         f"sys.argv = ['verify', *{_ingest_command(archive, inbox)!r}]\n"
         "try:\n    main()\nexcept SystemExit as end:\n    code = end.code\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed'))\n"

@@ -421,9 +421,9 @@ def test_full_disk_is_a_clear_error_and_leaves_the_archive_consistent(filled, tm
 
 
 def test_archived_records_are_parsed_once_per_version(filled) -> None:
+    from verify.archive.archive_index import MatchState
     from verify.archive.ingest import commit_record
-    from verify.archive.matches import MatchState
-    from verify.fingerprint import fingerprints_of
+    from verify.matching.fingerprint import fingerprints_of
     from verify.record import Record
 
     parsed = MatchState().records
@@ -472,7 +472,7 @@ def _stamp_of(archive) -> dict:
 
 
 def test_a_small_batch_leaves_the_saved_index_alone_and_is_still_found(archive, monkeypatch):
-    import verify.archive.matches as matches
+    import verify.archive.archive_index as matches
     from verify.archive.query import search_record
     from verify.record import read_record_json
 
@@ -490,7 +490,7 @@ def test_a_small_batch_leaves_the_saved_index_alone_and_is_still_found(archive, 
 
 
 def test_recent_documents_are_merged_into_the_saved_index_past_the_limit(archive, monkeypatch):
-    import verify.archive.matches as matches
+    import verify.archive.archive_index as matches
 
     ingest(archive, [FOUNDING_PDF], source="A")
     monkeypatch.setattr(matches, "RECENT_MIN", 1)
@@ -502,7 +502,7 @@ def test_recent_documents_are_merged_into_the_saved_index_past_the_limit(archive
 
 
 def test_an_index_that_does_not_account_for_the_store_is_rebuilt(archive):
-    from verify.archive.matches import ArchiveMatcher
+    from verify.archive.archive_index import ArchiveMatcher
 
     ingest(archive, [FOUNDING_PDF, VARIANT_PDF], source="A")
     with archive.store.atomic():  # as if a record had been replaced without a new entry
@@ -534,9 +534,9 @@ def test_an_archive_of_schema_1_is_migrated_on_open(tmp_path):
 
 
 def test_a_record_replaced_after_the_saved_index_makes_the_next_save_rebuild(archive, monkeypatch):
-    import verify.archive.matches as matches
+    import verify.archive.archive_index as matches
     from verify.archive.ingest import commit_record
-    from verify.fingerprint import fingerprints_of
+    from verify.matching.fingerprint import fingerprints_of
     from verify.record import read_record_json
 
     monkeypatch.setattr(matches, "RECENT_MIN", 1)
@@ -553,7 +553,7 @@ def test_a_record_replaced_after_the_saved_index_makes_the_next_save_rebuild(arc
 
 
 def _count_loads(monkeypatch) -> list[int]:
-    import verify.archive.matches as matches
+    import verify.archive.archive_index as matches
 
     loads: list[int] = []
     real = matches.load_index
@@ -586,9 +586,9 @@ def test_an_archive_opened_again_reads_its_indexes_afresh(archive, monkeypatch):
 
 
 def test_kept_indexes_are_dropped_when_the_store_changed_between_batches(archive, monkeypatch):
+    from verify.archive.archive_index import ArchiveMatcher
     from verify.archive.ingest import commit_record
-    from verify.archive.matches import ArchiveMatcher
-    from verify.fingerprint import fingerprints_of
+    from verify.matching.fingerprint import fingerprints_of
     from verify.record import read_record_json
 
     ingest(archive, [FOUNDING_PDF, OTHER_PDF], source="A")
@@ -602,8 +602,8 @@ def test_kept_indexes_are_dropped_when_the_store_changed_between_batches(archive
 
 
 def test_a_batch_that_never_saved_leaves_no_indexes_behind(archive, monkeypatch):
-    from verify.archive.matches import ArchiveMatcher
-    from verify.fingerprint import fingerprints_of
+    from verify.archive.archive_index import ArchiveMatcher
+    from verify.matching.fingerprint import fingerprints_of
     from verify.record import read_record_json
 
     ingest(archive, [FOUNDING_PDF], source="A")
@@ -619,9 +619,9 @@ def test_a_batch_that_never_saved_leaves_no_indexes_behind(archive, monkeypatch)
 
 
 def test_base_and_batch_queried_as_one_index_find_what_they_find_apart(archive, monkeypatch):
-    import verify.archive.matches as matches
+    import verify.archive.archive_index as matches
     from verify.archive.ingest import commit_record
-    from verify.fingerprint import fingerprints_of
+    from verify.matching.fingerprint import fingerprints_of
     from verify.record import read_record_json
 
     monkeypatch.setattr(matches, "RECENT_MIN", 1)
@@ -683,8 +683,8 @@ def test_two_processes_saving_the_index_at_once_leave_a_whole_one(tmp_path):
     """Savers take turns (index.lock): neither trips over the other's temporary folders."""
     import threading
 
-    from verify.archive.matches import STAMP, build_from_store, save_index
-    from verify.index import MatchIndex
+    from verify.archive.archive_index import STAMP, build_from_store, save_index
+    from verify.matching.match_index import MatchIndex
 
     with init_archive(tmp_path / "newsroom") as opened:
         ingest(opened, [FOUNDING_PDF, VARIANT_PDF], source="A")

@@ -63,7 +63,7 @@ elif point == "commit":  # reported after its group's transaction committed
 elif point == "sign":
     custody.sign_pending = before(custody.sign_pending)
 sys.argv = ["verify", *sys.argv[3:]]
-from verify.cli import main
+from verify.cli.main import main
 main()
 """
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import document
-from verify import ocr_cache
+from verify.reading import ocr_cache
 
 pytestmark = pytest.mark.fresh_ocr_cache  # tests of the cache itself
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.conftest import FIXTURES, ROOT
 from verify.claims import claims_from_file, claims_from_text
 from verify.claims.when import PartialDate, time_at
-from verify.translit import fold_name
+from verify.text.translit import fold_name
 
 CLAIMS = FIXTURES / "claims"
 TRUTH = json.loads((CLAIMS / "truth.json").read_text(encoding="utf-8"))

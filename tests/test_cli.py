@@ -168,7 +168,7 @@ def _commands() -> list[list[str]]:
     """Every command and sub-command path of the CLI, e.g. ["archive", "init"]."""
     import typer.main
 
-    from verify.cli import app
+    from verify.cli.main import app
 
     paths: list[list[str]] = []
 
@@ -279,13 +279,13 @@ def test_a_missing_command_module_fails_loudly():
     import sys
 
     code = (
-        "import sys; sys.modules['verify.cli_forensics'] = None\n"
-        "import verify.cli\n"
-        "print(sorted(c.name for c in verify.cli.app.registered_commands))"
+        "import sys; sys.modules['verify.cli.forensics'] = None\n"
+        "import verify.cli.main\n"
+        "print(sorted(c.name for c in verify.cli.main.app.registered_commands))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0, done.stdout
-    assert "verify.cli_forensics" in done.stderr
+    assert "verify.cli.forensics" in done.stderr
 
 
 @pytest.mark.slow

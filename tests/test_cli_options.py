@@ -1,6 +1,6 @@
 """Every command that reads documents takes the one group of reading flags, and uses them.
 
-The group (``verify.cli_options.reading_command``): --lang, --password-file, --jobs,
+The group (``verify.cli.options.reading_command``): --lang, --password-file, --jobs,
 --no-cache and the limits and budgets. Each test runs the real command: a flag a command
 took but did not hand to the reader would pass the first test and fail the others.
 """
@@ -17,11 +17,11 @@ import typer
 from typer.testing import CliRunner
 
 from tests.conftest import document, run_verify
-from verify.cli import app
-from verify.cli_options import READING_FLAGS, command_options
+from verify.cli.main import app
+from verify.cli.options import READING_FLAGS, command_options
 from verify.errors import ExitCode
-from verify.ocr_cache import LAYOUT
 from verify.options import UsageError
+from verify.reading.ocr_cache import LAYOUT
 
 PHOTO = document("en_ngo", "photo.jpg")
 SCAN = document("en_ngo", "scan_300dpi.png")

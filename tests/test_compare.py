@@ -10,9 +10,9 @@ import pytesseract
 import pytest
 
 from tests.test_fingerprint import LETTERS, ev, letter, letter_record, ocr_noise, page_pixels
-from verify.compare import Comparer, Comparison, compare, names_match
 from verify.errors import RecordError
-from verify.fingerprint import fingerprint_record
+from verify.matching.compare import Comparer, Comparison, compare, names_match
+from verify.matching.fingerprint import fingerprint_record
 from verify.record import Record
 
 FOUNDING = "ru_minzdrav_founding"
@@ -225,9 +225,9 @@ from hypothesis import strategies as st  # noqa: E402
 
 from tests.test_fingerprint import ROOT, _layout, _render  # noqa: E402
 from verify import extract  # noqa: E402
+from verify.matching.slips import is_slip, slip_reason  # noqa: E402
 from verify.options import ExtractOptions  # noqa: E402
 from verify.schema import comparison_schema_json  # noqa: E402
-from verify.slips import is_slip, slip_reason  # noqa: E402
 
 RU = ExtractOptions(jobs=1, cache_dir=None, languages=("ru",))
 BLANK = "__________"

@@ -22,7 +22,7 @@ from verify.archive.originals import read_hashed
 from verify.archive.private import loose_paths
 from verify.archive.query import show
 from verify.errors import ExitCode, InputMissingError
-from verify.ocr_cache import LAYOUT, SEALED_LAYOUT
+from verify.reading.ocr_cache import LAYOUT, SEALED_LAYOUT
 
 FOUNDING_PDF = DOCUMENTS / FOUNDING / "born_digital.pdf"
 VARIANT_PDF = DOCUMENTS / "ru_minzdrav_founding_variant" / "born_digital.pdf"

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import FIXTURES, FOUNDING, document
 from tests.test_claims import TRUTH, key, report_path
 from verify.claims import claims_from_file, claims_from_text
-from verify.corroborate import corroborate
+from verify.claims.corroborate import corroborate
 from verify.pipeline import extract
 
 

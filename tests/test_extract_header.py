@@ -16,20 +16,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_layout import page_from_lines, pdf_pages
-from verify.dates import find_dates, fold_digits
 from verify.fields import extract_fields
 from verify.fields.addressees import extract_addressees
 from verify.fields.executor import extract_executor
 from verify.fields.issuer import extract_issuer
 from verify.fields.kind import extract_kind
+from verify.fields.layout import analyse_layout
 from verify.fields.references import extract_references
 from verify.fields.registration import extract_document_date, extract_document_number
 from verify.fields.stamps import extract_stamps
 from verify.fields.subject import extract_subject
-from verify.layout import analyse_layout
-from verify.page import PageText
+from verify.reading.page import PageText
 from verify.record import EXTRACTED_FIELDS, Evidence
-from verify.textmap import DocumentText
+from verify.text.dates import find_dates, fold_digits
+from verify.text.textmap import DocumentText
 
 LETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "letters"
 LETTER_IDS = sorted(path.stem for path in LETTERS.glob("*.json"))

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.fingerprint import (
+from verify.matching.fingerprint import (
     Fingerprints,
     MinHashSignature,
     body_digest,

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from verify.forensics import metadata, revisions
 from verify.forensics.findings import Finding
-from verify.load import open_source
+from verify.reading.load import open_source
 
 FORENSICS = Path(__file__).resolve().parent.parent / "fixtures" / "forensics"
 TRUTH = json.loads((FORENSICS / "truth.json").read_text(encoding="utf-8"))

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from verify.forensics import marks
 from verify.forensics._pages import page_views
-from verify.inputs import open_input
-from verify.load import open_source
 from verify.options import ExtractOptions
+from verify.reading.inputs import open_input
+from verify.reading.load import open_source
 
 FORENSICS = Path(__file__).resolve().parent.parent / "fixtures" / "forensics"
 TRUTH = json.loads((FORENSICS / "truth.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Forensics reads a page's words through verify.ocr, as extraction does."""
+"""Forensics reads a page's words through verify.reading.ocr, as extraction does."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pymupdf
 
-from verify.forensics._pages import PageView
-from verify.load import PageImage
-from verify.ocr import ocr_page
+from verify.forensics._pages import ForensicPage
 from verify.options import ExtractOptions
+from verify.reading.load import PageImage
+from verify.reading.ocr import ocr_page
 
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike oscar"
 
@@ -42,7 +42,7 @@ def many_paragraphs(paragraphs: int = 14) -> np.ndarray:
 
 def test_ocr_lines_stay_apart_past_ten_paragraphs(tmp_path: Path) -> None:
     options = ExtractOptions(cache_dir=tmp_path, languages=("en",))
-    view = PageView(
+    view = ForensicPage(
         number=1,
         pixels=many_paragraphs(),
         dpi=300.0,
@@ -67,7 +67,7 @@ def test_forensics_reads_a_page_as_extraction_does(tmp_path: Path) -> None:
     """The same words and line numbers as ``ocr_page``, from the same cache entry."""
     options = ExtractOptions(cache_dir=tmp_path, languages=("en",))
     pixels = many_paragraphs(3)
-    view = PageView(
+    view = ForensicPage(
         number=1,
         pixels=pixels,
         dpi=300.0,

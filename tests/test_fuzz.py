@@ -24,10 +24,10 @@ from tests.conftest import DOCUMENTS, FIXTURES, FOUNDING
 from verify.errors import VerifyError
 from verify.forensics.examine import forensics
 from verify.forensics.scrub import scrub
-from verify.inputs import open_input
-from verify.load import open_source
 from verify.options import ExtractOptions
 from verify.pipeline import extract
+from verify.reading.inputs import open_input
+from verify.reading.load import open_source
 
 OPTIONS = ExtractOptions(cache_dir=None, jobs=1, page_seconds=30, page_memory_mb=1024)
 EXAMPLE_BOUND_S = 90.0

@@ -23,14 +23,14 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.conftest import DOCUMENTS, FOUNDING
-from verify.budget import BudgetExceededError
 from verify.errors import ExitCode, InputTooLargeError, VerifyError
 from verify.forensics.examine import forensics
 from verify.forensics.scrub import scrub
-from verify.inputs import open_input
-from verify.load import open_source
 from verify.options import ExtractOptions
 from verify.pipeline import extract
+from verify.reading.budget import BudgetExceededError
+from verify.reading.inputs import open_input
+from verify.reading.load import open_source
 
 BOUND_S = 30.0
 """Wall time within which every refusal here must come: the attacks ran for hours."""
@@ -304,7 +304,7 @@ def test_a_content_stream_inflating_to_a_gibibyte_is_refused(tmp_path):
 
 
 def test_lzw_streams_are_decoded_as_mupdf_decodes_them_but_capped(tmp_path):
-    from verify._pdf import _lzw
+    from verify.reading.pdf import _lzw
 
     content = b"BT /F1 24 Tf 72 720 Td (Hello LZW, hello LZW, hello LZW) Tj ET\n" * 300
     assert _lzw(lzw(content), 1 << 20, True) == content
@@ -351,7 +351,7 @@ def test_an_lzw_bomb_is_judged_without_decoding_it_whole(tmp_path):
     # VmHWM is this process's own peak: ru_maxrss also counts the forking test worker's.
     script = (
         "import re, sys, pymupdf\n"
-        "from verify._pdf import page_problem\n"
+        "from verify.reading.pdf import page_problem\n"
         "with pymupdf.open(sys.argv[1]) as document:\n"
         "    print(page_problem(document, 0))\n"
         "status = open('/proc/self/status').read()\n"

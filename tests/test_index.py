@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from tests.test_fingerprint import letter_record, ocr_noise, page_pixels
 from verify.errors import RecordError, VerifyError
-from verify.fingerprint import fingerprint_record
-from verify.index import MatchIndex, _chunks, pdq_words, popcount_distance
+from verify.matching.fingerprint import fingerprint_record
+from verify.matching.match_index import MatchIndex, _chunks, pdq_words, popcount_distance
 
 
 def synthetic(n: int, planted: int, flips: int, keep: float, seed: int = 0):
@@ -218,7 +218,12 @@ def _reference_query(index: MatchIndex, fingerprints, k: int) -> list[tuple]:
 
 
 def _fingerprints(sha: str, keys: tuple[str, str], pdq: np.ndarray, sig: np.ndarray, spec):
-    from verify.fingerprint import Fingerprints, MinHashSignature, PageFingerprint, parameters
+    from verify.matching.fingerprint import (
+        Fingerprints,
+        MinHashSignature,
+        PageFingerprint,
+        parameters,
+    )
 
     minhash = MinHashSignature.from_array(sig, spec["seed"], spec["shingles"], spec["scheme"])
     hex_pdq = pdq.astype(">u8").tobytes().hex()
@@ -240,7 +245,7 @@ def _fingerprints(sha: str, keys: tuple[str, str], pdq: np.ndarray, sig: np.ndar
 )
 def test_query_ranks_as_the_plain_reading_of_its_rule(n: int, k: int, seed: int) -> None:
     """Exact keys, PDQ distances and Jaccard estimates combined and ranked, ties by id."""
-    from verify.fingerprint import parameters
+    from verify.matching.fingerprint import parameters
 
     spec = {**parameters()["minhash"], "shingles": MatchIndex().shingles or "words:3"}
     rng = np.random.default_rng(seed)
@@ -286,7 +291,7 @@ def test_an_absorbed_index_answers_as_one_built_from_every_document(
     n_first: int, n_second: int, saved: bool, seed: int
 ) -> None:
     """Saved tables, unsaved keys, pages and signatures of both sides, renumbered."""
-    from verify.fingerprint import parameters
+    from verify.matching.fingerprint import parameters
 
     spec = {**parameters()["minhash"], "shingles": "words:3"}
     rng = np.random.default_rng(seed)
@@ -331,7 +336,7 @@ def test_indexes_with_shared_ids_or_other_parameters_are_not_merged() -> None:
 
 def test_an_index_queried_after_every_add_answers_as_one_built_at_once() -> None:
     """Arrays grow inside spare room; views taken before an add keep their rows."""
-    from verify.fingerprint import parameters
+    from verify.matching.fingerprint import parameters
 
     spec = {**parameters()["minhash"], "shingles": "words:3"}
     rng = np.random.default_rng(7)

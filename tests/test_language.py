@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import verify
-from verify.language import (
+from verify.options import ExtractOptions
+from verify.reading.language import (
     LanguageReading,
     decide_by_letters,
     detect_language,
     letter_evidence,
     prefer_reading,
 )
-from verify.options import ExtractOptions
 from verify.record import Record
 from verify.resources import load_json
 

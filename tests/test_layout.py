@@ -7,9 +7,9 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from verify.layout import analyse_layout
-from verify.page import PageText, Word
-from verify.textmap import DocumentText
+from verify.fields.layout import analyse_layout
+from verify.reading.page import PageText, Word
+from verify.text.textmap import DocumentText
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
 

@@ -23,7 +23,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
-from verify import _pdf
 from verify.errors import (
     CorruptInputError,
     EncryptedInputError,
@@ -31,8 +30,10 @@ from verify.errors import (
     InputTooLargeError,
     UnsupportedTypeError,
 )
-from verify.inputs import DocumentInput, PdfInput, open_input
-from verify.load import (
+from verify.options import ExtractOptions
+from verify.reading import pdf as _pdf
+from verify.reading.inputs import DocumentInput, PdfInput, open_input
+from verify.reading.load import (
     SUPPORTED_MEDIA_TYPES,
     PageImage,
     Source,
@@ -40,8 +41,7 @@ from verify.load import (
     open_source,
     sniff_media_type,
 )
-from verify.options import ExtractOptions
-from verify.page import Word
+from verify.reading.page import Word
 
 pillow_heif.register_heif_opener()
 

@@ -1,7 +1,7 @@
 """verify's own MinHash computation gives datasketch's values bit for bit.
 
-``verify.fingerprint.minhash_values`` computes the ``affine32`` scheme with numpy so that an
-extraction never imports datasketch (and scipy through it); stored signatures and the match
+``verify.matching.fingerprint.minhash_values`` computes the ``affine32`` scheme with numpy so
+that an extraction never imports datasketch (and scipy through it); stored signatures and the match
 index must not notice the difference.
 """
 
@@ -14,7 +14,7 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.fingerprint import minhash_values, text_minhash
+from verify.matching.fingerprint import minhash_values, text_minhash
 
 
 @settings(max_examples=200, deadline=None)
@@ -40,7 +40,7 @@ def test_other_schemes_are_datasketchs_own() -> None:
 
 
 def test_text_minhash_of_a_letter_equals_datasketch_over_its_shingles() -> None:
-    from verify.fingerprint import normalise_text, parameters, shingles
+    from verify.matching.fingerprint import normalise_text, parameters, shingles
 
     text = "Министерство здравоохранения просит направить врачей хирургов до 3 марта"
     spec = parameters()["minhash"]
@@ -55,7 +55,7 @@ def test_fingerprinting_does_not_import_datasketch() -> None:
     import subprocess
 
     code = (
-        "import sys; from verify.fingerprint import text_minhash; "
+        "import sys; from verify.matching.fingerprint import text_minhash; "
         "text_minhash('one two three four five six seven eight'); "
         "print('datasketch' in sys.modules, 'scipy' in sys.modules)"
     )

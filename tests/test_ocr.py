@@ -12,11 +12,12 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from tests.test_prepare import EN, RU, UK, render_page, rotate
-from verify import _tesseract, ocr_cache, prepare
 from verify.errors import OcrError
-from verify.load import PageImage
-from verify.ocr import ocr_page
 from verify.options import ExtractOptions
+from verify.reading import ocr_cache, prepare
+from verify.reading import tesseract as _tesseract
+from verify.reading.load import PageImage
+from verify.reading.ocr import ocr_page
 
 pytestmark = pytest.mark.fresh_ocr_cache  # tests of OCR itself: tesseract runs in the test
 
@@ -166,8 +167,8 @@ FORMATS = Path(__file__).resolve().parent.parent / "fixtures" / "formats"
 
 @pytest.mark.parametrize(("name", "turn"), [("rotated_90.png", 90), ("rotated_180.png", 180)])
 def test_turned_fixture_pages_are_read_upright(name, turn):
-    from verify.inputs import open_input
-    from verify.load import open_source
+    from verify.reading.inputs import open_input
+    from verify.reading.load import open_source
 
     path = FORMATS / name
     if not path.exists():
@@ -180,8 +181,8 @@ def test_turned_fixture_pages_are_read_upright(name, turn):
 
 
 def test_blank_fixture_gives_a_warning():
-    from verify.inputs import open_input
-    from verify.load import open_source
+    from verify.reading.inputs import open_input
+    from verify.reading.load import open_source
 
     path = FORMATS / "blank.png"
     if not path.exists():
@@ -215,7 +216,7 @@ def _word(text: str, conf: float, left: int, line: int = 1) -> dict:
 
 
 def test_a_low_confidence_digit_before_a_clear_word_is_kept_and_speckle_is_not() -> None:
-    from verify.ocr import _params, _without_specks
+    from verify.reading.ocr import _params, _without_specks
 
     cfg = _params()["ocr"]
     phone = [_word("7", 0, 215), _word("(495)", 82, 250), _word("627-29-44", 96, 330)]
@@ -241,14 +242,14 @@ def test_a_letterhead_lost_by_the_full_page_pass_is_read_in_its_empty_block() ->
 
 
 def _reading_with_empty_block(words: list, block: tuple[int, int, int, int]):
-    from verify.ocr import _Reading
+    from verify.reading.ocr import _Reading
 
     pixels = render_page(RU)
     return _Reading(pixels, prepare.image_sha256(pixels), words, (), (block,))
 
 
 def test_an_empty_block_is_read_alone_and_only_new_words_are_kept() -> None:
-    from verify.ocr import _unread_block_words
+    from verify.reading.ocr import _unread_block_words
 
     # The start of a clean page's first line, as if the page pass had left it unread.
     block = (90, 90, 1300, 160)
@@ -267,7 +268,7 @@ def test_an_empty_block_is_read_alone_and_only_new_words_are_kept() -> None:
 
 
 def test_rules_and_stamp_frames_already_read_are_not_read_again(monkeypatch) -> None:
-    from verify import ocr
+    from verify.reading import ocr
 
     calls: list[str] = []
     real = ocr._ocr

@@ -2,7 +2,7 @@
 
 Every month name in ``models/month_names.json``, in the cases a letter writes it, and any
 valid numeric date, are parsed both ways under the settings of both callers (the written
-dates of ``verify.dates`` and the deadlines of ``verify.fields.deadlines``).
+dates of ``verify.text.dates`` and the deadlines of ``verify.fields.deadlines``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.dates import find_dates, plain_date
 from verify.resources import load_json
+from verify.text.dates import find_dates, plain_date
 
 WRITTEN = {"STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"]}
 DEADLINE = {
@@ -89,7 +89,7 @@ def test_anything_else_is_left_to_dateparser(phrase):
 
 def test_a_letter_with_plain_dates_never_loads_dateparser():
     code = (
-        "import sys; from verify.dates import find_dates; "
+        "import sys; from verify.text.dates import find_dates; "
         "found = find_dates('Исх. № 12 от 25 февраля 2022 г., срок до 03.03.2022', 'ru'); "
         "print([f.iso for f in found], 'dateparser' in sys.modules)"
     )

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFont
 
-from verify import prepare
+from verify.reading import prepare
 from verify.resources import load_json
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"

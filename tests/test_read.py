@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 
 from tests.test_prepare import render_page
-from verify import read
 from verify.errors import InputTooLargeError, VerifyError
-from verify.inputs import open_input
-from verify.load import open_source
 from verify.options import ExtractOptions
+from verify.reading import read
+from verify.reading.inputs import open_input
+from verify.reading.load import open_source
 
 PAGE_WORDS = ["Alpha", "Bravo", "Charlie", "Delta"]
 
@@ -93,7 +93,8 @@ def test_unexpected_failure_becomes_a_verify_error(tmp_path, monkeypatch):
     def broken(image, number, options):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr("verify.ocr.ocr_page", broken)  # read imports it when a page needs OCR
+    # read imports it when a page needs OCR
+    monkeypatch.setattr("verify.reading.ocr.ocr_page", broken)
     source = open_source(_pdf(tmp_path / "scan.pdf", ["image"]))
     with pytest.raises(VerifyError, match="page 1 failed .*ZeroDivisionError"):
         list(

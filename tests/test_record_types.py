@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from verify.errors import RecordError
-from verify.matching import record_of
+from verify.matching.files import record_of
 from verify.options import ExtractOptions
 from verify.record import Record, read_record, read_record_file, read_record_json
 from verify.record_findings import Finding, FindingEvidence

@@ -12,17 +12,17 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tests.conftest import FOUNDING, document
-from verify import _tesseract
 from verify.forensics import marks
 from verify.forensics._pages import page_views
 from verify.forensics.redaction import still_readable
 from verify.forensics.scrub import scrub
-from verify.geometry import Homography, bounds
-from verify.inputs import open_input
-from verify.load import open_source
 from verify.options import ExtractOptions
 from verify.pipeline import extract
-from verify.placement import place
+from verify.reading import tesseract as _tesseract
+from verify.reading.geometry import Homography, bounds
+from verify.reading.inputs import open_input
+from verify.reading.load import open_source
+from verify.reading.placement import place
 
 SURNAME = "Иванова"
 PHONE_DIGITS = "6272944"

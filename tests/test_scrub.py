@@ -9,10 +9,10 @@ import numpy as np
 import pymupdf
 import pytest
 
-from verify import _tesseract
 from verify.forensics import marks
 from verify.forensics.scrub import REDACTABLE, parse_redact, scrub
 from verify.options import UsageError
+from verify.reading import tesseract as _tesseract
 
 FORENSICS = Path(__file__).resolve().parent.parent / "fixtures" / "forensics"
 

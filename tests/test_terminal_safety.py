@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DOCUMENTS, ROOT
+from verify.cli.summary import render_comparison, render_summary
 from verify.console import console, json_safe, printable
 from verify.errors import ExitCode
 from verify.record import Record
-from verify.summary import render_comparison, render_summary
 
 sys.path.insert(0, str(ROOT / "fixtures"))  # fixtures/_render.py imports _layout as top level
 
@@ -157,7 +157,7 @@ def test_summary_of_any_subject_and_file_name_never_crashes_nor_emits_a_control(
 
 
 def _self_comparison(record: Record):
-    from verify.compare import compare
+    from verify.matching.compare import compare
 
     return compare(record, record)
 

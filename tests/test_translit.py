@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from verify.resources import load_json
-from verify.translit import fold_lookalikes, fold_name, transliterate, transliterations
+from verify.text.translit import fold_lookalikes, fold_name, transliterate, transliterations
 
 
 def test_founding_letter_signatory_press_forms_first() -> None:

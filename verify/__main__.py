@@ -1,5 +1,5 @@
 """``python -m verify`` runs the command-line interface."""
 
-from verify.cli import main
+from verify.cli.main import main
 
 main()

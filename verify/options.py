@@ -24,13 +24,13 @@ DEFAULT_MAX_PAGES: int = load_json("budgets.json")["max_pages"]
 """Most pages read from one file."""
 
 DEFAULT_PAGE_SECONDS: float = load_json("budgets.json")["page_seconds"]
-"""Wall time one page's decoding, preparation and OCR may take (``verify.budget``)."""
+"""Wall time one page's decoding, preparation and OCR may take (``verify.reading.budget``)."""
 
 DEFAULT_FILE_SECONDS: float = load_json("budgets.json")["file_seconds"]
-"""Wall time all the pages of one file may take together (``verify.read``)."""
+"""Wall time all the pages of one file may take together (``verify.reading.read``)."""
 
 DEFAULT_PAGE_MEMORY_MB: int = load_json("budgets.json")["page_memory_mb"]
-"""Memory one page's work may add to the process, in MB (``verify.budget``)."""
+"""Memory one page's work may add to the process, in MB (``verify.reading.budget``)."""
 
 
 class UsageError(VerifyError):
@@ -107,7 +107,7 @@ class ExtractOptions:
 
     ``languages`` None means choose automatically per page among ru, uk, en.
     ``cache_dir`` None disables the OCR cache; ``cache_seal`` (32 bytes) seals its entries
-    (an archive that encrypts its sources: see ``verify.ocr_cache``).
+    (an archive that encrypts its sources: see ``verify.reading.ocr_cache``).
     """
 
     languages: tuple[str, ...] | None = None

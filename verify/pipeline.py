@@ -14,13 +14,13 @@ import threading
 from collections.abc import Callable
 
 from verify.fields import extract_fields
-from verify.fingerprint import fingerprint_record
-from verify.inputs import open_input
-from verify.load import open_source
+from verify.matching.fingerprint import fingerprint_record
 from verify.options import ExtractOptions
-from verify.page import PageText
-from verify.read import read_pages
-from verify.record import SCHEMA_ID, PageInfo, Record, Warning
+from verify.reading.inputs import open_input
+from verify.reading.load import open_source
+from verify.reading.page import PageText
+from verify.reading.read import read_pages
+from verify.record import SCHEMA_ID, PageInfo, Record, RecordWarning
 from verify.resources import load_json, models_versions
 from verify.version import __version__
 
@@ -107,16 +107,16 @@ def _warm_up_field_libraries(options: ExtractOptions) -> threading.Thread | None
     return thread
 
 
-def _page_warnings(pages: list[PageText], total: int) -> list[Warning]:
+def _page_warnings(pages: list[PageText], total: int) -> list[RecordWarning]:
     """Turn per-page notes into record warnings, and say so when nothing could be read."""
     warnings = [
-        Warning(code="page", message=message, page=page.number)
+        RecordWarning(code="page", message=message, page=page.number)
         for page in pages
         for message in page.warnings
     ]
     if total and not any(page.words for page in pages):
         warnings.append(
-            Warning(
+            RecordWarning(
                 code="no_text",
                 message="no text was found on any page: is this a photo of a document?",
             )

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from verify.errors import RecordError
-from verify.page import PageText
+from verify.reading.page import PageText
 from verify.record_findings import Finding
 from verify.record_fingerprints import Fingerprints
 
@@ -162,7 +162,7 @@ class PageInfo(_Model):
         )
 
 
-class Warning(_Model):
+class RecordWarning(_Model):
     """Why a field is null, or anything else the reader should know."""
 
     code: str = Field(description="Stable machine code, e.g. field_not_found.")
@@ -200,7 +200,7 @@ class Record(_Model):
     forensics: list[Finding] | None = Field(
         None, description="Forensic findings, most severe first; null when not asked for."
     )
-    warnings: list[Warning] = Field(default_factory=list)
+    warnings: list[RecordWarning] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -1,6 +1,6 @@
 """The record's fingerprints as typed models: what compare and the match index read.
 
-``verify.fingerprint`` computes them; they live here, beside the record, so that the record
+``verify.matching.fingerprint`` computes them; they live here, beside the record, so that the record
 names their fields (and the published schema shows them) without importing the code that
 makes them. numpy is imported when a signature is first decoded, not with the record.
 """

@@ -28,7 +28,7 @@ def record_schema_json() -> str:
 
 def comparison_schema_json() -> str:
     """The JSON Schema of ``compare``'s answer (docs/comparison.schema.json)."""
-    from verify.compare import Comparison
+    from verify.matching.compare import Comparison
 
     schema = Comparison.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -27,9 +27,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from verify.archive import custody, signing
+from verify.archive.archive_index import MatchState
 from verify.archive.heads import FOLDER as HEADS_FOLDER
 from verify.archive.heads import HeadsFile
-from verify.archive.matches import MatchState
 from verify.archive.originals import Originals, disk_error
 from verify.archive.private import FOLDER_MODE, create_private_file, tighten
 from verify.archive.sources import SourceCipher

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verify.archive.originals import sha256_file
-from verify.compare import fingerprints_of
 from verify.errors import InputMissingError, VerifyError
-from verify.fingerprint import Fingerprints
+from verify.matching.compare import fingerprints_of
+from verify.matching.fingerprint import Fingerprints
 from verify.options import ExtractOptions
 from verify.record import Record
 
@@ -87,7 +87,7 @@ def _one_core() -> None:
     ``local:N`` starts them); OpenCV's own thread pool would take the other workers' cores
     and make N workers slower than N times one. Dask's nanny already sets the OpenMP and
     BLAS thread counts of its workers to 1; tesseract is single-threaded by
-    ``verify._tesseract``.
+    ``verify.reading.tesseract``.
     """
     import cv2
 

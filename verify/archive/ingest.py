@@ -38,6 +38,7 @@ from typing import Literal
 
 from verify.archive import binding, custody, private
 from verify.archive.archive import Archive
+from verify.archive.archive_index import LINK_VERDICTS, ArchiveMatcher, Found
 from verify.archive.cluster import ExtractionCluster, Job, Scheduler
 from verify.archive.cluster_task import (
     Extracted,
@@ -45,7 +46,6 @@ from verify.archive.cluster_task import (
     ExtractionTask,
     extract_received,
 )
-from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher, Found
 from verify.archive.originals import read_hashed
 from verify.archive.store import ArchiveStore, DocumentRow, FailureRow, LinkRow, ReceiptRow
 from verify.errors import ArchiveError, ClusterError, ExitCode, InputMissingError, VerifyError

@@ -13,7 +13,7 @@ private by the next command that writes to it (``ingest``, ``archive reextract``
 user owns are changed: a file of another owner is named, never touched.
 
 Sealed OCR cache: an archive that encrypts its sources keeps its OCR cache sealed under
-a key derived from its passphrase (``verify.ocr_cache``); the plain entries an older verify
+a key derived from its passphrase (``verify.reading.ocr_cache``); the plain entries an older verify
 left there are removed.
 """
 
@@ -28,8 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from verify import ocr_cache
 from verify.options import ExtractOptions
+from verify.reading import ocr_cache
 
 if TYPE_CHECKING:
     from verify.archive.archive import Archive

@@ -12,11 +12,11 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from verify.archive.archive import Archive
-from verify.archive.matches import ArchiveMatcher, Found
+from verify.archive.archive_index import ArchiveMatcher, Found
 from verify.archive.proof import resolve
-from verify.compare import compare
-from verify.fingerprint import fingerprints_of
-from verify.index import Candidate
+from verify.matching.compare import compare
+from verify.matching.fingerprint import fingerprints_of
+from verify.matching.match_index import Candidate
 from verify.options import ExtractOptions
 from verify.record import Record, read_record_json
 
@@ -50,7 +50,7 @@ def file_names(archive: Archive, sha256: str) -> list[str]:
 
 def search(archive: Archive, path: Path, options: ExtractOptions, k: int = 10) -> list[Found]:
     """Archived documents matching a file (or a saved record); its own bytes first, if held."""
-    from verify.matching import record_of
+    from verify.matching.files import record_of
 
     record = record_of(path, options)
     same = _same_bytes(archive, record, fingerprints_of(record).sha256)

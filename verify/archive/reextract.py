@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from verify.archive import custody
 from verify.archive.archive import Archive
+from verify.archive.archive_index import LINK_VERDICTS, ArchiveMatcher
 from verify.archive.ingest import (
     IngestProgress,
     _archive_options,
@@ -23,7 +24,6 @@ from verify.archive.ingest import (
     record_digest,
     record_links,
 )
-from verify.archive.matches import LINK_VERDICTS, ArchiveMatcher
 from verify.errors import VerifyError
 from verify.options import ExtractOptions
 

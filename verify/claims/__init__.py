@@ -3,7 +3,7 @@
 ``claims_from_file(path, claims_date=None) -> ClaimsFile`` reads a report (en, ru, uk) and
 returns its claims about a document (signatory name and position, issuer, date, number,
 deadlines, each requested specialty, funding source), each with its sentence and offsets.
-``verify.corroborate`` then checks them against a record.
+``verify.claims.corroborate`` then checks them against a record.
 """
 
 from __future__ import annotations

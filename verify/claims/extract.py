@@ -149,7 +149,7 @@ def _numbered(drafts: list[tuple[Draft, int, str]], language: str) -> list[Claim
 def _dedupe_key(draft: Draft) -> str | None:
     """Names meet whatever their case form or script ('Plutnitsky', 'Плутницкого')."""
     if draft.kind == "signatory_name" and draft.value:
-        from verify.translit import fold_name
+        from verify.text.translit import fold_name
 
         return fold_name(draft.value).split(" ")[-1]
     return draft.value

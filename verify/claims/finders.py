@@ -17,9 +17,9 @@ from verify.claims.organisations import label as organisation_label
 from verify.claims.patterns import cues, patterns
 from verify.claims.when import ClockTime, PartialDate, date_at, iter_dates, time_at
 from verify.fields.specialties import find_specialties, taxonomy
-from verify.morphology import analyser, is_plural
-from verify.nlp import lemma_of, lemmatise
 from verify.resources import load_json
+from verify.text.morphology import analyser, is_plural
+from verify.text.nlp import lemma_of, lemmatise
 
 _INITIALS = re.compile(r"^(?:[A-ZА-ЯЁІЇЄҐ]\.\s?){1,2}")
 _NAME_WORD = re.compile(r"[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’]+(?:-[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’]+)?")

@@ -129,7 +129,7 @@ def health_ministries(text: str, language: str) -> list[MinistryMention]:
 
 
 def _ministry_value(match: re.Match[str], language: str, config: dict[str, Any]) -> str:
-    from verify.translit import fold_name
+    from verify.text.translit import fold_name
 
     groups = match.groupdict()
     head = (groups.get("head") or match.group(0)).casefold()

@@ -18,8 +18,8 @@ from pathlib import Path
 from verify.claims.formats import html_text, is_markdown, is_url, looks_like_html, markdown_text
 from verify.claims.patterns import patterns
 from verify.errors import InputMissingError, VerifyError
-from verify.language import detect_language
-from verify.load import describe_content, sniff_media_type
+from verify.reading.language import detect_language
+from verify.reading.load import describe_content, sniff_media_type
 
 _MIN_LETTERS = 20
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

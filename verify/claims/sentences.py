@@ -16,7 +16,7 @@ from functools import cache
 
 from verify.claims.organisations import health_ministries
 from verify.claims.patterns import cues, patterns
-from verify.nlp import lemma_of, lemmatise
+from verify.text.nlp import lemma_of, lemmatise
 
 # A sentence ends at . ! ? … (optionally closed by a quote) before a space and a capital or
 # an opening quote, unless the full stop ends an initial ("A.", "А.Н.") or an abbreviation.

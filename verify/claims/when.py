@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from verify.claims.patterns import patterns
-from verify.dates import month_number
+from verify.text.dates import month_number
 
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)([0-3]?\d)[./]([01]?\d)[./]((?:19|20)\d\d|\d\d)(?!\d)")
@@ -81,14 +81,14 @@ def _valid(year: int | None, month: int, day: int) -> PartialDate | None:
 
 
 @dataclass(frozen=True)
-class FoundDate:
+class ReportedDate:
     """A date read at the start of some text: its length and value."""
 
     end: int
     date: PartialDate
 
 
-def date_at(text: str, language: str) -> FoundDate | None:
+def date_at(text: str, language: str) -> ReportedDate | None:
     """A date starting ``text`` (after an optional weekday), in any notation we know."""
     skip = _WEEKDAY.match(text)
     offset = skip.end() if skip else 0
@@ -96,12 +96,12 @@ def date_at(text: str, language: str) -> FoundDate | None:
     if match := _ISO.match(rest):
         year, month, day = (int(part) for part in match.groups())
         found = _valid(year, month, day)
-        return FoundDate(offset + match.end(), found) if found else None
+        return ReportedDate(offset + match.end(), found) if found else None
     if match := _NUMERIC.match(rest):
         day, month, year = (int(part) for part in match.groups())
         year = year + 2000 if year < 100 else year
         found = _valid(year, month, day)
-        return FoundDate(offset + match.end(), found) if found else None
+        return ReportedDate(offset + match.end(), found) if found else None
     for pattern, order in ((_DAY_MONTH, "dm"), (_MONTH_DAY, "md")):
         match = pattern.match(rest)
         if not match:
@@ -113,16 +113,16 @@ def date_at(text: str, language: str) -> FoundDate | None:
             continue
         found = _valid(int(year_text) if year_text else None, month_found, int(day_text))
         if found:
-            return FoundDate(offset + match.end(), found)
+            return ReportedDate(offset + match.end(), found)
     return None
 
 
-def find_date(text: str, language: str) -> tuple[int, FoundDate] | None:
+def find_date(text: str, language: str) -> tuple[int, ReportedDate] | None:
     """The first date anywhere in ``text``: (start, found)."""
     return next(iter_dates(text, language), None)
 
 
-def iter_dates(text: str, language: str) -> Iterator[tuple[int, FoundDate]]:
+def iter_dates(text: str, language: str) -> Iterator[tuple[int, ReportedDate]]:
     """Every date in ``text``, in order: (start, found); a date's own words are skipped."""
     taken = 0
     for match in re.finditer(r"(?<![\w])(?=\d|[^\W\d_]{3,}\.?\s+\d)", text):

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from verify.fields import addressees, executor, issuer, kind, registration, stamps, subject
+from verify.fields.layout import analyse_layout
 from verify.fields.references import extract_references
-from verify.language import detect_language
-from verify.layout import analyse_layout
-from verify.page import PageText
-from verify.record import Warning
-from verify.textmap import DocumentText
+from verify.reading.language import detect_language
+from verify.reading.page import PageText
+from verify.record import RecordWarning
+from verify.text.textmap import DocumentText
 
 __all__ = ["Extraction", "extract_fields"]
 
@@ -39,7 +39,7 @@ class Extraction:
 
     language: str | None
     fields: dict[str, Any]
-    warnings: list[Warning]
+    warnings: list[RecordWarning]
     text: str = ""
 
 
@@ -62,12 +62,12 @@ def extract_fields(pages: Sequence[PageText], language: str | None = None) -> Ex
     doc = DocumentText(pages)
     lang = language or document_language(pages, doc)
     layout = analyse_layout(doc)
-    warnings: list[Warning] = []
+    warnings: list[RecordWarning] = []
     fields: dict[str, Any] = {}
 
     def missing(name: str, why: str) -> None:
         reason = why if doc.text.strip() else _NO_TEXT
-        warnings.append(Warning(code="field_not_found", field=name, message=reason))
+        warnings.append(RecordWarning(code="field_not_found", field=name, message=reason))
 
     def scalar(name: str, value: Any, why: str) -> None:
         fields[name] = value
@@ -102,9 +102,9 @@ def extract_fields(pages: Sequence[PageText], language: str | None = None) -> Ex
 
 def _body_fields(
     doc: DocumentText, lang: str | None, document_date: dt.date | None, fields: dict[str, Any]
-) -> list[Warning]:
+) -> list[RecordWarning]:
     """Run the body extractors (signatories, deadlines, specialties, funding) into ``fields``."""
-    warnings: list[Warning] = []
+    warnings: list[RecordWarning] = []
     if lang is None:
         # These rules are written per language; with no language there is nothing to apply
         # them to (the text is empty or too short to tell), so say so instead of guessing.
@@ -114,7 +114,7 @@ def _body_fields(
             _NO_TEXT if not doc.text.strip() else "the language could not be told (too little text)"
         )
         for name in ("signatories", "funding_source"):
-            warnings.append(Warning(code="field_not_found", field=name, message=why))
+            warnings.append(RecordWarning(code="field_not_found", field=name, message=why))
         return warnings
     from verify.fields.deadlines import extract_deadlines
     from verify.fields.funding import extract_funding
@@ -124,7 +124,7 @@ def _body_fields(
     fields["signatories"] = extract_signatories(doc, lang)
     if not fields["signatories"]:
         warnings.append(
-            Warning(
+            RecordWarning(
                 code="field_not_found",
                 field="signatories",
                 message="no signature (a position with initials and surname) was found",
@@ -135,7 +135,7 @@ def _body_fields(
     fields["funding_source"] = extract_funding(doc, lang)
     if fields["funding_source"] is None:
         warnings.append(
-            Warning(
+            RecordWarning(
                 code="field_not_found",
                 field="funding_source",
                 message="no sentence naming who pays (funding, 'за счет средств') was found",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from verify.record import Evidence
-from verify.textmap import DocumentText
+from verify.text.textmap import DocumentText
 
 FieldT = TypeVar("FieldT", bound=Evidence)
 

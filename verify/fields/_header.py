@@ -13,9 +13,9 @@ from functools import cache
 from typing import Any
 
 from verify.fields._evidence import FieldT, field_from_span
-from verify.layout import Segment
+from verify.fields.layout import Segment
 from verify.resources import load_json
-from verify.textmap import DocumentText, union_boxes
+from verify.text.textmap import DocumentText, union_boxes
 
 PATTERNS_FILE = "header_patterns.json"
 

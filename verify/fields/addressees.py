@@ -8,9 +8,9 @@ yields one value each.
 from __future__ import annotations
 
 from verify.fields._header import field_from_segments, rule
-from verify.layout import Layout
+from verify.fields.layout import Layout
 from verify.record import TextField
-from verify.textmap import DocumentText
+from verify.text.textmap import DocumentText
 
 MISSING = "no addressee block was found in the header (right column or inside address)"
 

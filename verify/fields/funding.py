@@ -16,7 +16,7 @@ from typing import Any
 from verify.fields._evidence import field_from_span
 from verify.record import TextField
 from verify.resources import load_json
-from verify.textmap import DocumentText
+from verify.text.textmap import DocumentText
 
 _QUOTES = {"«": "»", "“": "”", '"': '"', "„": "“"}
 

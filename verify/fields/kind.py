@@ -8,9 +8,9 @@ salutation. With neither there is no evidence, and no kind is reported.
 from __future__ import annotations
 
 from verify.fields._header import field_from_segments, rule
-from verify.layout import Layout, title_kind
+from verify.fields.layout import Layout, title_kind
 from verify.record import TextField
-from verify.textmap import DocumentText
+from verify.text.textmap import DocumentText
 
 MISSING = "no title (ПРИКАЗ, НАКАЗ, ORDER) and no letter requisite (addressee, 'На №') was found"
 

@@ -22,8 +22,8 @@ from rapidfuzz import fuzz
 from verify.fields._evidence import field_from_span
 from verify.record import Signatory
 from verify.resources import load_json
-from verify.textmap import DocumentText, Line
-from verify.translit import fold_lookalikes, transliterations
+from verify.text.textmap import DocumentText, Line
+from verify.text.translit import fold_lookalikes, transliterations
 
 _FUZZY_POSITION = 90.0  # rapidfuzz ratio a damaged position line must reach
 _LOOKALIKE_CONFIDENCE = 0.9

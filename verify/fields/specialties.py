@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from verify.fields._evidence import field_from_span
-from verify.nlp import lemma_of, lemmatise
 from verify.record import Specialty
 from verify.resources import load_json
-from verify.textmap import DocumentText
-from verify.translit import fold_lookalikes
+from verify.text.nlp import lemma_of, lemmatise
+from verify.text.textmap import DocumentText
+from verify.text.translit import fold_lookalikes
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -526,7 +526,7 @@ def make_specialty_matcher(nlp: Language, name: str, language: str) -> Specialty
 
 @cache
 def _matcher(language: str) -> SpecialtyMatcher:
-    from verify.nlp import get_nlp
+    from verify.text.nlp import get_nlp
 
     return SpecialtyMatcher(get_nlp(language).vocab, language)
 

@@ -6,12 +6,12 @@ A stamp says which recipient's copy this is, so two copies of one letter differ 
 
 from __future__ import annotations
 
-from verify.dates import find_dates
 from verify.fields._header import field_from_segments, regex, rule
+from verify.fields.layout import Layout
 from verify.fields.registration import find_number
-from verify.layout import Layout
 from verify.record import Stamp
-from verify.textmap import DocumentText
+from verify.text.dates import find_dates
+from verify.text.textmap import DocumentText
 
 
 def extract_stamps(doc: DocumentText, layout: Layout, language: str | None) -> list[Stamp]:

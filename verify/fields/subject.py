@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 from verify.fields._header import field_from_segments, rule
-from verify.layout import Layout
+from verify.fields.layout import Layout
 from verify.record import TextField
-from verify.textmap import DocumentText
+from verify.text.textmap import DocumentText
 
 MISSING = (
     "no heading ('О ...', 'Про ...', 'Re:', 'Subject:') was found between the header and the body"

@@ -1,6 +1,6 @@
 """Pillow for forensics: EXIF, GPS, XMP and embedded thumbnails; PNG encoding for scrub.
 
-``verify._images`` decodes pixels for OCR and reads only orientation and dpi; forensics
+``verify.reading.images`` decodes pixels for OCR and reads only orientation and dpi; forensics
 needs the rest of the metadata a camera or editor leaves behind, and the scrubbed pages
 must be encoded. Every Pillow failure becomes a finding-friendly ``ImageMeta.error`` or a
 ``VerifyError``. Files are opened read-only.

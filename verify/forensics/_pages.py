@@ -3,7 +3,7 @@
 Several checks look at the same page (tracking dots and handwriting at the pixels, the
 text-layer check at both words and pixels); rendering and OCR are the costly parts, so
 each page is rendered once and OCRed at most once, lazily. OCR goes through
-``verify.ocr``, as extraction's does: the same preparation, settings, cache and word
+``verify.reading.ocr``, as extraction's does: the same preparation, settings, cache and word
 line numbers.
 """
 
@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from verify.inputs import DocumentInput
-from verify.load import PageImage
 from verify.options import SUPPORTED_LANGUAGES, ExtractOptions
-from verify.page import Word
-from verify.placement import Placement
+from verify.reading.inputs import DocumentInput
+from verify.reading.load import PageImage
+from verify.reading.page import Word
+from verify.reading.placement import Placement
 from verify.record import PageInfo
 
 RENDER_DPI = 300
@@ -41,7 +41,7 @@ class ReadView:
 
 
 @dataclass
-class PageView:
+class ForensicPage:
     """One page: its pixels, its text-layer words in pixels, and OCR words when asked."""
 
     number: int
@@ -62,8 +62,8 @@ class PageView:
         misses whole lines, and every missed line of print looked like handwriting.
         """
         if self._read is None:
-            from verify.ocr import ocr_page
-            from verify.placement import reproduce
+            from verify.reading.ocr import ocr_page
+            from verify.reading.placement import reproduce
 
             image = self.image or PageImage(self.pixels, self.dpi)
             options = self.options or ExtractOptions()
@@ -84,12 +84,12 @@ class PageView:
     def ocr_words(self) -> list[Word]:
         """Words OCR reads on the page as extraction would, computed once.
 
-        The page goes through ``verify.ocr.ocr_page`` (preparation, models/ocr.json, the
+        The page goes through ``verify.reading.ocr.ocr_page`` (preparation, models/ocr.json, the
         OCR cache), in the text layer's language when it has one. Boxes are in the
         prepared page's pixels, like every OCR box of a record.
         """
         if self._ocr is None:
-            from verify.ocr import ocr_page
+            from verify.reading.ocr import ocr_page
 
             image = self.image or PageImage(self.pixels, self.dpi)
             options = self.options or ExtractOptions()
@@ -99,7 +99,7 @@ class PageView:
         return self._ocr
 
 
-def page_views(document: DocumentInput, max_pages: int) -> Iterator[PageView]:
+def page_views(document: DocumentInput, max_pages: int) -> Iterator[ForensicPage]:
     """The first ``max_pages`` pages, one at a time (a long scan never sits in memory)."""
     total = min(document.page_count(), max_pages)
     for index in range(total):
@@ -123,7 +123,7 @@ def page_views(document: DocumentInput, max_pages: int) -> Iterator[PageView]:
                 )
                 for w in layer.words
             )
-        yield PageView(
+        yield ForensicPage(
             number=index + 1,
             pixels=image.pixels,
             dpi=image.dpi,

@@ -1,6 +1,6 @@
 """pymupdf for forensics: metadata, revisions, fonts, annotations, and the scrubbed PDF.
 
-``verify._pdf`` is the wrapper that reads pages for extraction; forensics needs what that
+``verify.reading.pdf`` is the wrapper that reads pages for extraction; forensics needs what that
 module deliberately ignores (the Info dictionary, XMP, earlier revisions, font names,
 annotations) and must write a new PDF, which extraction never does. Keeping those calls
 here keeps pymupdf out of every other forensics module, and turns its failures into
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pymupdf
 
-from verify._pdf import page_problem
 from verify.errors import CorruptInputError, EncryptedInputError, InputTooLargeError, VerifyError
+from verify.reading.pdf import page_problem
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)

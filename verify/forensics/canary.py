@@ -68,8 +68,8 @@ def canary_findings(
 
     ``labels`` name the copies in messages (file names); defaults to the records' files.
     """
-    from verify.compare import compare
-    from verify.fingerprint import body_text
+    from verify.matching.compare import compare
+    from verify.matching.fingerprint import body_text
 
     labels = list(labels or [r.source.file_name for r in records])
     limit = params()["canary"]["max_reported_differences"]

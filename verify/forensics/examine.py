@@ -20,7 +20,7 @@ from verify.record import Record
 
 if TYPE_CHECKING:
     from verify.forensics.metadata import FileFacts
-    from verify.inputs import DocumentInput
+    from verify.reading.inputs import DocumentInput
 
 
 def forensics(
@@ -57,9 +57,9 @@ def _forensics(
 ) -> list[Finding]:
     from verify.forensics import canary, consistency, marks, metadata, revisions
     from verify.forensics._pages import page_views
-    from verify.inputs import open_input
-    from verify.load import open_source
     from verify.pipeline import extract
+    from verify.reading.inputs import open_input
+    from verify.reading.load import open_source
 
     options = options or ExtractOptions()
     source = None
@@ -131,7 +131,7 @@ def _image_checks(document: DocumentInput) -> tuple[list[Finding], FileFacts]:
 
 def _file_checks(document: DocumentInput) -> FileChecks:
     """The file-level checks of the document's input class."""
-    from verify.inputs import ImageInput, PdfInput
+    from verify.reading.inputs import ImageInput, PdfInput
 
     checks: dict[type[DocumentInput], FileChecks] = {
         PdfInput: _pdf_checks,

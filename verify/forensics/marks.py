@@ -17,14 +17,14 @@ from typing import Any
 import cv2
 import numpy as np
 
-from verify._tesseract import ocr_words
-from verify.forensics._pages import PageView
+from verify.forensics._pages import ForensicPage
 from verify.forensics.findings import Finding, FindingEvidence
 from verify.forensics.metadata import params
-from verify.geometry import bounds
-from verify.morphology import is_known_word
-from verify.page import Word
+from verify.reading.geometry import bounds
+from verify.reading.page import Word
+from verify.reading.tesseract import ocr_words
 from verify.record import Record
+from verify.text.morphology import is_known_word
 
 A4_WIDTH_IN = 8.27
 """Assumed page width when an image has no dpi (phone photos): letters are A4."""
@@ -119,7 +119,7 @@ def _wordlike(text: str) -> bool:
     return alnum >= 4 and alnum >= 0.8 * len(text)
 
 
-def handwriting_regions(view: PageView) -> list[tuple[float, float, float, float]]:
+def handwriting_regions(view: ForensicPage) -> list[tuple[float, float, float, float]]:
     """Boxes of ink that no word read as print explains, in the record's coordinates.
 
     A text-layer page is examined as rendered, against its layer's words (boxes in the
@@ -315,7 +315,7 @@ def _line_height(words: list[Word], min_confidence: float) -> float | None:
     return float(np.median(heights)) if heights else None
 
 
-def handwriting_findings(view: PageView) -> list[Finding]:
+def handwriting_findings(view: ForensicPage) -> list[Finding]:
     """Handwritten marks: regions of ink the OCR cannot read as print."""
     regions = handwriting_regions(view)
     if not regions:
@@ -334,7 +334,7 @@ def handwriting_findings(view: PageView) -> list[Finding]:
     ]
 
 
-def _evidence(view: PageView, box: tuple[float, float, float, float]) -> FindingEvidence:
+def _evidence(view: ForensicPage, box: tuple[float, float, float, float]) -> FindingEvidence:
     """A box in the page's record unit: points for text-layer pages, else prepared pixels.
 
     ``box`` is in the pixels the check examined: the render for a text-layer page, the
@@ -346,7 +346,7 @@ def _evidence(view: PageView, box: tuple[float, float, float, float]) -> Finding
     return FindingEvidence(page=view.number, bbox=box, unit="px")
 
 
-def _onto_read_page(view: PageView, box: tuple[float, float, float, float]) -> FindingEvidence:
+def _onto_read_page(view: ForensicPage, box: tuple[float, float, float, float]) -> FindingEvidence:
     """A box found on the decoded image, in the record's coordinates."""
     if view.layer_words is not None:
         return _evidence(view, box)
@@ -502,7 +502,7 @@ def _decode(window: np.ndarray, settings: dict[str, Any]) -> dict[str, Any] | No
     }
 
 
-def dot_findings(view: PageView) -> list[Finding]:
+def dot_findings(view: ForensicPage) -> list[Finding]:
     """Tracking dots on one colour page, with the decoded serial and date when possible."""
     if view.pixels.ndim != 3:
         return []

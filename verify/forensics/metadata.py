@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from verify.forensics.findings import Finding, FindingEvidence, clip
-from verify.load import Source
+from verify.reading.load import Source
 from verify.resources import load_json
 
 _PDF_DATE = re.compile(
@@ -307,8 +307,8 @@ def image_findings(source: Source) -> tuple[list[Finding], FileFacts]:
 def _thumbnail_finding(source: Source, thumbnail: bytes) -> Finding:
     """An embedded thumbnail, and whether it still shows another picture than the image."""
     from verify.forensics import _image_meta
-    from verify.inputs import open_input
     from verify.options import ExtractOptions
+    from verify.reading.inputs import open_input
 
     threshold = params()["thumbnail"]["max_difference"]
     try:

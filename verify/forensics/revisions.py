@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from verify.forensics._pages import PageView
+from verify.forensics._pages import ForensicPage
 from verify.forensics.findings import Finding, FindingEvidence, clip
 from verify.forensics.metadata import params
-from verify.load import Source
+from verify.reading.load import Source
 
 _EOF = b"%%EOF"
 _CHUNK = 1 << 20
@@ -300,7 +300,7 @@ def _normal(token: str) -> str:
     return re.sub(r"[^\w./\-]", "", token.lower()).strip(".-/")
 
 
-def text_image_findings(view: PageView) -> list[Finding]:
+def text_image_findings(view: ForensicPage) -> list[Finding]:
     """Where the text layer says what the page image does not show (or the reverse).
 
     OCR confirms every layer word it also reads; numbers (dates, registration numbers,

@@ -7,7 +7,7 @@ dictionary and no XMP. Regions flagged as identifying (incoming stamps, the exec
 handwritten marks) are blacked out when asked: each whole printed line they touch and
 the lines that continue it (``verify.forensics.redaction``), carried from the straightened
 page the words were read on back onto the original's pixels through the exact inverse of
-the preparation (``verify.placement``), so on a photo a line's box is a quadrilateral.
+the preparation (``verify.reading.placement``), so on a photo a line's box is a quadrilateral.
 Then the copy is read again, harder than extraction reads, and forensics runs on it: a
 redacted word still legible, or a finding still present, is reported as remaining, and
 only what is verifiably gone is said to be removed. The original is opened read-only and
@@ -28,16 +28,16 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from verify._tesseract import OcrWord
 from verify.errors import VerifyError
 from verify.forensics.examine import forensics
 from verify.forensics.findings import Finding
 from verify.forensics.metadata import params
 from verify.forensics.redaction import Region, flagged_regions, secrets, still_readable
-from verify.geometry import Homography, bounds
-from verify.inputs import DocumentInput
-from verify.load import PageImage
 from verify.options import ExtractOptions, UsageError
+from verify.reading.geometry import Homography, bounds
+from verify.reading.inputs import DocumentInput
+from verify.reading.load import PageImage
+from verify.reading.tesseract import OcrWord
 from verify.record import PageInfo
 from verify.resources import load_json
 
@@ -129,7 +129,7 @@ def scrub(
     check: bool = True,
 ) -> ScrubReport:
     """Write a publishable copy of ``path`` to ``out`` and check it (see module doc)."""
-    from verify.load import open_source
+    from verify.reading.load import open_source
 
     started = time.perf_counter()
     dpi = dpi or params()["scrub"]["dpi"]
@@ -146,10 +146,10 @@ def scrub(
     # only now, with the input and output checked: pymupdf's import costs more than a bad
     # command line should
     from verify.forensics import _image_meta, _pdf_meta
-    from verify.inputs import open_input
     from verify.pipeline import extract
-    from verify.read import read_pages
-    from verify.textmap import DocumentText
+    from verify.reading.inputs import open_input
+    from verify.reading.read import read_pages
+    from verify.text.textmap import DocumentText
 
     kinds = {REDACTABLE[kind]: kind for kind in redact}
     with (
@@ -275,7 +275,7 @@ def _onto_copy(
     dpi: int,
 ) -> Homography:
     """The map from the record's coordinates of a page onto the copy's pixels."""
-    from verify.placement import place
+    from verify.reading.placement import place
 
     if page.unit == "pt":
         return Homography.scale(dpi / 72)
@@ -290,9 +290,10 @@ def _readable(
     target: Path, hidden: dict[str, set[str]], dpi: int, options: ExtractOptions
 ) -> list[Readable]:
     """The redacted words the written copy still shows, read every way ``check_passes`` lists."""
-    from verify import _tesseract, prepare
-    from verify.inputs import open_input
-    from verify.load import open_source
+    from verify.reading import prepare
+    from verify.reading import tesseract as _tesseract
+    from verify.reading.inputs import open_input
+    from verify.reading.load import open_source
 
     if not any(hidden.values()):
         return []

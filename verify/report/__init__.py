@@ -12,7 +12,7 @@ from verify.report.build import build_report, corroborate_files
 from verify.report.check import CheckResult, check_report, load_report
 from verify.report.model import REPORT_SCHEMA_ID, Copies, Copy, Report, Signature
 from verify.report.render import render_html, render_markdown
-from verify.report.signing import sign_report, verify_signature
+from verify.report.signature import sign_report, verify_signature
 
 __all__ = [
     "REPORT_SCHEMA_ID",

@@ -27,7 +27,7 @@ from verify.record import Record, read_record_json
 from verify.report.build import build_report, sha256_file
 from verify.report.copies import copy_thresholds, list_copies
 from verify.report.model import Report
-from verify.report.signing import canonical_bytes, sign_report
+from verify.report.signature import canonical_bytes, sign_report
 
 REPORT_EXPORT = "corroboration_report"
 """The ``what`` of the custody-log entry that records a report leaving the archive."""
@@ -61,7 +61,7 @@ def locate_document(
     ``document`` is a file (extracted, or a saved record; looked up by sha256, and its
     copies found by search) or an archived document id (its stored record is used).
     """
-    from verify.matching import record_of
+    from verify.matching.files import record_of
 
     path = Path(document)
     if path.is_file():

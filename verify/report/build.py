@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from verify.claims import ClaimsFile, claims_from_file
-from verify.corroborate import Finding, corroborate, thresholds
+from verify.claims.corroborate import CheckedClaim, corroborate, thresholds
 from verify.options import ExtractOptions
 from verify.record import Record
 from verify.report.model import (
@@ -44,7 +44,7 @@ def corroborate_files(
     options: ExtractOptions | None = None,
 ) -> tuple[Report, Record]:
     """Check every claims file against the document (a file or a saved record)."""
-    from verify.matching import record_of
+    from verify.matching.files import record_of
 
     options = options or ExtractOptions()
     document = Path(document)
@@ -56,7 +56,7 @@ def corroborate_files(
 def build_report(record: Record, document: Path, files: Sequence[ClaimsFile]) -> Report:
     """The report of ``files``' claims checked against ``record`` (read from ``document``)."""
     several = len(files) > 1
-    findings: list[Finding] = []
+    findings: list[CheckedClaim] = []
     for index, claims_file in enumerate(files, start=1):
         for finding in corroborate(record, claims_file.claims, claims_file.file_name):
             ref = f"r{index}.{finding.claim.id}" if several else finding.claim.id
@@ -85,7 +85,7 @@ def build_report(record: Record, document: Path, files: Sequence[ClaimsFile]) ->
 
 
 def _summary(record: Record) -> DocumentSummary:
-    from verify.fingerprint import fingerprint_record
+    from verify.matching.fingerprint import fingerprint_record
 
     stored = record.fingerprints
     fingerprints = (
@@ -115,7 +115,7 @@ def _summary(record: Record) -> DocumentSummary:
     )
 
 
-def _counts(files: Sequence[ClaimsFile], findings: list[Finding]) -> Summary:
+def _counts(files: Sequence[ClaimsFile], findings: list[CheckedClaim]) -> Summary:
     counts = {"supported": 0, "contradicted": 0, "not_in_document": 0, "not_checkable": 0}
     for finding in findings:
         counts[finding.status] += 1

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from verify.errors import IntegrityError, RecordError
 from verify.report.build import sha256_file
 from verify.report.model import REPORT_SCHEMA_ID, Report
-from verify.report.signing import canonical_bytes, verify_signature
+from verify.report.signature import canonical_bytes, verify_signature
 from verify.resources import models_versions
 from verify.version import __version__
 

@@ -27,9 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from verify.archive.archive import Archive
-from verify.archive.matches import LINK_VERDICTS
+from verify.archive.archive_index import LINK_VERDICTS
 from verify.archive.query import search_record
-from verify.fingerprint import fingerprints_of, parameters, pdq_distance
+from verify.matching.fingerprint import fingerprints_of, parameters, pdq_distance
 from verify.record import Record, read_record_json
 from verify.record_fingerprints import Fingerprints
 from verify.report.model import Copies, Copy

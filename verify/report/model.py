@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from verify.claims.corroborate import CheckedClaim
 from verify.claims.model import ClaimsFile
-from verify.corroborate import Finding
 
 REPORT_SCHEMA_ID = "verify.report/1"
 
@@ -117,7 +117,7 @@ class Report(_Model):
     inputs: list[InputFile]
     document: DocumentSummary
     claims_files: list[ClaimsFile]
-    findings: list[Finding]
+    findings: list[CheckedClaim]
     summary: Summary
     copies: Copies = Field(default_factory=Copies)
     signature: Signature | None = None

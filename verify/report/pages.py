@@ -1,10 +1,10 @@
 """Page images for the HTML report, with the evidence of each finding drawn on them.
 
 The editor must see the words a finding rests on, on the page. PDF pages are rendered
-again (``verify.inputs``) at a screen resolution. OCR boxes are in the pixels of
+again (``verify.reading.inputs``) at a screen resolution. OCR boxes are in the pixels of
 the prepared (straightened, enlarged) page, which is not stored: they are carried onto
 the page as received through the exact inverse of its preparation
-(``verify.placement``), so on a photo a word's box is the quadrilateral the word fills
+(``verify.reading.placement``), so on a photo a word's box is the quadrilateral the word fills
 there. Pillow draws them; the PNG is embedded as base64 so the HTML file stands alone,
 offline.
 """
@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from verify.corroborate import Finding
+from verify.claims.corroborate import CheckedClaim
 from verify.errors import VerifyError
-from verify.geometry import Homography, Polygon, bounds
-from verify.inputs import DocumentInput, open_input
 from verify.options import ExtractOptions
+from verify.reading.geometry import Homography, Polygon, bounds
+from verify.reading.inputs import DocumentInput, open_input
 from verify.record import Record
 
 DISPLAY_WIDTH = 900  # pixels: legible on a laptop, about 150-300 kB of PNG per page
@@ -49,12 +49,12 @@ class PageView:
 
 
 def page_views(
-    record: Record, document: Path | None, findings: list[Finding]
+    record: Record, document: Path | None, findings: list[CheckedClaim]
 ) -> tuple[list[PageView], str | None]:
     """Pages with boxes, and a message when no page image could be made."""
     if document is None or not document.is_file():
         return [], "the page image is not shown: the original document file is not available"
-    from verify.load import open_source
+    from verify.reading.load import open_source
 
     try:
         source = open_source(document)
@@ -73,14 +73,16 @@ def page_views(
     return views, None
 
 
-def _pages_to_draw(record: Record, findings: list[Finding]) -> list[int]:
+def _pages_to_draw(record: Record, findings: list[CheckedClaim]) -> list[int]:
     pages = {1} | {e.page for f in findings for e in f.evidence}
     existing = {page.number for page in record.pages}
     return sorted(pages & existing)[:MAX_PAGES]
 
 
-def _view(record: Record, pages: DocumentInput, number: int, findings: list[Finding]) -> PageView:
-    from verify.placement import place
+def _view(
+    record: Record, pages: DocumentInput, number: int, findings: list[CheckedClaim]
+) -> PageView:
+    from verify.reading.placement import place
 
     page = next(p for p in record.pages if p.number == number)
     if page.unit == "pt":
@@ -124,7 +126,7 @@ def _to_image(pixels: np.ndarray) -> Image.Image:
 
 
 def _boxes(
-    findings: list[Finding], number: int, scale: float
+    findings: list[CheckedClaim], number: int, scale: float
 ) -> list[tuple[str, str, tuple[float, float, float, float]]]:
     """One box per distinct evidence rectangle, labelled with every claim resting on it."""
     grouped: dict[tuple[float, ...], tuple[list[str], str]] = {}

@@ -1,0 +1,1 @@
+"""The ``verify`` command line: thin commands over the Python API."""

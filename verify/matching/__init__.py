@@ -1,0 +1,1 @@
+"""Matching: fingerprints, the match index, and compare's verdicts."""

@@ -1,0 +1,1 @@
+"""Reading: a file in, its pages' words out (opening, rendering, preparing, OCR, order)."""

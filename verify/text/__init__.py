@@ -1,0 +1,1 @@
+"""Text: characters, words and names, shared by fields, matching and claims."""
