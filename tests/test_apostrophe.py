@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from verify.reading.apostrophe import join_apostrophes
 from verify.reading.ocr import _params
-from verify.text.apostrophe import join_apostrophes
 
 CFG = _params()["ocr"]
 DOCUMENTS = Path(__file__).resolve().parent.parent / "fixtures" / "documents"

@@ -26,10 +26,10 @@ from verify.fields.references import extract_references
 from verify.fields.registration import extract_document_date, extract_document_number
 from verify.fields.stamps import extract_stamps
 from verify.fields.subject import extract_subject
-from verify.reading.page import PageText
+from verify.page import PageText
+from verify.reading.textmap import DocumentText
 from verify.record import EXTRACTED_FIELDS, Evidence
 from verify.text.dates import find_dates, fold_digits
-from verify.text.textmap import DocumentText
 
 LETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "letters"
 LETTER_IDS = sorted(path.stem for path in LETTERS.glob("*.json"))

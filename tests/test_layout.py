@@ -8,8 +8,8 @@ import pymupdf
 import pytest
 
 from verify.fields.layout import analyse_layout
-from verify.reading.page import PageText, Word
-from verify.text.textmap import DocumentText
+from verify.page import PageText, Word
+from verify.reading.textmap import DocumentText
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
 

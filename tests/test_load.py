@@ -31,6 +31,7 @@ from verify.errors import (
     UnsupportedTypeError,
 )
 from verify.options import ExtractOptions
+from verify.page import Word
 from verify.reading import pdf as _pdf
 from verify.reading.inputs import DocumentInput, PdfInput, open_input
 from verify.reading.load import (
@@ -41,7 +42,6 @@ from verify.reading.load import (
     open_source,
     sniff_media_type,
 )
-from verify.reading.page import Word
 
 pillow_heif.register_heif_opener()
 

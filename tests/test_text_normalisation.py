@@ -20,10 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import verify
-from verify.reading.page import BBox, PageText, Word
+from verify.page import BBox, PageText, Word
+from verify.reading.textmap import DocumentText
 from verify.resources import load_json
 from verify.text.normalise import normalise_text, normalise_words
-from verify.text.textmap import DocumentText
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "fixtures"))  # fixtures/_render.py imports _layout as top level

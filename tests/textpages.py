@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from verify.reading.page import PageText, Word
-from verify.text.textmap import DocumentText
+from verify.page import PageText, Word
+from verify.reading.textmap import DocumentText
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
 CASES = sorted(p.name for p in FIXTURES.glob("*") if (p / "born_digital.pdf").is_file())

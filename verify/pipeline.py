@@ -16,9 +16,9 @@ from collections.abc import Callable
 from verify.fields import extract_fields
 from verify.matching.fingerprint import fingerprint_record
 from verify.options import ExtractOptions
+from verify.page import PageText
 from verify.reading.inputs import open_input
 from verify.reading.load import open_source
-from verify.reading.page import PageText
 from verify.reading.read import read_pages
 from verify.record import SCHEMA_ID, PageInfo, Record, RecordWarning
 from verify.resources import load_json, models_versions

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from verify.errors import RecordError
-from verify.reading.page import PageText
+from verify.page import PageText
 from verify.record_findings import Finding
 from verify.record_fingerprints import Fingerprints
 

@@ -19,10 +19,10 @@ from typing import Any
 from verify.fields import addressees, executor, issuer, kind, registration, stamps, subject
 from verify.fields.layout import analyse_layout
 from verify.fields.references import extract_references
+from verify.page import PageText
 from verify.reading.language import detect_language
-from verify.reading.page import PageText
+from verify.reading.textmap import DocumentText
 from verify.record import RecordWarning
-from verify.text.textmap import DocumentText
 
 __all__ = ["Extraction", "extract_fields"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from verify.reading.textmap import DocumentText
 from verify.record import Evidence
-from verify.text.textmap import DocumentText
 
 FieldT = TypeVar("FieldT", bound=Evidence)
 

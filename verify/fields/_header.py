@@ -14,8 +14,8 @@ from typing import Any
 
 from verify.fields._evidence import FieldT, field_from_span
 from verify.fields.layout import Segment
+from verify.reading.textmap import DocumentText, union_boxes
 from verify.resources import load_json
-from verify.text.textmap import DocumentText, union_boxes
 
 PATTERNS_FILE = "header_patterns.json"
 

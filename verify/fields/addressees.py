@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from verify.fields._header import field_from_segments, rule
 from verify.fields.layout import Layout
+from verify.reading.textmap import DocumentText
 from verify.record import TextField
-from verify.text.textmap import DocumentText
 
 MISSING = "no addressee block was found in the header (right column or inside address)"
 

@@ -17,10 +17,10 @@ from functools import cache
 from typing import Any
 
 from verify.fields._evidence import field_from_span
+from verify.reading.textmap import DocumentText
 from verify.record import Deadline
 from verify.resources import load_json
 from verify.text.dates import plain_date
-from verify.text.textmap import DocumentText
 
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "О": "0", "o": "0", "о": "0", "l": "1", "I": "1"})
 _DIGIT_CONTEXT = re.compile(r"(?<=\d)[OОoоlI]|[OОoоlI](?=\d)")

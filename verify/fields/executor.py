@@ -12,8 +12,8 @@ import re
 from verify.fields._evidence import field_from_span
 from verify.fields._header import patterns, regex, rule
 from verify.fields.layout import Layout
+from verify.reading.textmap import DocumentText
 from verify.record import Executor, TextField
-from verify.text.textmap import DocumentText
 
 _OCR_PLUS = re.compile(r"^\*")  # "*7 (495)": OCR's reading of "+7"
 MISSING = "no executor lines (a name with a phone) were found below the signature"

@@ -14,9 +14,9 @@ from functools import cache
 from typing import Any
 
 from verify.fields._evidence import field_from_span
+from verify.reading.textmap import DocumentText
 from verify.record import TextField
 from verify.resources import load_json
-from verify.text.textmap import DocumentText
 
 _QUOTES = {"«": "»", "“": "”", '"': '"', "„": "“"}
 

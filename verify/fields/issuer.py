@@ -17,9 +17,9 @@ from rapidfuzz import fuzz
 
 from verify.fields._header import field_from_segments, patterns, regex, rule
 from verify.fields.layout import Layout, Segment, title_kind
+from verify.reading.textmap import DocumentText
 from verify.record import TextField
 from verify.resources import load_json
-from verify.text.textmap import DocumentText
 
 MISSING = "no letterhead with an organisation name was found at the top of page 1"
 _MATCH_THRESHOLD = 88  # rapidfuzz ratio, 0..100, on case-folded names

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from verify.fields._header import field_from_segments, rule
 from verify.fields.layout import Layout, title_kind
+from verify.reading.textmap import DocumentText
 from verify.record import TextField
-from verify.text.textmap import DocumentText
 
 MISSING = "no title (ПРИКАЗ, НАКАЗ, ORDER) and no letter requisite (addressee, 'На №') was found"
 

@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from verify.reading.page import BBox, PageText, Word
+from verify.page import BBox, PageText, Word
+from verify.reading.textmap import DocumentText, Line, union_boxes
 from verify.resources import load_json
 from verify.text.dates import find_dates
-from verify.text.textmap import DocumentText, Line, union_boxes
 
 Role = Literal[
     "letterhead",  # issuer name, its abbreviation, position of the head, address, phones

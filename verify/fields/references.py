@@ -14,9 +14,9 @@ from verify.fields._evidence import field_from_span
 from verify.fields._header import patterns, rule
 from verify.fields.layout import Layout, number_sign_regex
 from verify.fields.registration import number_at
+from verify.reading.textmap import DocumentText
 from verify.record import Reference
 from verify.text.dates import FoundDate, find_dates
-from verify.text.textmap import DocumentText
 
 _CONNECTOR = r"[\s,]*(?:(?:от|від|of|dated|from)\s*)?[\s,]*"
 # Looked for only in the few characters before a date: searching the whole text before every

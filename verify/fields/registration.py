@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from verify.fields._evidence import field_from_span
 from verify.fields._header import patterns, regex, rule
 from verify.fields.layout import Layout, number_sign_regex
+from verify.reading.textmap import DocumentText
 from verify.record import TextField
 from verify.text.dates import find_dates
-from verify.text.textmap import DocumentText
 
 NUMBER_MISSING = "no registration line with a number (№, No., Ref) was found under the letterhead"
 _TRAILING = " .,;:"

@@ -20,9 +20,9 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from verify.fields._evidence import field_from_span
+from verify.reading.textmap import DocumentText, Line
 from verify.record import Signatory
 from verify.resources import load_json
-from verify.text.textmap import DocumentText, Line
 from verify.text.translit import fold_lookalikes, transliterations
 
 _FUZZY_POSITION = 90.0  # rapidfuzz ratio a damaged position line must reach

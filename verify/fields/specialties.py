@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from verify.fields._evidence import field_from_span
+from verify.reading.textmap import DocumentText
 from verify.record import Specialty
 from verify.resources import load_json
 from verify.text.nlp import lemma_of, lemmatise
-from verify.text.textmap import DocumentText
 from verify.text.translit import fold_lookalikes
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from verify.fields._header import field_from_segments, regex, rule
 from verify.fields.layout import Layout
 from verify.fields.registration import find_number
+from verify.reading.textmap import DocumentText
 from verify.record import Stamp
 from verify.text.dates import find_dates
-from verify.text.textmap import DocumentText
 
 
 def extract_stamps(doc: DocumentText, layout: Layout, language: str | None) -> list[Stamp]:

@@ -9,8 +9,8 @@ import re
 
 from verify.fields._header import field_from_segments, rule
 from verify.fields.layout import Layout
+from verify.reading.textmap import DocumentText
 from verify.record import TextField
-from verify.text.textmap import DocumentText
 
 MISSING = (
     "no heading ('О ...', 'Про ...', 'Re:', 'Subject:') was found between the header and the body"

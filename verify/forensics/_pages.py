@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from verify.options import SUPPORTED_LANGUAGES, ExtractOptions
+from verify.page import Word
 from verify.reading.inputs import DocumentInput
 from verify.reading.load import PageImage
-from verify.reading.page import Word
 from verify.reading.placement import Placement
 from verify.record import PageInfo
 

@@ -20,8 +20,8 @@ import numpy as np
 from verify.forensics._pages import ForensicPage
 from verify.forensics.findings import Finding, FindingEvidence
 from verify.forensics.metadata import params
+from verify.page import Word
 from verify.reading.geometry import bounds
-from verify.reading.page import Word
 from verify.reading.tesseract import ocr_words
 from verify.record import Record
 from verify.text.morphology import is_known_word

@@ -21,8 +21,8 @@ from rapidfuzz import fuzz
 from verify.fields.layout import analyse_layout
 from verify.forensics.findings import Finding
 from verify.forensics.metadata import params
-from verify.reading.page import BBox
-from verify.text.textmap import DocumentText, Line
+from verify.page import BBox
+from verify.reading.textmap import DocumentText, Line
 
 ROLES = {"incoming_stamp": "stamp", "executor_named": "executor"}
 """Finding types whose lines the layout also names: every line of that role is covered."""

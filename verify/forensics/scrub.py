@@ -149,7 +149,7 @@ def scrub(
     from verify.pipeline import extract
     from verify.reading.inputs import open_input
     from verify.reading.read import read_pages
-    from verify.text.textmap import DocumentText
+    from verify.reading.textmap import DocumentText
 
     kinds = {REDACTABLE[kind]: kind for kind in redact}
     with (

@@ -28,10 +28,10 @@ import numpy as np
 
 from verify.errors import InputTooLargeError
 from verify.options import ExtractOptions
+from verify.page import PageText
 from verify.reading import budget
 from verify.reading.colour import grey_unless_colour
 from verify.reading.load import PDF, PageImage, Source
-from verify.reading.page import PageText
 
 if TYPE_CHECKING:
     from verify.reading.pdf import PdfDocument
@@ -186,8 +186,8 @@ class PdfInput(DocumentInput):
         page as displayed (rotation and crop box applied), like a render scaled by 72/dpi.
         The page's language and perceptual hash (from a coarse render) come with it.
         """
-        from verify.matching.fingerprint import page_pdq
         from verify.reading.language import detect_language
+        from verify.reading.pdq import page_pdq
 
         document = self.document()
         layer = document.text_layer(index, self.options.max_pixels)

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from verify.matching.fingerprint import page_pdq
 from verify.options import ExtractOptions
+from verify.page import PageText, Word
 from verify.reading import ocr_cache, prepare
 from verify.reading import tesseract as _tesseract
+from verify.reading.apostrophe import join_apostrophes
 from verify.reading.language import (
     LanguageReading,
     decide_by_letters,
@@ -26,10 +27,9 @@ from verify.reading.language import (
     letter_evidence,
     prefer_reading,
 )
-from verify.reading.page import PageText, Word
+from verify.reading.pdq import page_pdq
 from verify.reading.tesseract import OcrData, OcrWord, gap_on_line
 from verify.resources import load_json
-from verify.text.apostrophe import join_apostrophes
 
 if TYPE_CHECKING:
     from verify.reading.load import PageImage

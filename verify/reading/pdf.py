@@ -33,9 +33,9 @@ from verify.errors import (
     VerifyError,
 )
 from verify.options import DEFAULT_MAX_PIXELS
+from verify.page import Word
 from verify.reading import budget
 from verify.reading.colour import has_colour
-from verify.reading.page import Word
 from verify.text.normalise import has_word_separator, normalise_words, word_separators
 
 if TYPE_CHECKING:

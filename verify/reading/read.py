@@ -25,10 +25,10 @@ from pathlib import Path
 
 from verify.errors import ExitCode, OcrError, VerifyError
 from verify.options import ExtractOptions
+from verify.page import PageText
 from verify.reading.budget import BudgetExceededError, run_page
 from verify.reading.inputs import DocumentInput, open_input
 from verify.reading.load import Source
-from verify.reading.page import PageText
 
 ProgressCallback = Callable[[int, int], None]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from statistics import median
 
-from verify.reading.page import Word
+from verify.page import Word
 from verify.resources import load_json
 
 Segment = list[Word]

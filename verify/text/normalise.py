@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from verify.reading.page import Word
+from verify.page import Word
 from verify.resources import load_json
 
 TABLE_FILE = "text_normalisation.json"

@@ -12,7 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from verify.reading.page import BBox, PageText, Word
+from verify.page import BBox, PageText, Word
 from verify.reading.reading_order import reading_order
 from verify.text.normalise import normalise_words
 
