@@ -19,10 +19,10 @@ from pathlib import Path
 
 from verify.archive.originals import sha256_file
 from verify.errors import InputMissingError, VerifyError
-from verify.matching.compare import fingerprints_of
-from verify.matching.fingerprint import Fingerprints
+from verify.matching.fingerprint import fingerprints_of
 from verify.options import ExtractOptions
 from verify.record import Record
+from verify.record_fingerprints import Fingerprints
 
 
 @dataclass(frozen=True)

@@ -312,13 +312,13 @@ class PostgresStore(ArchiveStore):
         """Close the connection (a read-only snapshot ends with it)."""
         self._db.close()
 
-    def _one(self, query: str, *args: object) -> tuple | None:
+    def _one(self, query: str, *args: object) -> tuple[Any, ...] | None:
         try:
             return self._db.execute(query, args).fetchone()
         except psycopg.Error as error:
             raise translate(error, self.url) from error
 
-    def _all(self, query: str, *args: object) -> list[tuple]:
+    def _all(self, query: str, *args: object) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(query, args).fetchall()
         except psycopg.Error as error:
@@ -330,7 +330,7 @@ class PostgresStore(ArchiveStore):
         except psycopg.Error as error:
             raise translate(error, self.url) from error
 
-    def _stream(self, query: str | pgsql.Composed, *args: object) -> Iterator[tuple]:
+    def _stream(self, query: str | pgsql.Composed, *args: object) -> Iterator[tuple[Any, ...]]:
         """Rows of a large result a batch at a time; other queries may run in between.
 
         A server-side cursor ``WITH HOLD`` outlives the statement's own transaction, so it

@@ -149,7 +149,7 @@ class RowChecker:
                     name,
                 )
 
-    def _rows(self, table: str, key: Callable[[dict[str, Any]], Any]) -> dict[Any, dict]:
+    def _rows(self, table: str, key: Callable[[dict[str, Any]], Any]) -> dict[Any, dict[str, Any]]:
         return {key(row): row for row in self.store.rows(table)}
 
     # ------------------------------------------------------------------ tables
@@ -243,7 +243,7 @@ class RowChecker:
         if not ok:
             self._add("row_changed", "records", sha256, "unreadable (damaged) JSON", "fingerprints")
 
-    def receipts(self) -> dict[str, dict]:
+    def receipts(self) -> dict[str, dict[str, Any]]:
         """Receipts: one per 'received' entry, with its document, number and bound fields."""
         rows = self._rows("receipts", lambda r: r["id"])
         for receipt_id, entry in self.model.receipts.items():
@@ -281,7 +281,7 @@ class RowChecker:
             )
         return rows
 
-    def sources(self, receipts: Mapping[str, dict]) -> None:
+    def sources(self, receipts: Mapping[str, dict[str, Any]]) -> None:
         """Sources: each one a receipt names, its name and creation bound by the entries."""
         rows = self._rows("sources", lambda r: r["id"])
         named: set[str] = set()

@@ -24,6 +24,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from verify.archive.store import (
     AUDITED_COLUMNS,
@@ -244,13 +245,14 @@ class SQLiteStore(ArchiveStore):
         """Close the connection (checkpointing the WAL when last)."""
         self._db.close()
 
-    def _one(self, sql: str, *args: object) -> tuple | None:
+    def _one(self, sql: str, *args: object) -> tuple[Any, ...] | None:
         try:
-            return self._db.execute(sql, args).fetchone()
+            row: tuple[Any, ...] | None = self._db.execute(sql, args).fetchone()
+            return row
         except sqlite3.Error as error:
             raise translate(error) from error
 
-    def _all(self, sql: str, *args: object) -> list[tuple]:
+    def _all(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, args).fetchall()
         except sqlite3.Error as error:

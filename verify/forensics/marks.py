@@ -243,7 +243,7 @@ def _centre_in(word: Any, back: np.ndarray | None, box: tuple[int, int, int, int
     y = word["top"] + word["height"] / 2
     if back is not None:
         x, y = back @ np.array([x, y, 1.0])
-    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+    return bool(box[0] <= x <= box[2] and box[1] <= y <= box[3])
 
 
 def _enough_print(words: list[Any], settings: dict[str, Any]) -> bool:
@@ -388,7 +388,8 @@ def yellow_dots(pixels: np.ndarray) -> np.ndarray:
         return np.zeros((0, 2))
     areas = stats[1:, cv2.CC_STAT_AREA]
     keep = (areas >= settings["min_dot_area_px"]) & (areas <= settings["max_dot_area_px"])
-    return centroids[1:][keep][: settings["max_dots"]]
+    dots: np.ndarray = centroids[1:][keep][: settings["max_dots"]]
+    return dots
 
 
 def _nearest_distances(points: np.ndarray, cell: float) -> np.ndarray:
@@ -461,7 +462,8 @@ def _parity_windows(grid: np.ndarray, rows: int, cols: int) -> list[tuple[int, i
     c = np.pad(c, ((1, 0), (1, 0)))
 
     def box(r0: np.ndarray, c0: np.ndarray, h: int, w: int) -> np.ndarray:
-        return c[r0 + h, c0 + w] - c[r0, c0 + w] - c[r0 + h, c0] + c[r0, c0]
+        sums: np.ndarray = c[r0 + h, c0 + w] - c[r0, c0 + w] - c[r0 + h, c0] + c[r0, c0]
+        return sums
 
     rr, cc = np.mgrid[0 : height - rows + 1, 0 : width - cols + 1]
     rr, cc = rr + 1, cc + 1  # into padded coordinates

@@ -16,11 +16,15 @@ import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from verify.forensics._pages import ForensicPage
 from verify.forensics.findings import Finding, FindingEvidence, clip
 from verify.forensics.metadata import params
 from verify.reading.load import Source
+
+if TYPE_CHECKING:
+    from verify.forensics._pdf_meta import RevisionState
 
 _EOF = b"%%EOF"
 _CHUNK = 1 << 20
@@ -144,7 +148,9 @@ def _summarise(changes: list[Finding]) -> list[Finding]:
     return [*ordered[:MAX_CHANGE_FINDINGS], summary]
 
 
-def _diff(before, after, n_before: int, n_after: int) -> list[Finding]:  # noqa: ANN001
+def _diff(
+    before: RevisionState, after: RevisionState, n_before: int, n_after: int
+) -> list[Finding]:
     """What changed between two revisions: metadata, page count, text lines."""
     if after.error:
         return [
@@ -251,7 +257,7 @@ def font_findings(source: Source, password: str | None = None) -> list[Finding]:
         for s in _pdf_meta.spans(source.path, params()["limits"]["max_pages"], password)
         if len(s.text.strip()) >= settings["min_span_chars"]
     ]
-    flagged: dict[tuple[int, str], list] = {}
+    flagged: dict[tuple[int, str], list[Any]] = {}
     for i, span in enumerate(spans):
         for other in spans[i + 1 :]:
             if other.page != span.page or other.family == span.family:

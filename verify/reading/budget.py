@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from verify.errors import CorruptInputError, InputTooLargeError
 from verify.resources import load_json
@@ -130,7 +130,7 @@ def run_page(
         raise _died(file_name, page, status, memory_mb)
     kind, value = pickle.loads(payload)
     if kind == "ok":
-        return value
+        return cast(T, value)
     if kind == "memory":
         raise _over_memory(file_name, page, memory_mb)
     raise value
@@ -205,9 +205,9 @@ def _collect(reader: int, seconds: float) -> bytes | None:
 
 def _stop(pid: int) -> int:
     """Kill what is left of the child's group and reap the child; its wait status."""
-    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+    for kill in (os.killpg, os.kill):
         with suppress(ProcessLookupError, PermissionError):
-            kill()
+            kill(pid, signal.SIGKILL)
     while True:
         try:
             return os.waitpid(pid, 0)[1]

@@ -54,4 +54,4 @@ def has_colour(pixels: np.ndarray, step: int = _COLOUR_SAMPLE_STEP) -> bool:
     red, green, blue = sample[..., 0], sample[..., 1], sample[..., 2]
     # elementwise max/min of the three planes: ten times faster than max(axis=2)
     chroma = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
-    return int(np.count_nonzero(chroma > COLOUR_CHROMA)) > COLOUR_FRACTION * chroma.size
+    return bool(int(np.count_nonzero(chroma > COLOUR_CHROMA)) > COLOUR_FRACTION * chroma.size)

@@ -13,6 +13,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -110,7 +111,7 @@ def describe_content(head: bytes) -> str | None:
     """Say what unsupported content looks like ("a ZIP archive", "plain text"), if known."""
     media_type, looks_like = _sniff(head)
     if media_type is not None:
-        return load_json("media_types.json")["supported"][media_type]
+        return str(load_json("media_types.json")["supported"][media_type])
     return looks_like
 
 
@@ -125,7 +126,7 @@ def _sniff(head: bytes) -> tuple[str | None, str | None]:
     return None, _describe_text(head, table["text_prefixes"])
 
 
-def _matches(head: bytes, entry: dict) -> bool:
+def _matches(head: bytes, entry: dict[str, Any]) -> bool:
     pairs = [(offset, bytes.fromhex(magic)) for offset, magic in entry["match"]]
     window = entry.get("search_within")
     if window:  # a single signature allowed anywhere in the first `window` bytes
@@ -134,7 +135,7 @@ def _matches(head: bytes, entry: dict) -> bool:
     return all(head[offset : offset + len(magic)] == magic for offset, magic in pairs)
 
 
-def _sniff_ftyp(head: bytes, entries: list[dict]) -> tuple[str | None, str | None]:
+def _sniff_ftyp(head: bytes, entries: list[dict[str, Any]]) -> tuple[str | None, str | None]:
     """ISO base media files: decide by the major brand and the compatible brands."""
     box_size = int.from_bytes(head[0:4], "big")
     end = min(max(box_size, 16), len(head), 256)
@@ -146,7 +147,7 @@ def _sniff_ftyp(head: bytes, entries: list[dict]) -> tuple[str | None, str | Non
     return None, "an ISO media file (video or image) of a kind verify does not read"
 
 
-def _describe_text(head: bytes, prefixes: list[dict]) -> str | None:
+def _describe_text(head: bytes, prefixes: list[dict[str, Any]]) -> str | None:
     """Recognise text content, which has no magic number: HTML, JSON, e-mail, plain text."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "plain text (UTF-16)"
@@ -167,13 +168,13 @@ def _describe_text(head: bytes, prefixes: list[dict]) -> str | None:
     start = text.lstrip().lower()
     for entry in prefixes:
         if start.startswith(entry["prefix"]):
-            return entry["looks_like"]
+            return str(entry["looks_like"])
     return "plain text"
 
 
 def supported_names() -> str:
     """The supported types as users name them: "PDF, PNG, JPEG, TIFF, WebP and HEIC"."""
-    names = list(load_json("media_types.json")["supported"].values())
+    names = [str(name) for name in load_json("media_types.json")["supported"].values()]
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 

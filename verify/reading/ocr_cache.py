@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -137,7 +137,7 @@ def cached(
     key = cache_key(image_sha256, request, engine_version())
     hit = load(cache_dir, key, seal)
     if hit is not None:
-        return hit
+        return cast(T, hit)
     value = compute()
     store(cache_dir, key, value, seal)
     return value

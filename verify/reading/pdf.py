@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pymupdf
@@ -228,7 +228,7 @@ class PdfDocument:
         self._affordable.add((index, max_pixels))
 
 
-def _page_words(page: pymupdf.Page) -> list[tuple]:
+def _page_words(page: pymupdf.Page) -> list[tuple[Any, ...]]:
     """The page's pymupdf words, split at every space character, not only " " and U+00A0.
 
     Splitting at extra delimiters makes pymupdf's word pass markedly slower, and office
@@ -239,7 +239,7 @@ def _page_words(page: pymupdf.Page) -> list[tuple]:
     words = page.get_text("words", textpage=textpage)
     if has_word_separator("".join(word[4] for word in words)):
         words = page.get_text("words", textpage=textpage, delimiters=word_separators())
-    return words
+    return cast(list[tuple[Any, ...]], words)
 
 
 def garbage_reason(
@@ -314,7 +314,7 @@ def _image_coverage(page: pymupdf.Page) -> float:
                 covered += box.width * box.height
     except Exception:  # an unreadable image list only weakens this one test
         return 0.0
-    return min(1.0, covered / area)
+    return min(1.0, float(covered / area))
 
 
 def _pixels(pixmap: pymupdf.Pixmap) -> np.ndarray:
@@ -648,7 +648,7 @@ def _load_page(source: Source, document: pymupdf.Document, index: int) -> pymupd
     if not 0 <= index < document.page_count:
         raise IndexError(f"page index {index} out of range 0..{document.page_count - 1}")
     try:
-        return document.load_page(index)
+        return cast(pymupdf.Page, document.load_page(index))
     except Exception as error:
         raise _damaged(source, index, error) from error
 
