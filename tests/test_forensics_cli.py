@@ -74,3 +74,21 @@ def test_scrub_says_what_it_was_asked_to_redact_and_did_not_find(
         "scrub", FORENSICS / "clean.pdf", "-o", tmp_path / "y.pdf", "--redact", "stamps", "--json"
     )
     assert json.loads(run.stdout)["not_found"] == ["stamps"]
+
+
+def test_scrub_output_resolution_is_its_own_flag(cli_subprocess, tmp_path: Path) -> None:
+    """scrub's page resolution is --output-dpi: --dpi means extract's reading resolution."""
+    import pymupdf
+
+    run = cli_subprocess(
+        "scrub", FORENSICS / "clean.pdf", "-o", tmp_path / "x.pdf", "--output-dpi", "100"
+    )
+    assert run.code in (0, 1), run.stderr
+    with pymupdf.open(tmp_path / "x.pdf") as copy:
+        page = copy[0]
+        image = page.get_images(full=True)[0]
+        assert round(image[2] / (page.rect.width / 72)) == 100  # pixels across per inch
+    wrong = cli_subprocess(
+        "scrub", FORENSICS / "clean.pdf", "-o", tmp_path / "y.pdf", "--dpi", "100"
+    )
+    assert wrong.code == 2 and "--dpi" in wrong.stderr

@@ -18,7 +18,7 @@ FORENSICS = Path(__file__).resolve().parent.parent / "fixtures" / "forensics"
 
 
 def render(pdf: Path, dpi: int = 200) -> np.ndarray:
-    """The copy's page at its own resolution (scrub writes pages at --dpi)."""
+    """The copy's page at its own resolution (scrub writes pages at --output-dpi)."""
     with pymupdf.open(pdf) as doc:
         pix = doc[0].get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
         return np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, 3).copy()

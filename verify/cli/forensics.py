@@ -74,7 +74,14 @@ def scrub_command(
         str | None,
         typer.Option(help="Black out: any of stamps,executor,marks (comma-separated)."),
     ] = None,
-    dpi: Annotated[int, typer.Option(help="Resolution of the rasterised pages.")] = 200,
+    output_dpi: Annotated[
+        int,
+        typer.Option(
+            "--output-dpi",
+            help="Resolution of the safe copy's pages (extract's --dpi is another thing: the "
+            "resolution image-only PDF pages are read at).",
+        ),
+    ] = 200,
     json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
     """Write a copy safe to publish, then check it and say what was removed and what remains.
@@ -90,7 +97,7 @@ def scrub_command(
         file,
         output,
         redact=parse_redact(redact),
-        dpi=dpi,
+        dpi=output_dpi,
         options=reading.options(),
     )
     if json_output:
