@@ -19,7 +19,8 @@ __all__ = ["COLOUR_CHROMA", "COLOUR_FRACTION", "grey_unless_colour", "has_colour
 # Erring towards colour costs memory only; erring towards grey loses evidence.
 COLOUR_CHROMA = 40
 COLOUR_FRACTION = 0.0002
-_COLOUR_SAMPLE_STEP = 2  # every 2nd pixel each way: a colour mark spans many, so a quarter of the work answers alike
+# Every 2nd pixel each way: a colour mark spans many pixels, so a quarter of them answers alike.
+_COLOUR_SAMPLE_STEP = 2
 
 
 def grey_unless_colour(pixels: np.ndarray) -> np.ndarray:

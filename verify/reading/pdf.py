@@ -185,7 +185,7 @@ class PdfDocument:
             )
         try:
             # A cheap probe at low resolution decides the colour space, so grey pages (most
-            # letters) are rendered grey by MuPDF directly: cheaper than rendering RGB and converting.
+            # letters) are rendered grey by MuPDF directly, cheaper than RGB then converting.
             probe = _pixels(page.get_pixmap(dpi=min(dpi, _PROBE_DPI), colorspace=pymupdf.csRGB))
             colour = has_colour(probe, step=1)
             del probe
