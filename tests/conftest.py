@@ -140,3 +140,15 @@ def database(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
         return None
     return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture
+def locked(tmp_path) -> Path:
+    """A PDF encrypted with the user password "s3cret pw" (owner password "owner")."""
+    import pymupdf
+
+    path = tmp_path / "locked.pdf"
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "Ministry of Health letter behind a password")
+    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="s3cret pw")
+    return path

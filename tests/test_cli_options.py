@@ -11,7 +11,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pymupdf
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -167,15 +166,6 @@ def test_ingest_no_cache_keeps_no_ocr_in_the_archive(cli_subprocess, tmp_path):
         assert run.code == 0, run.stderr
     assert list((with_cache / "cache" / LAYOUT).rglob("*.json.gz"))
     assert not list((without / "cache").rglob("*.json.gz"))
-
-
-@pytest.fixture
-def locked(tmp_path) -> Path:
-    path = tmp_path / "locked.pdf"
-    doc = pymupdf.open()
-    doc.new_page().insert_text((72, 72), "Ministry of Health letter behind a password")
-    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="s3cret pw")
-    return path
 
 
 def test_search_and_reextract_read_an_encrypted_pdf_with_a_password_file(

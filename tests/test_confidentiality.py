@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pymupdf
 import pytest
 
 from tests.conftest import DOCUMENTS, FOUNDING, document
@@ -154,15 +153,6 @@ def test_ingest_command_names_the_skipped_links(tmp_path, inbox):
 
 
 # --- passwords --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def locked(tmp_path) -> Path:
-    path = tmp_path / "locked.pdf"
-    doc = pymupdf.open()
-    doc.new_page().insert_text((72, 72), "Ministry of Health letter behind a password")
-    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="s3cret pw")
-    return path
 
 
 def test_password_on_the_command_line_is_refused(locked):
