@@ -12,6 +12,7 @@ import hashlib
 
 import numpy as np
 
+from verify.archive.store import ArchiveStore
 from verify.matching.fingerprint import Fingerprints, MinHashSignature, parameters
 from verify.record import Record
 
@@ -42,3 +43,36 @@ def renumbered(base: Record, i: int) -> Record:
     assert base.document_number is not None
     number = base.document_number.model_copy(update={"value": f"30-2/И/{i}"})
     return base.model_copy(update={"document_number": number})
+
+
+def put_synthetic(
+    store: ArchiveStore,
+    base: Record,
+    base_fp: Fingerprints,
+    i: int,
+    rng: np.random.Generator,
+    source_id: str,
+) -> None:
+    """Write synthetic document ``i`` as ingest would: log entry, document, receipt, record.
+
+    Document 0 is ``base`` itself (the real founding letter, the queries' variant); the others
+    are renumbered copies with random fingerprints. Call inside the store's transaction.
+    """
+    from verify.archive import custody
+    from verify.archive.ingest import commit_record
+    from verify.archive.store import DocumentRow, ReceiptRow
+
+    sha = hashlib.sha256(f"synthetic-{i}".encode()).hexdigest()
+    if i == 0:
+        record, fp = base, base_fp
+    else:
+        fp = random_fingerprints(base_fp, sha, i, rng)
+        record = renumbered(base, i)
+    source = record.source.model_copy(update={"sha256": sha})
+    record = record.model_copy(update={"source": source, "fingerprints": fp})
+    seq = custody.append(store, "received", sha, receipt=sha, size=1)
+    store.put_document(DocumentRow(sha, 1, "application/pdf", "extracted", custody.now(), 1, None))
+    store.put_receipt(
+        ReceiptRow(sha, sha, source_id, None, f"synthetic/{i}.pdf", None, custody.now(), seq)
+    )
+    commit_record(store, sha, 1, record, fp)

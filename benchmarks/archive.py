@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -157,13 +156,11 @@ def bench_ingest(label: str, paths: list[Path], work: Path, options, chunk: int 
 
 
 def bench_search(work: Path, n: int, queries: int) -> dict:
-    from _synthetic import random_fingerprints, renumbered
+    from _synthetic import put_synthetic
 
     from verify import extract
     from verify.archive import custody, ingest, init_archive
     from verify.archive.archive_index import ArchiveMatcher
-    from verify.archive.ingest import commit_record
-    from verify.archive.store import DocumentRow, ReceiptRow
     from verify.matching.fingerprint import fingerprint_record
     from verify.options import ExtractOptions
 
@@ -187,24 +184,7 @@ def bench_search(work: Path, n: int, queries: int) -> dict:
         # refuses to sign entries written outside one (they could be anyone's)
         with custody.transaction(store, key, archive.heads):
             for i in range(start, min(n, start + batch)):
-                sha = hashlib.sha256(f"synthetic-{i}".encode()).hexdigest()
-                if i == 0:  # the real founding letter: the query's variant
-                    record, fp = base, base_fp
-                else:
-                    fp = random_fingerprints(base_fp, sha, i, rng)
-                    record = renumbered(base, i)
-                source = record.source.model_copy(update={"sha256": sha})
-                record = record.model_copy(update={"source": source, "fingerprints": fp})
-                seq = custody.append(store, "received", sha, receipt=sha, size=1)
-                store.put_document(
-                    DocumentRow(sha, 1, "application/pdf", "extracted", custody.now(), 1, None)
-                )
-                store.put_receipt(
-                    ReceiptRow(
-                        sha, sha, source_id, None, f"synthetic/{i}.pdf", None, custody.now(), seq
-                    )
-                )
-                commit_record(store, sha, 1, record, fp)
+                put_synthetic(store, base, base_fp, i, rng, source_id)
     insert_s = time.perf_counter() - started
     started = time.perf_counter()
     ArchiveMatcher(store, archive.index_dir)  # builds and persists the index

@@ -27,7 +27,6 @@ pg_ctl, fsync on) and removed at the end; with it, the database must be empty.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -49,11 +48,9 @@ BATCH = 5000
 
 def fill(archive: Any, documents: int, base: Any) -> float:
     """Insert ``documents`` synthetic documents (the first is ``base``); seconds taken."""
-    from _synthetic import random_fingerprints, renumbered
+    from _synthetic import put_synthetic
 
     from verify.archive import custody
-    from verify.archive.ingest import commit_record
-    from verify.archive.store import DocumentRow, ReceiptRow
     from verify.matching.fingerprint import fingerprint_record
 
     store = archive.store
@@ -67,24 +64,7 @@ def fill(archive: Any, documents: int, base: Any) -> float:
     for start in range(0, documents, BATCH):
         with custody.transaction(store, key, archive.heads):  # signed as ingest signs
             for i in range(start, min(documents, start + BATCH)):
-                sha = hashlib.sha256(f"synthetic-{i}".encode()).hexdigest()
-                if i == 0:  # the real founding letter: the query's variant
-                    record, fp = base, base_fp
-                else:
-                    fp = random_fingerprints(base_fp, sha, i, rng)
-                    record = renumbered(base, i)
-                source = record.source.model_copy(update={"sha256": sha})
-                record = record.model_copy(update={"source": source, "fingerprints": fp})
-                seq = custody.append(store, "received", sha, receipt=sha, size=1)
-                store.put_document(
-                    DocumentRow(sha, 1, "application/pdf", "extracted", custody.now(), 1, None)
-                )
-                store.put_receipt(
-                    ReceiptRow(
-                        sha, sha, source_id, None, f"synthetic/{i}.pdf", None, custody.now(), seq
-                    )
-                )
-                commit_record(store, sha, 1, record, fp)
+                put_synthetic(store, base, base_fp, i, rng, source_id)
     return time.perf_counter() - started
 
 
