@@ -423,16 +423,43 @@ def test_every_frame_of_a_compressed_tiff_is_read_one_page_child_after_another(t
     assert all(page.method == "ocr" for page in record.pages)
 
 
+def test_frames_of_a_compressed_tiff_read_in_any_order_are_the_frames_asked_for(tmp_path):
+    """The input holds the open TIFF: each page's child seeks through a descriptor of its
+    own, so the parent's next child still finds its frame wherever the last one left off."""
+    frames = [Image.new("L", (120, 80), shade) for shade in (30, 130, 230)]
+    for frame, label in zip(frames, "ABC", strict=True):
+        ImageDraw.Draw(frame).text((10, 10), label, fill=255 - frame.getpixel((0, 0)))
+    path = tmp_path / "three.tif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    with open_input(open_source(path), OPTIONS) as document:
+        assert document.page_count() == 3
+        for index in (2, 0, 1, 2, 1, 0):
+            pixels = document.page_image(index).pixels
+            assert np.array_equal(pixels, np.asarray(frames[index])), index
+
+
+def test_a_tiff_input_closes_its_file(tmp_path):
+    path = many_page_tiff(tmp_path / "few.tif", pages=3)
+    document = open_input(open_source(path), OPTIONS)
+    document.page_image(1)
+    held = document._held  # the open image: closed with the input, not left to the collector
+    assert held is not None and held.fp is not None
+    document.close()
+    assert document._held is None and (held.fp is None or held.fp.closed)
+
+
 @pytest.mark.slow
 def test_the_last_frame_of_a_long_tiff_costs_what_the_first_does(tmp_path):
     """Frames are found from the offsets read once, not by re-reading every earlier one."""
     path = many_page_tiff(tmp_path / "many.tif")
     source = open_source(path)
-    assert open_input(source, OPTIONS).page_count() == 2000
+    with open_input(source, OPTIONS) as document:
+        assert document.page_count() == 2000
     timings = []
     for index in (0, 1999, 0, 1999):
         started = time.perf_counter()
-        open_input(source, OPTIONS).page_image(index)
+        with open_input(source, OPTIONS) as document:
+            document.page_image(index)
         timings.append(time.perf_counter() - started)
     assert max(timings[1], timings[3]) < 0.15 + 2 * max(timings[0], timings[2])
 

@@ -312,7 +312,8 @@ def _thumbnail_finding(source: Source, thumbnail: bytes) -> Finding:
 
     threshold = params()["thumbnail"]["max_difference"]
     try:
-        pixels = open_input(source, ExtractOptions(cache_dir=None)).page_image(0).pixels
+        with open_input(source, ExtractOptions(cache_dir=None)) as document:
+            pixels = document.page_image(0).pixels
     except Exception:  # an undecodable main image is reported by extraction itself
         pixels = None
     difference = _image_meta.thumbnail_difference(pixels, thumbnail) if pixels is not None else None

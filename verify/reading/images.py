@@ -12,7 +12,6 @@ Files are opened read-only and never saved back.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,6 @@ import pillow_heif
 from PIL import Image
 
 from verify.errors import CorruptInputError, InputTooLargeError, VerifyError
-from verify.lru import LruCache
 from verify.options import ExtractOptions
 from verify.reading import budget
 
@@ -71,46 +69,39 @@ DEFAULT_DPIS = (72, 96)
 
 _TIFF = "image/tiff"
 
-_open_tiffs: LruCache[tuple[str, str], Image.Image] = LruCache(2)
-"""Multi-page TIFFs kept open per process, with the offsets of the frames seen so far.
 
-Pillow finds frame N by reading the N directories before it: reopening the file for every
-frame made a 2,000-page TIFF cost 2,000 x 1,000 directory reads. The parent counts the
-frames once (``frame_count``), and each page's child (``verify.reading.budget``) seeks straight
-to its frame in the copy it inherits.
-"""
+def open_frames(source: Source, options: ExtractOptions) -> Image.Image:
+    """Open an image for reading frame after frame; the caller closes it.
 
-
-def _forget_inherited_tiffs() -> None:
-    """After a fork, never share the parent's file offsets.
-
-    A forked pool worker opens anew. A page's child keeps the frame offsets the parent
-    found but reads through a file of its own: an inherited descriptor shares its read
-    position with the parent, so a child's seeks would leave the parent's next child
-    reading from the wrong place.
+    Pillow finds frame N by reading the N directories before it: reopening the file for
+    every frame made a 2,000-page TIFF cost 2,000 x 1,000 directory reads. An image kept
+    open remembers the offsets of the frames it has seen.
     """
-    if not budget.forking_page():
-        _open_tiffs.clear()
-        return
-    for image in _open_tiffs.values():
-        opened: Any = image  # a TiffImageFile: its file attributes are not in Image's type
-        own = Path(str(opened.filename)).open("rb")  # noqa: SIM115 - lives as long as the image
-        own.seek(opened.fp.tell() if opened.fp is not None else 0)
-        opened.fp = own
-        if hasattr(opened, "_fp"):
-            opened._fp = own
+    return _open(source, options)
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_inherited_tiffs)
+def with_own_file(image: Image.Image) -> None:
+    """Give an image inherited across a fork a file of its own, keeping its frame offsets.
+
+    A forked child shares its parent's descriptors and their read positions: a child's
+    seeks through an inherited file would leave the parent's next child reading from the
+    wrong place. The offsets of the frames already found stay valid in a new descriptor.
+    """
+    opened: Any = image  # a TiffImageFile: its file attributes are not in Image's type
+    own = Path(str(opened.filename)).open("rb")  # noqa: SIM115 - lives as long as the image
+    opened.fp = own
+    if hasattr(opened, "_fp"):
+        opened._fp = own
 
 
-def frame_count(source: Source, options: ExtractOptions) -> int:
+def frame_count(source: Source, options: ExtractOptions, held: Image.Image | None = None) -> int:
     """Frames to read: every frame of a TIFF, the first (primary) image of anything else.
 
     Reads headers only; damaged pixel data is reported when the frame is decoded.
+    ``held`` is an image the caller keeps open (``open_frames``), else the file is opened
+    and closed here.
     """
-    with _opened(source, options) as image:
+    with _opened(source, options, held) as image:
         if source.media_type != "image/tiff":
             return 1
         try:
@@ -120,14 +111,15 @@ def frame_count(source: Source, options: ExtractOptions) -> int:
 
 
 def decode_frame(
-    source: Source, index: int, options: ExtractOptions
+    source: Source, index: int, options: ExtractOptions, held: Image.Image | None = None
 ) -> tuple[np.ndarray, float | None, tuple[str, ...]]:
     """Decode frame ``index``: (uint8 pixels, grey or RGB; dpi or None; steps applied).
 
     Raises ``InputTooLargeError`` from the header size before decoding,
-    ``CorruptInputError`` when the data is truncated or malformed.
+    ``CorruptInputError`` when the data is truncated or malformed. ``held`` as for
+    ``frame_count``.
     """
-    with _opened(source, options) as image:
+    with _opened(source, options, held) as image:
         _seek(source, image, index)
         width, height = image.size
         if width * height > options.max_pixels:
@@ -154,28 +146,25 @@ def decode_frame(
 
 
 @contextmanager
-def _opened(source: Source, options: ExtractOptions) -> Iterator[Image.Image]:
-    """Open the file read-only with the plugin of its sniffed type and our pixel limit.
+def _opened(
+    source: Source, options: ExtractOptions, held: Image.Image | None
+) -> Iterator[Image.Image]:
+    """The caller's ``held`` image, or the file opened here and closed after use.
 
-    Pillow's own bomb guard (``MAX_IMAGE_PIXELS``, a process-wide setting) is set to our
-    limit; Pillow raises above twice the limit while parsing the header, and our explicit
-    check in ``decode_frame`` covers the band in between, so its warning is silenced.
-    A TIFF stays open (see ``_open_tiffs``); anything else is closed after use.
+    Opening reads the file read-only with the plugin of its sniffed type and our pixel
+    limit: Pillow's own bomb guard (``MAX_IMAGE_PIXELS``, a process-wide setting) is set
+    to our limit; Pillow raises above twice the limit while parsing the header, and our
+    explicit check in ``decode_frame`` covers the band in between, so its warning is
+    silenced.
     """
-    if source.media_type != _TIFF:
-        image = _open(source, options)
-        try:
-            yield image
-        finally:
-            image.close()
+    if held is not None:
+        yield held
         return
-    key = (str(source.path), source.sha256)
-    cached = _open_tiffs.get(key)
-    if cached is None:
-        cached = _open(source, options)
-        for evicted in _open_tiffs.put(key, cached):
-            evicted.close()
-    yield cached
+    image = _open(source, options)
+    try:
+        yield image
+    finally:
+        image.close()
 
 
 def _open(source: Source, options: ExtractOptions) -> Image.Image:

@@ -34,6 +34,8 @@ from verify.reading.colour import grey_unless_colour
 from verify.reading.load import PDF, PageImage, Source
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from verify.reading.pdf import PdfDocument
 
 __all__ = ["DocumentInput", "ImageInput", "PdfInput", "TiffInput", "open_input"]
@@ -246,10 +248,48 @@ class ImageInput(DocumentInput):
 
 
 class TiffInput(ImageInput):
-    """A TIFF, often a multi-page scan: its frames are found once, then read in turn."""
+    """A TIFF, often a multi-page scan: kept open while it is read, its frames found once.
+
+    The parent opens the file and counts the frames before the first page's child forks
+    (``_before_decoding``); each child then seeks straight to its frame through a file of
+    its own, with the offsets the parent found. The input closes the file on ``close``.
+    """
+
+    def __init__(self, source: Source, options: ExtractOptions) -> None:
+        super().__init__(source, options)
+        self._held: Image.Image | None = None
+        self._held_by = 0  # the process whose descriptor the image reads through
+
+    def close(self) -> None:
+        """Close the file, unless a parent process opened it (its copy is the parent's)."""
+        if self._held is not None and self._held_by == os.getpid():
+            self._held.close()
+        self._held = None
+
+    def _image(self) -> Image.Image:
+        from verify.reading import images as _images
+
+        if self._held is None:
+            self._held = _images.open_frames(self.source, self.options)
+        elif self._held_by != os.getpid():
+            _images.with_own_file(self._held)
+        self._held_by = os.getpid()
+        return self._held
 
     def _before_decoding(self) -> None:
         self._count()  # the frames' offsets, found here once for every page's child
+
+    def _count(self) -> int:
+        from verify.reading import images as _images
+
+        return _images.frame_count(self.source, self.options, self._image())
+
+    def _pixels(
+        self, index: int, render_dpi: int
+    ) -> tuple[np.ndarray, float | None, tuple[str, ...]]:
+        from verify.reading import images as _images
+
+        return _images.decode_frame(self.source, index, self.options, self._image())
 
 
 _INPUTS: dict[str, type[DocumentInput]] = {PDF: PdfInput, "image/tiff": TiffInput}
