@@ -89,6 +89,27 @@ def test_quarter_turned_and_skewed_page_is_read():
     assert _cer(_text(page), UK) < 0.03
 
 
+@pytest.mark.parametrize("quarter", [90, 270])
+def test_a_quarter_turned_page_with_forced_language_is_read_in_one_full_pass(quarter, monkeypatch):
+    """Which way a sideways page is turned is read on a strip first: either way round,
+    tesseract reads the whole page once, upright."""
+    pixels = prepare.rotate_quarter(render_page(RU), quarter)
+    full_passes = []
+    real_ocr_data = _tesseract.ocr_data
+
+    def counting(image, *args, **kwargs):
+        if image.size > pixels.size / 2:  # the whole page, not a strip of a few lines
+            full_passes.append(image.shape)
+        return real_ocr_data(image, *args, **kwargs)
+
+    monkeypatch.setattr(_tesseract, "ocr_data", counting)
+    page = ocr_page(PageImage(pixels, 300.0), 1, _options(languages=("ru",)))
+    turn = [s for s in page.preparation if s.startswith("orientation:")]
+    assert turn == [f"orientation:{(360 - quarter) % 360}"]
+    assert _cer(_text(page), RU) < 0.03
+    assert len(full_passes) == 1
+
+
 def test_blank_page_gives_no_words_and_a_warning():
     blank = np.full((900, 700), 252, np.uint8)
     page = ocr_page(PageImage(blank, None), 2, _options())

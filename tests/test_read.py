@@ -118,3 +118,25 @@ def test_closing_early_stops_the_pool(tmp_path):
     iterator = read.read_pages(open_input(source, options))
     assert next(iterator).number == 1
     iterator.close()  # shuts the pool down, cancelling pages not yet started
+
+
+def test_from_its_second_ocr_page_a_process_holds_the_models_its_page_children_use(
+    tmp_path, monkeypatch
+):
+    """A page's child dies with the model it loaded: from the second page on, the process
+    loads the models the pages before used once, and its later children inherit them.
+    Without a language the probe's model and the page's language's are both kept."""
+    from verify.reading import tesseract
+
+    monkeypatch.setattr(tesseract, "_handles", tesseract._Handles())
+    monkeypatch.setattr(read, "_models_for_children", read._ModelsForChildren())
+    source = open_source(_pdf(tmp_path / "scan.pdf", ["image", "image", "image"]))
+    options = ExtractOptions(jobs=1, cache_dir=None, render_dpi=150)
+    loaded_here = []
+    pages = []
+    for page in read.read_pages(open_input(source, options)):
+        pages.append(page)
+        loaded_here.append(sorted(langs for _, langs in tesseract._handles.loads))
+    assert [_first_word(p) for p in pages] == PAGE_WORDS[:3]
+    assert [p.language for p in pages] == ["en", "en", "en"]
+    assert loaded_here == [[], ["eng", "rus+ukr"], ["eng", "rus+ukr"]]

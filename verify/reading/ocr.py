@@ -230,9 +230,21 @@ def _read(
         grey, detected = _probe_language(grey, options, steps)
     languages = _choose_languages(detected, options)
     langs = _tess_langs(languages)
+    direction_settled = False
+    if options.languages and "orientation:90" in steps:
+        # Forced languages skip the probe. A quarter turn found from the lines' direction
+        # is as likely to be 270 as 90, so the direction is read on a strip before the
+        # full pass rather than after a wasted one.
+        turned = _upright(grey, langs, options, steps)
+        grey = grey if turned is None else turned
+        direction_settled = True
     best = _ocr(grey, langs, options)
-    if options.languages and _mean_conf(best.words) < cfg["upright_min_confidence"]:
-        # Forced languages skip the probe; a poor reading may be an upside-down page.
+    if (
+        options.languages
+        and not direction_settled
+        and _mean_conf(best.words) < cfg["upright_min_confidence"]
+    ):
+        # A poor reading of a page not turned by a quarter may be an upside-down page.
         turned = _upright(grey, langs, options, steps)
         if turned is not None:
             grey = turned
@@ -259,6 +271,23 @@ def expect_page(options: ExtractOptions) -> None:
     cfg = _params()["ocr"]
     first = _tess_langs(options.languages) if options.languages else cfg["probe_cyrillic"]
     _tesseract.warm_up(first)
+
+
+def models_of_pages_like(page: PageText, options: ExtractOptions) -> tuple[str, ...]:
+    """The models a page like ``page`` loads: its first reading's and its language's."""
+    cfg = _params()["ocr"]
+    if options.languages:
+        return (_tess_langs(options.languages),)
+    models = [cfg["probe_cyrillic"]]
+    if page.language is not None and page.language in cfg["languages"]:
+        models.append(_tess_langs((page.language,)))
+    return tuple(dict.fromkeys(models))
+
+
+def load_models(models: tuple[str, ...]) -> None:
+    """Load ``models`` in this process (``_tesseract.load_here``)."""
+    for langs in models:
+        _tesseract.load_here(langs)
 
 
 def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText:

@@ -36,6 +36,34 @@ IN_FLIGHT_PER_JOB = 2
 """Pages queued per worker: enough to keep every worker busy, few enough to bound memory."""
 
 
+class _ModelsForChildren:
+    """The OCR models this process's page children have been loading, to load here instead.
+
+    Each OCR page runs in a forked child (``verify.reading.budget``) that dies with what it
+    loaded. From the second page a process reads on, it loads the models the pages before
+    needed itself, once, and every later child inherits them; a process that reads one
+    page (``verify extract photo.jpg``) never pays for a model it would not use again.
+    """
+
+    def __init__(self) -> None:
+        self.wanted: tuple[str, ...] = ()
+
+    def before_page(self) -> None:
+        if self.wanted:
+            from verify.reading.ocr import load_models
+
+            load_models(self.wanted)
+
+    def after_page(self, page: PageText, options: ExtractOptions) -> None:
+        from verify.reading.ocr import models_of_pages_like
+
+        self.wanted = models_of_pages_like(page, options)
+
+
+_models_for_children = _ModelsForChildren()
+"""Per process, like the models themselves: a pool worker keeps its own."""
+
+
 class PageFailedError(VerifyError):
     """A page failed for a reason that is not one of ours: a bug, with its page number."""
 
@@ -58,7 +86,8 @@ def _ocr_index(document: DocumentInput, index: int) -> PageText:
     number instead of a bare traceback from another process.
     """
     options = document.options
-    return run_page(
+    _models_for_children.before_page()
+    page = run_page(
         _ocr_inline,
         document,
         index,
@@ -67,6 +96,8 @@ def _ocr_index(document: DocumentInput, index: int) -> PageText:
         seconds=options.page_seconds,
         memory_mb=options.page_memory_mb,
     )
+    _models_for_children.after_page(page, options)
+    return page
 
 
 def _ocr_inline(document: DocumentInput, index: int) -> PageText:

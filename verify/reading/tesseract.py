@@ -181,6 +181,18 @@ def warm_up(langs: str) -> None:
     _handles.start(langs, in_thread=True)
 
 
+def load_here(langs: str) -> None:
+    """Load the model for ``langs`` in this process now, for the children it forks later.
+
+    A page's child that finds a loaded handle reads with it at once instead of loading its
+    own. A model that cannot load is left for the page that needs it to report.
+    """
+    try:
+        _handles.get(langs)
+    except OcrError:
+        pass
+
+
 def _set_image(api: PyTessBaseAPI, pixels: np.ndarray) -> None:
     """Give tesseract the page: 8-bit grey or RGB pixels as they are, else through Pillow.
 
