@@ -58,6 +58,9 @@ TESSERACT_LANG = {"ru": "rus", "uk": "ukr", "en": "eng", "fr": "fra"}
 
 
 def original_text(path: Path) -> str:
+    """The sheet's reference text: its born-digital original, or a typed transcript (.txt)."""
+    if path.suffix == ".txt":
+        return path.read_text(encoding="utf-8")
     with pymupdf.open(path) as doc:
         return "\n".join(page.get_text() for page in doc)
 
