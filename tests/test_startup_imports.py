@@ -56,3 +56,23 @@ def test_a_language_without_field_rules_loads_no_field_library(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     )
     assert done.stdout.split() == ["fr", "[]"]
+
+
+def test_a_one_page_scan_leaves_ocr_to_its_page_child(tmp_path):
+    """The page's child imports the OCR stage and dies with it; the process that waits for
+    it, and reads no second page, never imports OpenCV or tesseract's binding."""
+    scan = ROOT / "fixtures" / "documents" / "en_ministry" / "scan_300dpi.png"
+    loaded = tmp_path / "loaded.json"
+    done = subprocess.run(
+        [sys.executable, "-c", _WHAT_LOADED, loaded, "extract", "--json", str(scan)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "VERIFY_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["pages"][0]["method"] == "ocr"
+    assert record["document_date"]["value"] == "2022-03-01"
+    assert not {"cv2", "tesserocr"} & set(json.loads(loaded.read_text()))

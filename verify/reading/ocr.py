@@ -273,14 +273,14 @@ def expect_page(options: ExtractOptions) -> None:
     _tesseract.warm_up(first)
 
 
-def models_of_pages_like(page: PageText, options: ExtractOptions) -> tuple[str, ...]:
-    """The models a page like ``page`` loads: its first reading's and its language's."""
+def models_of_pages_like(language: str | None, options: ExtractOptions) -> tuple[str, ...]:
+    """The models a page read in ``language`` loads: its first reading's and its language's."""
     cfg = _params()["ocr"]
     if options.languages:
         return (_tess_langs(options.languages),)
     models = [cfg["probe_cyrillic"]]
-    if page.language is not None and page.language in cfg["languages"]:
-        models.append(_tess_langs((page.language,)))
+    if language is not None and language in cfg["languages"]:
+        models.append(_tess_langs((language,)))
     return tuple(dict.fromkeys(models))
 
 

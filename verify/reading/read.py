@@ -46,18 +46,18 @@ class _ModelsForChildren:
     """
 
     def __init__(self) -> None:
-        self.wanted: tuple[str, ...] = ()
+        self.last: tuple[str | None, ExtractOptions] | None = None  # its language, options
 
     def before_page(self) -> None:
-        if self.wanted:
-            from verify.reading.ocr import load_models
+        if self.last is None:
+            return
+        # Imported only now: a process that reads one page never loads the OCR stage.
+        from verify.reading.ocr import load_models, models_of_pages_like
 
-            load_models(self.wanted)
+        load_models(models_of_pages_like(*self.last))
 
     def after_page(self, page: PageText, options: ExtractOptions) -> None:
-        from verify.reading.ocr import models_of_pages_like
-
-        self.wanted = models_of_pages_like(page, options)
+        self.last = (page.language, options)
 
 
 _models_for_children = _ModelsForChildren()
