@@ -73,7 +73,8 @@ class PairRow:
 
 
 def _files(sheet: Sheet) -> Iterable[tuple[str, Path]]:
-    yield "original", sheet.original
+    if sheet.original.suffix != ".txt":  # a typed transcript is a reference, not a rendition
+        yield "original", sheet.original
     for scan in sheet.scans:
         yield "scan", scan
     for photo in sheet.photos:
