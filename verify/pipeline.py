@@ -12,17 +12,18 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from verify.fields import extract_fields
-from verify.matching.fingerprint import fingerprint_record
 from verify.options import ExtractOptions
 from verify.page import PageText
 from verify.reading.inputs import open_input
 from verify.reading.load import open_source
 from verify.reading.read import read_pages
-from verify.record import SCHEMA_ID, PageInfo, Record, RecordWarning
 from verify.resources import load_json, models_versions
 from verify.version import __version__
+
+if TYPE_CHECKING:
+    from verify.record import Record, RecordWarning
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -52,12 +53,20 @@ def _extract(
     path: str | os.PathLike[str], options: ExtractOptions, progress: ProgressCallback | None
 ) -> Record:
     source = open_source(path)
-    with open_input(source, options) as document:
-        total = document.page_count()
-        warming = _warm_up_field_libraries(options) if total == 1 else None
-        pages = list(read_pages(document, progress))
-    if warming is not None:
-        warming.join()
+    warm_up = _WarmUp(options)
+    try:
+        with open_input(source, options) as document:
+            total = document.page_count()
+            while_waiting = warm_up.start if total == 1 else None
+            pages = list(read_pages(document, progress, while_waiting))
+    finally:
+        warm_up.join()
+    # The later stages are imported only now: a one-page scan imports them while its
+    # page's child reads it (``_WarmUp``), instead of before the child starts.
+    from verify.fields import extract_fields
+    from verify.matching.fingerprint import fingerprint_record
+    from verify.record import SCHEMA_ID, PageInfo, Record
+
     forced_language = options.languages[0] if options.languages else None
     extraction = extract_fields(pages, language=forced_language)
     record = Record(
@@ -77,38 +86,54 @@ def _extract(
     return record.model_copy(update={"fingerprints": fingerprints})
 
 
-def _warm_up_field_libraries(options: ExtractOptions) -> threading.Thread | None:
-    """Import the libraries of the field stage while a page is read.
+_LATER_STAGES = ("verify.record", "verify.fields", "verify.matching.fingerprint")
+"""Our modules that the stages after reading import, in the order they need them."""
 
-    A fresh process pays a second or more to import spaCy and pymorphy3, and
-    a one-page photo spends as long waiting for its page's child process to OCR it: importing in
-    a thread meanwhile puts the second core to work instead of adding the two. Only
-    third-party packages are imported there, so no import of ours can meet its own
-    cycle in two threads. Single-page documents only: they read inline, and no worker
-    process is forked while the thread runs. None when everything is loaded already, or
-    when the forced languages have no field rules that use these libraries.
+
+class _WarmUp:
+    """Import the stages after reading, and their libraries, while a page's child reads.
+
+    A fresh process pays a second or more to import spaCy and pymorphy3, and a few tenths
+    for the record's models and the field rules, and a one-page scan spends as long waiting
+    for its page's child to OCR it: importing in a thread meanwhile puts the second core
+    to work instead of adding the two. The thread starts once the child is forked
+    (``verify.reading.budget.run_page``), so the child inherits neither it nor an import
+    lock it holds, and it is joined before the field stage, so no import of ours meets
+    itself in two threads. Libraries the forced languages' field rules do not use (none
+    for --lang fr) are not imported at all: on a busy machine they would only take CPU
+    from the page.
     """
-    settings = load_json("pipeline.json")
-    if options.languages and not set(options.languages) & set(settings["warm_up_languages"]):
-        return None
-    missing = [name for name in settings["warm_up"] if name not in sys.modules]
-    if not missing:
-        return None
 
-    def run() -> None:
-        for name in missing:
+    def __init__(self, options: ExtractOptions) -> None:
+        settings = load_json("pipeline.json")
+        libraries = list(settings["warm_up"])
+        if options.languages and not set(options.languages) & set(settings["warm_up_languages"]):
+            libraries = []
+        self.names = [name for name in (*_LATER_STAGES, *libraries) if name not in sys.modules]
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.thread is not None or not self.names:
+            return
+        self.thread = threading.Thread(target=self._run, name="verify-warm-up", daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def _run(self) -> None:
+        for name in self.names:
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - the stage that needs it will report it
                 return
 
-    thread = threading.Thread(target=run, name="verify-warm-up", daemon=True)
-    thread.start()
-    return thread
-
 
 def _page_warnings(pages: list[PageText], total: int) -> list[RecordWarning]:
     """Turn per-page notes into record warnings, and say so when nothing could be read."""
+    from verify.record import RecordWarning
+
     warnings = [
         RecordWarning(code="page", message=message, page=page.number)
         for page in pages

@@ -14,7 +14,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from verify.cli.summary import render_summary
 from verify.console import json_safe, printable
 from verify.errors import ExitCode, VerifyError
 from verify.options import ExtractOptions
@@ -66,6 +65,8 @@ def extract_many(
                 out.file.write(json_safe(record.to_json()) + "\n")
                 out.file.flush()
             else:
+                from verify.cli.summary import render_summary  # the record's models: once read
+
                 out.print(render_summary(record))
     if not failures:
         return ExitCode.ok

@@ -35,7 +35,6 @@ from verify.resources import load_json
 __all__ = [
     "BudgetExceededError",
     "check_shape",
-    "forking_page",
     "limits",
     "run_page",
 ]
@@ -48,21 +47,9 @@ _READ_CHUNK = 1 << 20
 _inside_child = False
 """True in a budgeted child: its own pages run inline, under its budget."""
 
-_forking = False
-"""True while ``run_page`` forks: fork handlers may keep what the waiting parent holds."""
-
 
 class BudgetExceededError(InputTooLargeError):
     """A page ran over its time or memory budget and was stopped (exit code 7)."""
-
-
-def forking_page() -> bool:
-    """Whether the process being forked is a page's child (for ``os.register_at_fork``).
-
-    Such a child may use the open files it inherits: its parent waits and reads nothing
-    meanwhile. Any other fork (a pool's worker) must open its own.
-    """
-    return _forking
 
 
 def limits() -> dict[str, Any]:
@@ -97,25 +84,26 @@ def run_page(
     page: int,
     seconds: float,
     memory_mb: int,
+    while_waiting: Callable[[], object] | None = None,
 ) -> T:
     """``work(*args)`` for page ``page`` of ``file_name``, within the page's budgets.
 
     Returns what ``work`` returns and raises what it raises (a ``VerifyError`` keeps its
     class and message). Raises ``BudgetExceededError`` when the time or the memory runs
     out, ``CorruptInputError`` when a library crashes on the page (a signal in the child).
+    ``while_waiting()`` is called in this process once the child runs (to start work of
+    its own in a thread): after the fork, so the child inherits no thread and no lock a
+    thread holds.
     """
     if _inside_child or not hasattr(os, "fork"):
         return work(*args)
-    global _forking
     reader, writer = os.pipe()
-    _forking = True
-    try:
-        pid = os.fork()
-    finally:
-        _forking = False
+    pid = os.fork()
     if pid == 0:  # pragma: no cover - the child never returns (coverage cannot see it)
         _child(reader, writer, work, args, memory_mb)
     os.close(writer)
+    if while_waiting is not None:
+        while_waiting()
     try:
         payload = _collect(reader, seconds)
     finally:
@@ -140,11 +128,11 @@ def _child(
     reader: int, writer: int, work: Callable[..., Any], args: tuple[object, ...], memory_mb: int
 ) -> None:
     """Run ``work`` and send ("ok", result), ("error", exception) or ("memory", None)."""
-    global _inside_child, _forking
+    global _inside_child
     code = 0
     try:
         os.close(reader)
-        _inside_child, _forking = True, False
+        _inside_child = True
         with suppress(OSError):
             os.setpgid(0, 0)  # a group of its own: the parent stops tesseract with it
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle

@@ -13,7 +13,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,8 +22,10 @@ from verify.errors import (
     InputMissingError,
     UnsupportedTypeError,
 )
-from verify.record import SourceInfo
 from verify.resources import load_json
+
+if TYPE_CHECKING:
+    from verify.record import SourceInfo
 
 __all__ = [
     "PDF",
@@ -59,6 +61,8 @@ class Source:
 
     def info(self) -> SourceInfo:
         """The record's view of this source (the path as given, not made absolute)."""
+        from verify.record import SourceInfo  # the record's models: only once it is built
+
         return SourceInfo(
             path=_shown_name(self.given_path or str(self.path)),
             file_name=_shown_name(self.file_name),

@@ -78,12 +78,15 @@ def read_page(document: DocumentInput, index: int) -> PageText:
     return _ocr_index(document, index)
 
 
-def _ocr_index(document: DocumentInput, index: int) -> PageText:
+def _ocr_index(
+    document: DocumentInput, index: int, while_waiting: Callable[[], object] | None = None
+) -> PageText:
     """Load one page image and OCR it; errors leave as ``VerifyError`` subclasses.
 
     Runs in a child process within the page's time and memory budgets (``verify.reading.budget``),
     and anything unexpected is turned into an error the parent can report with the page
-    number instead of a bare traceback from another process.
+    number instead of a bare traceback from another process. ``while_waiting`` as for
+    ``read_pages``.
     """
     options = document.options
     _models_for_children.before_page()
@@ -95,6 +98,7 @@ def _ocr_index(document: DocumentInput, index: int) -> PageText:
         page=index + 1,
         seconds=options.page_seconds,
         memory_mb=options.page_memory_mb,
+        while_waiting=while_waiting,
     )
     _models_for_children.after_page(page, options)
     return page
@@ -143,13 +147,17 @@ def _new_pool(jobs: int) -> ProcessPoolExecutor:
 
 
 def read_pages(
-    document: DocumentInput, progress: ProgressCallback | None = None
+    document: DocumentInput,
+    progress: ProgressCallback | None = None,
+    while_waiting: Callable[[], object] | None = None,
 ) -> Iterator[PageText]:
     """Yield a ``PageText`` for every page, in page order, streaming.
 
     ``progress(done, total)`` is called after each page. With ``options.jobs == 1``
     everything runs inline. Errors from workers arrive as ``VerifyError`` subclasses;
-    closing the iterator early cancels pages not yet started.
+    closing the iterator early cancels pages not yet started. ``while_waiting()`` is
+    called each time this process has forked a page's child to OCR a page and waits for
+    it (``verify.reading.budget.run_page``), never for pages of a worker pool.
     """
     source, options = document.source, document.options
     total = document.page_count()
@@ -170,7 +178,7 @@ def read_pages(
                         pool = _new_pool(options.jobs)
                     pending.append(pool.submit(_ocr_in_worker, source, next_index, options))
                 elif page is None:
-                    pending.append(_ocr_index(document, next_index))
+                    pending.append(_ocr_index(document, next_index, while_waiting))
                 else:
                     pending.append(page)
                 next_index += 1
