@@ -199,6 +199,24 @@ def test_probe_crop_takes_whole_lines(page):
     assert crop.shape[0] < page.shape[0] / 2
 
 
+@pytest.mark.parametrize("tall_marks", ["border", "edge_shadow", "ruled_columns"])
+def test_probe_crop_is_a_strip_of_lines_beside_rules_and_a_shadow(tall_marks):
+    """Marks that run down the page (a border, the dark band beside a photographed sheet,
+    table rules) put ink on every row; the probe still reads a line, not the whole page."""
+    page = render_page(EN * 2)
+    height, width = page.shape
+    if tall_marks == "border":
+        cv2.rectangle(page, (20, 20), (width - 20, height - 20), 0, 6)
+    elif tall_marks == "edge_shadow":
+        page[:, :60] = 40
+    else:
+        for x in range(60, width, 400):
+            page[:, x : x + 4] = 0
+    crop = prepare.probe_crop(page, 1)
+    assert crop is not None
+    assert 46 < crop.shape[0] < 4 * 46  # one line of 46 px letters and its margins
+
+
 def test_image_hash_depends_on_pixels_and_shape():
     a = np.zeros((4, 6), np.uint8)
     assert prepare.image_sha256(a) == prepare.image_sha256(a.copy())

@@ -561,6 +561,21 @@ def text_lines(
     return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if b - a >= min_height]
 
 
+def _without_tall_marks(mask: np.ndarray) -> np.ndarray:
+    """The ink mask without marks that run down a good part of the page.
+
+    No letter is a fifteenth of the page high, but rules, table borders, a sheet's edge
+    and the shadow beside it are: they put ink on every row, and the rows of a ruled
+    sheet then made one band as high as the page, so that the "strip" the probe reads was
+    the whole page, twice over with its margins.
+    """
+    run = max(15, mask.shape[0] // 15)
+    tall = cv2.morphologyEx(
+        mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, run))
+    )
+    return cv2.subtract(mask, tall)
+
+
 def probe_crop(grey: np.ndarray, lines: int) -> np.ndarray | None:
     """The ``lines`` fullest text lines of the page stacked into one small image, or None.
 
@@ -568,7 +583,7 @@ def probe_crop(grey: np.ndarray, lines: int) -> np.ndarray | None:
     of them carry the most letters per tesseract call — the probe must be cheap and still
     show enough letters to tell languages apart. Each line keeps its own paper margin.
     """
-    mask = ink_mask(grey)
+    mask = _without_tall_marks(ink_mask(grey))
     bands = text_lines(grey, mask=mask)
     if not bands:
         return None
