@@ -26,11 +26,12 @@ runpy.run_module("verify", run_name="__main__")
 """
 
 
-def test_born_digital_extract_loads_no_ocr_scipy_or_dateparser(tmp_path):
-    letter = ROOT / "fixtures" / "documents" / "en_ministry" / "born_digital.pdf"
+def _extract_in_a_fresh_process(path: Path, tmp_path: Path) -> tuple[dict, list[str]]:
+    """``verify extract --json PATH`` as a user runs it: its record, and which of the
+    libraries it need not load it loaded all the same."""
     loaded = tmp_path / "loaded.json"
     done = subprocess.run(
-        [sys.executable, "-c", _WHAT_LOADED, loaded, "extract", "--json", str(letter)],
+        [sys.executable, "-c", _WHAT_LOADED, loaded, "extract", "--json", str(path)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -38,10 +39,15 @@ def test_born_digital_extract_loads_no_ocr_scipy_or_dateparser(tmp_path):
         env={**os.environ, "VERIFY_CACHE_DIR": str(tmp_path / "cache")},
     )
     assert done.returncode == 0, done.stderr
-    record = json.loads(done.stdout)
+    return json.loads(done.stdout), json.loads(loaded.read_text())
+
+
+def test_born_digital_extract_loads_no_ocr_scipy_or_dateparser(tmp_path):
+    letter = ROOT / "fixtures" / "documents" / "en_ministry" / "born_digital.pdf"
+    record, loaded = _extract_in_a_fresh_process(letter, tmp_path)
     assert record["document_date"]["value"] == "2022-03-01"  # a written date, read
     assert [d["value"] for d in record["deadlines"]] == ["2022-03-03"]
-    assert json.loads(loaded.read_text()) == []
+    assert loaded == []
 
 
 def test_a_language_without_field_rules_loads_no_field_library(tmp_path):
@@ -62,17 +68,7 @@ def test_a_one_page_scan_leaves_ocr_to_its_page_child(tmp_path):
     """The page's child imports the OCR stage and dies with it; the process that waits for
     it, and reads no second page, never imports OpenCV or tesseract's binding."""
     scan = ROOT / "fixtures" / "documents" / "en_ministry" / "scan_300dpi.png"
-    loaded = tmp_path / "loaded.json"
-    done = subprocess.run(
-        [sys.executable, "-c", _WHAT_LOADED, loaded, "extract", "--json", str(scan)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "VERIFY_CACHE_DIR": str(tmp_path / "cache")},
-    )
-    assert done.returncode == 0, done.stderr
-    record = json.loads(done.stdout)
+    record, loaded = _extract_in_a_fresh_process(scan, tmp_path)
     assert record["pages"][0]["method"] == "ocr"
     assert record["document_date"]["value"] == "2022-03-01"
-    assert not {"cv2", "tesserocr"} & set(json.loads(loaded.read_text()))
+    assert not {"cv2", "tesserocr"} & set(loaded)
