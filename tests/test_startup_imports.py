@@ -72,3 +72,26 @@ def test_a_one_page_scan_leaves_ocr_to_its_page_child(tmp_path):
     assert record["pages"][0]["method"] == "ocr"
     assert record["document_date"]["value"] == "2022-03-01"
     assert not {"cv2", "tesserocr"} & set(loaded)
+
+
+def test_the_warm_up_builds_the_rules_of_the_languages_it_may_need_until_told_enough():
+    """While a one-page scan is OCRed, the rules of the forced language (else of every
+    language with field rules, in order) are built ahead; French has none to build, and
+    once the page is back the thread stops before the next language."""
+    from verify.fields.specialties import matcher_for
+    from verify.options import ExtractOptions
+    from verify.pipeline import _WarmUp
+
+    assert _WarmUp(ExtractOptions(languages=("fr",))).languages == []
+    assert _WarmUp(ExtractOptions(languages=("uk", "fr"))).languages == ["uk"]
+    assert _WarmUp(ExtractOptions()).languages == ["ru", "uk", "en"]
+
+    matcher_for.cache_clear()
+    told = _WarmUp(ExtractOptions())
+    told.enough.set()
+    told._run()
+    assert matcher_for.cache_info().currsize == 0
+    warm = _WarmUp(ExtractOptions(languages=("en",)))
+    warm.start()
+    warm.thread.join()  # left to finish, as a page slower than the warm-up would
+    assert matcher_for.cache_info().currsize == 1 and matcher_for("en") is matcher_for("en")

@@ -91,41 +91,57 @@ _LATER_STAGES = ("verify.record", "verify.fields", "verify.matching.fingerprint"
 
 
 class _WarmUp:
-    """Import the stages after reading, and their libraries, while a page's child reads.
+    """Import and build the stages after reading while a page's child reads the page.
 
-    A fresh process pays a second or more to import spaCy and pymorphy3, and a few tenths
-    for the record's models and the field rules, and a one-page scan spends as long waiting
-    for its page's child to OCR it: importing in a thread meanwhile puts the second core
-    to work instead of adding the two. The thread starts once the child is forked
+    A fresh process pays a few tenths of a second to import the record's models and the
+    field rules, and most of a second per language to build the specialty matcher on
+    spaCy's pipeline and pymorphy3's dictionaries; a one-page scan spends as long waiting
+    for its page's child to OCR it. Doing that work in a thread meanwhile puts the second
+    core to work instead of adding the two. The thread starts once the child is forked
     (``verify.reading.budget.run_page``), so the child inherits neither it nor an import
-    lock it holds, and it is joined before the field stage, so no import of ours meets
-    itself in two threads. Libraries the forced languages' field rules do not use (none
-    for --lang fr) are not imported at all: on a busy machine they would only take CPU
-    from the page.
+    lock it holds; when the page is back, the thread stops after the language it is
+    building and is joined before the field stage, so nothing of ours is built in two
+    threads at once. The languages: the forced ones that have field rules, else every
+    language with field rules in ``models/pipeline.json``'s order (the field stage builds
+    whichever one it then needs itself). None for --lang fr: on a busy machine the work
+    would only take CPU from the page.
     """
 
     def __init__(self, options: ExtractOptions) -> None:
         settings = load_json("pipeline.json")
-        libraries = list(settings["warm_up"])
-        if options.languages and not set(options.languages) & set(settings["warm_up_languages"]):
-            libraries = []
+        with_rules = list(settings["warm_up_languages"])
+        if options.languages:
+            with_rules = [language for language in with_rules if language in options.languages]
+        libraries = list(settings["warm_up"]) if with_rules else []
         self.names = [name for name in (*_LATER_STAGES, *libraries) if name not in sys.modules]
+        self.languages = with_rules
         self.thread: threading.Thread | None = None
+        self.enough = threading.Event()
 
     def start(self) -> None:
-        if self.thread is not None or not self.names:
+        if self.thread is not None:
             return
         self.thread = threading.Thread(target=self._run, name="verify-warm-up", daemon=True)
         self.thread.start()
 
     def join(self) -> None:
         if self.thread is not None:
+            self.enough.set()
             self.thread.join()
 
     def _run(self) -> None:
         for name in self.names:
             try:
                 importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the stage that needs it will report it
+                return
+        from verify.fields import prepare_rules
+
+        for language in self.languages:
+            if self.enough.is_set():
+                return
+            try:
+                prepare_rules(language)
             except Exception:  # noqa: BLE001 - the stage that needs it will report it
                 return
 

@@ -24,7 +24,7 @@ from verify.reading.language import detect_language
 from verify.reading.textmap import DocumentText
 from verify.record import RecordWarning
 
-__all__ = ["Extraction", "extract_fields"]
+__all__ = ["Extraction", "extract_fields", "prepare_rules"]
 
 _NO_TEXT = "the document has no text: the pages are empty or OCR found no words"
 
@@ -51,6 +51,24 @@ def document_language(pages: Sequence[PageText], doc: DocumentText) -> str | Non
         if not rest or rest[0][1] < count:
             return top
     return detect_language(doc.text)
+
+
+def prepare_rules(language: str) -> None:
+    """Build what the rules of ``language`` need before a document is read in it.
+
+    The specialty matcher on spaCy's blank pipeline, and pymorphy3's dictionaries for
+    Russian and Ukrainian, take a fresh process most of a second to build; they are built
+    once per process and kept, so a caller with time to spare (a page being OCRed) can
+    build them ahead. Languages without field rules are ignored.
+    """
+    from verify.fields.specialties import matcher_for
+    from verify.text.morphology import analyser
+
+    if language not in ("ru", "uk", "en"):
+        return
+    matcher_for(language)
+    if language in ("ru", "uk"):
+        analyser(language)
 
 
 def extract_fields(pages: Sequence[PageText], language: str | None = None) -> Extraction:

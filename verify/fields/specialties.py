@@ -525,7 +525,8 @@ def make_specialty_matcher(nlp: Language, name: str, language: str) -> Specialty
 
 
 @cache
-def _matcher(language: str) -> SpecialtyMatcher:
+def matcher_for(language: str) -> SpecialtyMatcher:
+    """The specialty matcher of ``language``, built once per process (on spaCy's vocabulary)."""
     from verify.text.nlp import get_nlp
 
     return SpecialtyMatcher(get_nlp(language).vocab, language)
@@ -547,7 +548,7 @@ def find_specialties(
         return []
     script = "latin" if language == "en" else "cyrillic"
     folded = fold_lookalikes(text, script)
-    matcher = _matcher(language)
+    matcher = matcher_for(language)
     found = []
     prefixes = matcher.ocr_prefixes if fuzzy else matcher.prefixes
     for start, end in _candidate_windows(folded, prefixes):
