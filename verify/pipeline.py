@@ -93,11 +93,11 @@ _LATER_STAGES = ("verify.record", "verify.fields", "verify.matching.fingerprint"
 class _WarmUp:
     """Import and build the stages after reading while a page's child reads the page.
 
-    A fresh process pays a few tenths of a second to import the record's models and the
-    field rules, and most of a second per language to build the specialty matcher on
-    spaCy's pipeline and pymorphy3's dictionaries; a one-page scan spends as long waiting
-    for its page's child to OCR it. Doing that work in a thread meanwhile puts the second
-    core to work instead of adding the two. The thread starts once the child is forked
+    A fresh process must import the record's models and the field rules, and build each
+    language's specialty matcher on spaCy's pipeline and pymorphy3's dictionaries, before
+    its field stage can run; a one-page scan meanwhile only waits for its page's child to
+    OCR the page. Doing that work in a thread while it waits puts the second core to work
+    instead of adding the two. The thread starts once the child is forked
     (``verify.reading.budget.run_page``), so the child inherits neither it nor an import
     lock it holds; when the page is back, the thread stops after the language it is
     building and is joined before the field stage, so nothing of ours is built in two

@@ -57,9 +57,9 @@ def prepare_rules(language: str) -> None:
     """Build what the rules of ``language`` need before a document is read in it.
 
     The specialty matcher on spaCy's blank pipeline, and pymorphy3's dictionaries for
-    Russian and Ukrainian, take a fresh process most of a second to build; they are built
-    once per process and kept, so a caller with time to spare (a page being OCRed) can
-    build them ahead. Languages without field rules are ignored.
+    Russian and Ukrainian, are the slowest part of a fresh process's field stage; they are
+    built once per process and kept, so a caller with time to spare (a page being OCRed)
+    can build them ahead. Languages without field rules are ignored.
     """
     from verify.fields.specialties import matcher_for
     from verify.text.morphology import analyser
