@@ -19,7 +19,7 @@ false-match rate on a larger generated set with hard negatives.
    the whole run (as an open archive holds one) and with `compare(a, b)` (a fresh one per pair),
    in turns; prints both and their ratio, which says whether what the `Comparer` keeps pays.
 
-Usage: python benchmarks/matching.py [--generated 40] [--skip-fixtures]
+Usage: python benchmarks/matching.py [--generated 40 (0: none)] [--skip-fixtures]
 """
 
 from __future__ import annotations
@@ -243,7 +243,8 @@ def main() -> None:
     records = []
     if not args.skip_fixtures:
         records = fixture_matrix()
-    generated_set(args.generated)
+    if args.generated > 0:  # --generated 0 skips the generated set
+        generated_set(args.generated)
     if records:
         compare_latency(records)
         batch_latency(records)
