@@ -2,7 +2,7 @@
 
 Tesseract's full-page pass is the cost that matters, so everything around it is arranged
 to be small or conditional: the language comes from a *probe* — the page's fullest
-lines OCRed once with ``rus+ukr`` — and the upside-down check and alternative
+line OCRed with ``rus+ukr`` and with ``eng`` — and the upside-down check and alternative
 preparations run only when a reading is poor. Every tesseract answer goes through the OCR
 cache, so re-reading a file costs preparation only.
 """
@@ -117,9 +117,12 @@ def _probe_language(
 ) -> tuple[np.ndarray, str | None]:
     """Guess the page's language from its fullest line(s), turning it if upside down.
 
-    One tesseract call with ``rus+ukr`` settles the usual Cyrillic page when its letters
-    decide (see ``_cyrillic_language``); a poor reading means Latin script or a page
-    upside down, and only then are ``eng`` and the turned strip tried.
+    The strip is read with ``rus+ukr`` and with ``eng``, and the surer reading names the
+    script: Latin letters read by the Cyrillic models come out as look-alikes, often
+    confidently (a Latin "i" read as a Ukrainian "і"), so a confident Cyrillic reading
+    alone does not make a page Cyrillic. A Cyrillic page's language is then settled by its
+    letters (see ``_cyrillic_language``); when neither reading is confident the page may be
+    upside down, and the turned strip is tried.
     Returns the (possibly turned) page and "ru", "uk", "en", or None if unreadable.
     """
     cfg = _params()["ocr"]
@@ -128,12 +131,12 @@ def _probe_language(
         return grey, None
     words = _ocr(crop, cfg["probe_cyrillic"], options).words
     conf = _mean_conf(words)
-    if conf >= cfg["probe_min_confidence"]:
-        return grey, _cyrillic_language(grey, words, options, steps)
     latin = _ocr(crop, cfg["probe_latin"], options).words
     latin_conf = _mean_conf(latin)
-    if latin_conf >= cfg["probe_min_confidence"] and latin_conf > conf:
-        return grey, "en"
+    if max(conf, latin_conf) >= cfg["probe_min_confidence"]:
+        if latin_conf > conf:
+            return grey, "en"
+        return grey, _cyrillic_language(grey, words, options, steps)
     best_conf, best_words = (latin_conf, latin) if latin_conf > conf else (conf, words)
     flipped = _ocr(prepare.rotate_quarter(crop, 180), cfg["probe_all"], options).words
     if _mean_conf(flipped) > best_conf + cfg["flip_margin"]:
