@@ -90,6 +90,12 @@ def test_scrub_refuses_to_overwrite_the_original(tmp_path: Path) -> None:
         scrub(copy, copy)
 
 
+def test_a_resolution_out_of_range_names_scrubs_own_option(tmp_path: Path) -> None:
+    """scrub has no --dpi: its error names --output-dpi, the option the user typed."""
+    with pytest.raises(UsageError, match=r"^--output-dpi must be between 72 and 600$"):
+        scrub(FORENSICS / "clean.pdf", tmp_path / "safe.pdf", dpi=10)
+
+
 def test_redact_values_are_checked() -> None:
     assert parse_redact("stamps, marks") == ("stamps", "marks")
     assert set(REDACTABLE) == {"stamps", "executor", "marks"}

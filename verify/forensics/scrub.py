@@ -134,7 +134,7 @@ def scrub(
     started = time.perf_counter()
     dpi = dpi or params()["scrub"]["dpi"]
     if not 72 <= dpi <= 600:
-        raise UsageError("--dpi must be between 72 and 600")
+        raise UsageError("--output-dpi must be between 72 and 600")
     parse_redact(",".join(redact))
     options = options or ExtractOptions()
     source = open_source(path)
