@@ -364,3 +364,36 @@ def test_help_and_input_errors_load_no_heavy_library(tmp_path, args):
     if args[-1] != "--help":
         assert done.returncode != 0, done.stdout
     assert loaded.read_text().split() == [], done.stderr
+
+
+def test_an_unreadable_file_among_several_is_its_own_error_and_the_others_are_read(tmp_path):
+    """The run is not refused as a usage error: the readable file's record is printed, the
+    unreadable one gets one line, and the exit code says some failed."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    without_root_override: list[str] = []
+    if os.geteuid() == 0:  # root reads anything unless its override is dropped
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv")
+        drop = "-dac_override,-dac_read_search"
+        without_root_override = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", "--"]
+    good = tmp_path / "letter.pdf"
+    good.write_bytes(document("en_ministry", "born_digital.pdf").read_bytes())
+    locked_away = tmp_path / "noread.jpg"
+    locked_away.write_bytes(document("en_ministry", "photo.jpg").read_bytes())
+    locked_away.chmod(0)
+    done = subprocess.run(
+        [*without_root_override, sys.executable, "-m", "verify", "extract", "--json"]
+        + [str(good), str(locked_away)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "VERIFY_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert done.returncode == ExitCode.some_failed, done.stderr
+    assert len(done.stdout.splitlines()) == 1 and '"sha256"' in done.stdout
+    assert done.stderr.count("\n") == 1 and "permission denied" in done.stderr

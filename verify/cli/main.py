@@ -67,7 +67,11 @@ def _root(
 @reading_command
 def extract(
     paths: Annotated[
-        list[Path], typer.Argument(help="Files to read: PDF, PNG, JPEG, TIFF, WebP or HEIC.")
+        list[Path],
+        typer.Argument(
+            help="Files to read: PDF, PNG, JPEG, TIFF, WebP or HEIC.",
+            readable=False,  # an unreadable file is that file's error, not the whole run's
+        ),
     ],
     reading: Reading,
     json_output: Annotated[
