@@ -105,3 +105,37 @@ def test_piped_output_keeps_each_line_whole(cli_subprocess, tmp_path):
         lines = [line for line in run.stdout.splitlines() if founding_id[:16] in line]
         assert lines and all(founding_id in line for line in lines), run.stdout
         assert max(len(line) for line in run.stdout.splitlines()) > 80
+
+
+def test_ctrl_c_during_an_ingest_says_so_and_leaves_a_sound_archive(cli_subprocess, tmp_path):
+    """Ctrl-C exits 130 with one line saying so (typer had returned the code silently), and
+    what was committed before it still verifies."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    archive = tmp_path / "archive"
+    assert cli_subprocess("archive", "init", archive).code == ExitCode.ok
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for letter in ("ru_minzdrav_founding", "ru_order", "uk_moz", "en_ministry"):
+        for rendition in ("photo.jpg", "camera.jpg"):
+            (inbox / f"{letter}_{rendition}").write_bytes(
+                (DOCUMENTS / letter / rendition).read_bytes()
+            )
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "verify", "ingest", str(inbox), "--archive", str(archive)]
+        + ["--source", "a source"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "VERIFY_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    time.sleep(6)  # a few photos in: the run is mid-batch
+    ingest.send_signal(signal.SIGINT)
+    _, stderr = ingest.communicate(timeout=120)
+    assert ingest.returncode == ExitCode.interrupted, stderr
+    assert stderr.strip().splitlines()[-1] == "verify: interrupted"
+    assert cli_subprocess("archive", "verify", archive).code == ExitCode.ok

@@ -274,4 +274,6 @@ def main() -> None:
             markup=False,
         )
         sys.exit(int(ExitCode.internal))
+    if result == ExitCode.interrupted:  # typer's own Ctrl-C handling returns the code silently
+        _stderr.print("verify: interrupted", markup=False)
     sys.exit(result if isinstance(result, int) else 0)
