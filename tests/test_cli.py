@@ -397,3 +397,34 @@ def test_an_unreadable_file_among_several_is_its_own_error_and_the_others_are_re
     assert done.returncode == ExitCode.some_failed, done.stderr
     assert len(done.stdout.splitlines()) == 1 and '"sha256"' in done.stdout
     assert done.stderr.count("\n") == 1 and "permission denied" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--page-memory", "50", "verify: error: --page-memory must be at least 64 (MB)"),
+        ("--page-seconds", "0", "verify: error: --page-seconds must be positive"),
+    ],
+)
+def test_a_budget_out_of_range_names_only_the_option_given(cli_subprocess, option, value, message):
+    run = cli_subprocess("extract", document("en_ministry", "born_digital.pdf"), option, value)
+    assert run.code == ExitCode.usage
+    assert run.stderr.strip() == message
+
+
+def test_a_failing_file_among_several_is_named_once_by_the_path_given(
+    cli_subprocess, tmp_path, locked
+):
+    """Errors name a file by its bare name; in a batch line the path given replaces it."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    encrypted = folder / "encrypted.pdf"
+    encrypted.write_bytes(locked.read_bytes())
+    run = cli_subprocess(
+        "extract", "--json", document("en_ministry", "born_digital.pdf"), encrypted
+    )
+    assert run.code == ExitCode.some_failed
+    line = run.stderr.strip()
+    assert line.startswith(f"verify: error: {encrypted}: ") and line.count("encrypted.pdf") == 1, (
+        line
+    )

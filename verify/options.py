@@ -139,8 +139,10 @@ class ExtractOptions:
             raise UsageError("--max-pixels and --max-pages must be positive")
         if self.jobs < 1:
             raise UsageError("--jobs must be at least 1")
-        if not self.page_seconds > 0 or self.page_memory_mb < 64:
-            raise UsageError("--page-seconds must be positive and --page-memory at least 64 (MB)")
+        if not self.page_seconds > 0:
+            raise UsageError("--page-seconds must be positive")
+        if self.page_memory_mb < 64:
+            raise UsageError("--page-memory must be at least 64 (MB)")
         if not self.file_seconds > 0:
             raise UsageError("--file-seconds must be positive")
         if not 72 <= self.render_dpi <= 600:

@@ -78,7 +78,9 @@ def extract_many(
 def error_line(path: Path, error: VerifyError) -> str:
     """One unwrapped line naming the file once (most messages already start with it)."""
     message = str(error)
-    if not message.startswith(str(path)):
+    if message.startswith(f"{path.name}: "):  # named by its bare name: say the path instead
+        message = f"{path}: {message[len(path.name) + 2 :]}"
+    elif not message.startswith(str(path)):
         message = f"{path}: {message}"
     return printable(f"verify: error: {message}")
 
