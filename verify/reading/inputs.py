@@ -234,17 +234,21 @@ class ImageInput(DocumentInput):
 
     renders = False
 
+    def _held_image(self) -> Image.Image | None:
+        """The open image to read through, or None to open the file for each read."""
+        return None
+
     def _count(self) -> int:
         from verify.reading import images as _images
 
-        return _images.frame_count(self.source, self.options)
+        return _images.frame_count(self.source, self.options, self._held_image())
 
     def _pixels(
         self, index: int, render_dpi: int
     ) -> tuple[np.ndarray, float | None, tuple[str, ...]]:
         from verify.reading import images as _images
 
-        return _images.decode_frame(self.source, index, self.options)
+        return _images.decode_frame(self.source, index, self.options, self._held_image())
 
 
 class TiffInput(ImageInput):
@@ -266,7 +270,7 @@ class TiffInput(ImageInput):
             self._held.close()
         self._held = None
 
-    def _image(self) -> Image.Image:
+    def _held_image(self) -> Image.Image:
         from verify.reading import images as _images
 
         if self._held is None:
@@ -278,18 +282,6 @@ class TiffInput(ImageInput):
 
     def _before_decoding(self) -> None:
         self._count()  # the frames' offsets, found here once for every page's child
-
-    def _count(self) -> int:
-        from verify.reading import images as _images
-
-        return _images.frame_count(self.source, self.options, self._image())
-
-    def _pixels(
-        self, index: int, render_dpi: int
-    ) -> tuple[np.ndarray, float | None, tuple[str, ...]]:
-        from verify.reading import images as _images
-
-        return _images.decode_frame(self.source, index, self.options, self._image())
 
 
 _INPUTS: dict[str, type[DocumentInput]] = {PDF: PdfInput, "image/tiff": TiffInput}
