@@ -126,7 +126,7 @@ def _probe_language(
     Returns the (possibly turned) page and "ru", "uk", "en", or None if unreadable.
     """
     cfg = _params()["ocr"]
-    crop = prepare.probe_crop(grey, cfg["probe_lines"])
+    crop = prepare.probe_crop(grey, cfg["probe_lines"], _params()["prepare"])
     if crop is None:
         return grey, None
     words = _ocr(crop, cfg["probe_cyrillic"], options).words
@@ -165,7 +165,7 @@ def _cyrillic_language(
     if decided is not None:
         return decided
     cfg = _params()["ocr"]
-    crop = prepare.probe_crop(grey, cfg["probe_fallback_lines"])
+    crop = prepare.probe_crop(grey, cfg["probe_fallback_lines"], _params()["prepare"])
     if crop is None:
         return detect_language(_text(words))
     readings = []
@@ -181,7 +181,7 @@ def _upright(
 ) -> np.ndarray | None:
     """The page turned 180° if a strip of it reads clearly better that way, else None."""
     cfg = _params()["ocr"]
-    crop = prepare.probe_crop(grey, cfg["probe_lines"])
+    crop = prepare.probe_crop(grey, cfg["probe_lines"], _params()["prepare"])
     if crop is None:
         return None
     words = _ocr(crop, langs, options).words
@@ -285,12 +285,6 @@ def models_of_pages_like(language: str | None, options: ExtractOptions) -> tuple
     if language is not None and language in cfg["languages"]:
         models.append(_tess_langs((language,)))
     return tuple(dict.fromkeys(models))
-
-
-def load_models(models: tuple[str, ...]) -> None:
-    """Load ``models`` in this process (``_tesseract.load_here``)."""
-    for langs in models:
-        _tesseract.load_here(langs)
 
 
 def ocr_page(image: PageImage, number: int, options: ExtractOptions) -> PageText:

@@ -52,9 +52,11 @@ class _ModelsForChildren:
         if self.last is None:
             return
         # Imported only now: a process that reads one page never loads the OCR stage.
-        from verify.reading.ocr import load_models, models_of_pages_like
+        from verify.reading.ocr import models_of_pages_like
+        from verify.reading.tesseract import load_here
 
-        load_models(models_of_pages_like(*self.last))
+        for langs in models_of_pages_like(*self.last):
+            load_here(langs)
 
     def after_page(self, page: PageText, options: ExtractOptions) -> None:
         self.last = (page.language, options)
