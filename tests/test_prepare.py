@@ -192,15 +192,15 @@ def test_blank_page_is_blank(params):
     assert not prepare.is_blank(render_page(EN), params)
 
 
-def test_probe_crop_takes_whole_lines(page):
-    crop = prepare.probe_crop(page, 2)
+def test_probe_crop_takes_whole_lines(page, params):
+    crop = prepare.probe_crop(page, 2, params)
     assert crop is not None
     assert len(prepare.text_lines(crop)) == 2
     assert crop.shape[0] < page.shape[0] / 2
 
 
 @pytest.mark.parametrize("tall_marks", ["border", "edge_shadow", "ruled_columns"])
-def test_probe_crop_is_a_strip_of_lines_beside_rules_and_a_shadow(tall_marks):
+def test_probe_crop_is_a_strip_of_lines_beside_rules_and_a_shadow(tall_marks, params):
     """Marks that run down the page (a border, the dark band beside a photographed sheet,
     table rules) put ink on every row; the probe still reads a line, not the whole page."""
     page = render_page(EN * 2)
@@ -212,7 +212,7 @@ def test_probe_crop_is_a_strip_of_lines_beside_rules_and_a_shadow(tall_marks):
     else:
         for x in range(60, width, 400):
             page[:, x : x + 4] = 0
-    crop = prepare.probe_crop(page, 1)
+    crop = prepare.probe_crop(page, 1, params)
     assert crop is not None
     assert 46 < crop.shape[0] < 4 * 46  # one line of 46 px letters and its margins
 

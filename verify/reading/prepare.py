@@ -561,29 +561,30 @@ def text_lines(
     return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if b - a >= min_height]
 
 
-def _without_tall_marks(mask: np.ndarray) -> np.ndarray:
+def _without_tall_marks(mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
     """The ink mask without marks that run down a good part of the page.
 
-    No letter is a fifteenth of the page high, but rules, table borders, a sheet's edge
-    and the shadow beside it are: they put ink on every row, and the rows of a ruled
-    sheet then made one band as high as the page, so that the "strip" the probe reads was
-    the whole page, twice over with its margins.
+    No letter is that high (``tall_mark_divisor``: a run of the page's height divided by
+    it, at least ``tall_mark_min_px``), but rules, table borders, a sheet's edge and the
+    shadow beside it are: they put ink on every row, and the rows of a ruled sheet then
+    made one band as high as the page, so that the "strip" the probe reads was the whole
+    page, twice over with its margins.
     """
-    run = max(15, mask.shape[0] // 15)
+    run = max(params["tall_mark_min_px"], mask.shape[0] // params["tall_mark_divisor"])
     tall = cv2.morphologyEx(
         mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, run))
     )
     return cv2.subtract(mask, tall)
 
 
-def probe_crop(grey: np.ndarray, lines: int) -> np.ndarray | None:
+def probe_crop(grey: np.ndarray, lines: int, params: dict[str, Any]) -> np.ndarray | None:
     """The ``lines`` fullest text lines of the page stacked into one small image, or None.
 
     Lines of typical height are preferred to headings, stamps and folds, and the fullest
     of them carry the most letters per tesseract call — the probe must be cheap and still
     show enough letters to tell languages apart. Each line keeps its own paper margin.
     """
-    mask = _without_tall_marks(ink_mask(grey))
+    mask = _without_tall_marks(ink_mask(grey), params)
     bands = text_lines(grey, mask=mask)
     if not bands:
         return None
