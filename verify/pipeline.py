@@ -119,8 +119,8 @@ class _WarmUp:
         self.enough = threading.Event()
 
     def start(self) -> None:
-        if self.thread is not None:
-            return
+        if self.thread is not None or not (self.names or self.languages):
+            return  # started already, or nothing to import or build (--lang fr, warm process)
         self.thread = threading.Thread(target=self._run, name="verify-warm-up", daemon=True)
         self.thread.start()
 
